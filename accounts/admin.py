@@ -1,0 +1,73 @@
+from django import forms
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.contrib.auth.forms import UserChangeForm as BaseUserChangeForm
+from django.contrib.auth.forms import UserCreationForm as BaseUserCreationForm
+from unfold.admin import ModelAdmin, StackedInline
+from unfold.forms import AdminPasswordChangeForm, UserChangeForm, UserCreationForm
+
+from sync.admin_mixins import SyncableAdminMixin
+
+from . import services
+from .models import LoginSession, Profile, User
+
+
+class MemberCreationForm(UserCreationForm):
+    class Meta(BaseUserCreationForm.Meta):
+        model = User
+        fields = ("email",)
+
+
+class MemberChangeForm(UserChangeForm):
+    class Meta(BaseUserChangeForm.Meta):
+        model = User
+        fields = "__all__"
+        field_classes: dict[str, type[forms.Field]] = {}
+
+
+class ProfileInline(SyncableAdminMixin, StackedInline):
+    model = Profile
+    can_delete = False
+    extra = 0
+    exclude = ["deleted_at"]
+
+
+@admin.register(User)
+class UserAdmin(BaseUserAdmin, ModelAdmin):
+    form = MemberChangeForm
+    add_form = MemberCreationForm
+    change_password_form = AdminPasswordChangeForm
+    list_display = ["email", "display_name", "is_staff", "is_active", "last_activity_at"]
+    list_filter = ["is_staff", "is_superuser", "is_active", "groups"]
+    search_fields = ["email", "display_name"]
+    ordering = ["email"]
+    readonly_fields = ["last_login", "date_joined", "last_activity_at"]
+    fieldsets = (
+        (None, {"fields": ("email", "password", "display_name")}),
+        ("Permissions", {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")}),
+        ("Dates", {"fields": ("last_login", "date_joined", "last_activity_at")}),
+    )
+    add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "password1", "password2")}),)
+
+    def get_inlines(self, request, obj):
+        return [ProfileInline] if obj is not None else []
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if not change:
+            services.create_member_records(obj)
+
+
+@admin.register(LoginSession)
+class LoginSessionAdmin(ModelAdmin):
+    list_display = ["user", "device_name", "created_at", "last_used_at", "revoked_at"]
+    list_filter = ["revoked_at"]
+    search_fields = ["user__email", "device_name"]
+    list_select_related = ["user"]
+    readonly_fields = ["user", "device_name", "user_agent", "created_at", "last_used_at"]
+    actions = ["revoke"]
+
+    @admin.action(description="Sign these devices out")
+    def revoke(self, request, queryset):
+        for session in queryset:
+            services.revoke_session(session)

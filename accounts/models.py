@@ -1,0 +1,174 @@
+"""People and their settings: users, profiles and signed-in devices."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+
+from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
+from django.contrib.auth.models import PermissionsMixin
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models.functions import Lower
+from django.utils import timezone
+
+from sync.models import Syncable
+
+from .timezones import validate_timezone
+
+
+class UserManager(BaseUserManager["User"]):
+    use_in_migrations = True
+
+    def create_user(self, email: str, password: str | None = None, **fields) -> User:
+        if not email:
+            raise ValueError("An e-mail address is required.")
+        user = self.model(email=self.normalize_email(email).lower(), **fields)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_superuser(self, email: str, password: str | None = None, **fields) -> User:
+        fields.update(is_staff=True, is_superuser=True)
+        return self.create_user(email, password, **fields)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    """A person who signs in with an e-mail address; the UUID is the public id."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    email = models.EmailField(max_length=254, unique=True)
+    display_name = models.CharField(max_length=120, blank=True)
+    is_active = models.BooleanField(default=True)
+    is_staff = models.BooleanField(default=False)
+    date_joined = models.DateTimeField(default=timezone.now)
+    last_activity_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS: list[str] = []
+
+    class Meta:
+        ordering = ["email"]
+        constraints = [
+            models.UniqueConstraint(Lower("email"), name="user_email_ci_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return self.email
+
+
+class Sex(models.TextChoices):
+    FEMALE = "female", "Female"
+    MALE = "male", "Male"
+
+
+class MenopauseStatus(models.TextChoices):
+    PRE = "pre", "Premenopausal"
+    PERI = "peri", "Perimenopausal"
+    POST = "post", "Postmenopausal"
+    UNKNOWN = "unknown", "Unknown"
+
+
+class Units(models.TextChoices):
+    METRIC = "metric", "Metric"
+    IMPERIAL = "imperial", "Imperial"
+
+
+class Weekday(models.IntegerChoices):
+    MONDAY = 1, "Monday"
+    TUESDAY = 2, "Tuesday"
+    WEDNESDAY = 3, "Wednesday"
+    THURSDAY = 4, "Thursday"
+    FRIDAY = 5, "Friday"
+    SATURDAY = 6, "Saturday"
+    SUNDAY = 7, "Sunday"
+
+
+class Profile(Syncable):
+    """What the rules need to know about a member, and how they want to be reminded.
+
+    Age is derived from date_of_birth, never stored. The profile's id equals the user's.
+    """
+
+    sync_member_field = "user"
+
+    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="profile")
+    date_of_birth = models.DateField(null=True, blank=True)
+    sex = models.CharField(max_length=8, choices=Sex.choices, blank=True)
+    menopause_status = models.CharField(
+        max_length=8, choices=MenopauseStatus.choices, default=MenopauseStatus.UNKNOWN
+    )
+    final_period_date = models.DateField(null=True, blank=True)
+    pregnant = models.BooleanField(default=False)
+    lactating = models.BooleanField(default=False)
+    weight_kg = models.DecimalField(
+        max_digits=5,
+        decimal_places=1,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(2), MaxValueValidator(400)],
+    )
+    timezone = models.CharField(max_length=64, default="UTC", validators=[validate_timezone])
+    units = models.CharField(max_length=8, choices=Units.choices, default=Units.METRIC)
+    reminder_weekday = models.PositiveSmallIntegerField(
+        choices=Weekday.choices, default=Weekday.SUNDAY
+    )
+    reminder_time = models.TimeField(default="18:00")
+    remind_in_app = models.BooleanField(default=True)
+    remind_by_push = models.BooleanField(default=True)
+    remind_by_email = models.BooleanField(default=True)
+    quiet_hours_start = models.TimeField(null=True, blank=True)
+    quiet_hours_end = models.TimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(reminder_weekday__gte=1, reminder_weekday__lte=7),
+                name="profile_reminder_weekday_iso",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(quiet_hours_start__isnull=True, quiet_hours_end__isnull=True)
+                | models.Q(quiet_hours_start__isnull=False, quiet_hours_end__isnull=False),
+                name="profile_quiet_hours_both_or_neither",
+            ),
+        ]
+        indexes = [models.Index(fields=["user", "server_version"])]
+
+    def __str__(self) -> str:
+        return f"Profile of {self.user}"
+
+    def age_on(self, day: date) -> int | None:
+        born = self.date_of_birth
+        if born is None:
+            return None
+        return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
+
+    @property
+    def age(self) -> int | None:
+        return self.age_on(timezone.localdate())
+
+
+class LoginSession(models.Model):
+    """One signed-in device: the family of refresh tokens issued from one login."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="login_sessions")
+    device_name = models.CharField(max_length=120, blank=True)
+    user_agent = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(default=timezone.now)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-last_used_at"]
+        indexes = [models.Index(fields=["user", "revoked_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.device_name or 'device'} of {self.user}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None

@@ -1,0 +1,152 @@
+from __future__ import annotations
+
+from django.contrib.auth import authenticate, password_validation
+from django.utils import timezone
+from rest_framework import serializers
+from rest_framework.exceptions import AuthenticationFailed
+from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
+from rest_framework_simplejwt.serializers import TokenRefreshSerializer
+from rest_framework_simplejwt.tokens import RefreshToken
+
+from .models import LoginSession, Profile, User
+from .timezones import validate_timezone
+
+
+class UserSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = User
+        fields = ["id", "email", "display_name", "date_joined", "last_activity_at"]
+        read_only_fields = ["id", "email", "date_joined", "last_activity_at"]
+
+
+class RegisterSerializer(serializers.Serializer):
+    email = serializers.EmailField(max_length=254)
+    password = serializers.CharField(write_only=True, max_length=128, style={"input_type": "password"})
+    display_name = serializers.CharField(max_length=120, required=False, allow_blank=True, default="")
+    timezone = serializers.CharField(max_length=64, required=False, default="UTC")
+    device_name = serializers.CharField(max_length=120, required=False, allow_blank=True, default="")
+
+    def validate_email(self, value: str) -> str:
+        value = value.strip().lower()
+        if User.objects.filter(email__iexact=value).exists():
+            raise serializers.ValidationError(
+                "An account with this e-mail address already exists.", code="email_taken"
+            )
+        return value
+
+    def validate_timezone(self, value: str) -> str:
+        validate_timezone(value)
+        return value
+
+    def validate(self, attrs):
+        password_validation.validate_password(attrs["password"], User(email=attrs["email"]))
+        return attrs
+
+
+class LoginSerializer(serializers.Serializer):
+    email = serializers.EmailField(max_length=254)
+    password = serializers.CharField(write_only=True, max_length=128, style={"input_type": "password"})
+    device_name = serializers.CharField(max_length=120, required=False, allow_blank=True, default="")
+
+    def validate(self, attrs):
+        user = authenticate(
+            self.context.get("request"), email=attrs["email"].strip().lower(), password=attrs["password"]
+        )
+        if user is None:
+            raise serializers.ValidationError(
+                "E-mail address or password is wrong.", code="invalid_credentials"
+            )
+        attrs["user"] = user
+        return attrs
+
+
+class TokenPairSerializer(serializers.Serializer):
+    access = serializers.CharField()
+    refresh = serializers.CharField()
+    session = serializers.UUIDField()
+
+
+class RefreshSerializer(TokenRefreshSerializer):
+    """Rotate a refresh token, as long as its sign-in session is still active."""
+
+    def validate(self, attrs):
+        try:
+            token = RefreshToken(attrs["refresh"])
+        except TokenError as exc:
+            raise InvalidToken(str(exc)) from exc
+        session_id = token.get("sid")
+        active = LoginSession.objects.filter(id=session_id, revoked_at__isnull=True).exists()
+        if not active:
+            raise AuthenticationFailed("This session has ended.", code="session_revoked")
+        data = super().validate(attrs)
+        LoginSession.objects.filter(id=session_id).update(last_used_at=timezone.now())
+        return data
+
+
+class LogoutSerializer(serializers.Serializer):
+    refresh = serializers.CharField()
+
+
+class LoginSessionSerializer(serializers.ModelSerializer):
+    current = serializers.SerializerMethodField()
+
+    class Meta:
+        model = LoginSession
+        fields = ["id", "device_name", "user_agent", "created_at", "last_used_at", "current"]
+
+    def get_current(self, session: LoginSession) -> bool:
+        request = self.context.get("request")
+        return getattr(request.user, "login_session_id", None) == session.id
+
+
+class ProfileSerializer(serializers.ModelSerializer):
+    age = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Profile
+        fields = [
+            "date_of_birth",
+            "age",
+            "sex",
+            "menopause_status",
+            "final_period_date",
+            "pregnant",
+            "lactating",
+            "weight_kg",
+            "timezone",
+            "units",
+            "reminder_weekday",
+            "reminder_time",
+            "remind_in_app",
+            "remind_by_push",
+            "remind_by_email",
+            "quiet_hours_start",
+            "quiet_hours_end",
+            "updated_at",
+        ]
+        read_only_fields = ["age", "updated_at"]
+
+    def get_age(self, profile: Profile) -> int | None:
+        return profile.age
+
+    def validate_date_of_birth(self, value):
+        today = timezone.localdate()
+        if value is not None and (value > today or value.year < today.year - 120):
+            raise serializers.ValidationError("Enter a real date of birth.", code="invalid_date")
+        return value
+
+    def validate(self, attrs):
+        def value(name):
+            return attrs[name] if name in attrs else getattr(self.instance, name)
+
+        if value("sex") == "male" and (value("pregnant") or value("lactating")):
+            raise serializers.ValidationError(
+                "Pregnancy and lactation apply to the female reference intakes only.",
+                code="inconsistent",
+            )
+        if (value("quiet_hours_start") is None) != (value("quiet_hours_end") is None):
+            raise serializers.ValidationError(
+                {"quiet_hours_end": ["Give both ends of the quiet hours, or neither."]},
+                code="incomplete",
+            )
+        return attrs

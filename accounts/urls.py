@@ -1,0 +1,17 @@
+from django.urls import path
+from rest_framework.routers import SimpleRouter
+
+from . import views
+
+router = SimpleRouter(trailing_slash=False)
+router.register("auth/sessions", views.LoginSessionViewSet, basename="session")
+
+urlpatterns = [
+    path("auth/register", views.RegisterView.as_view(), name="register"),
+    path("auth/token", views.LoginView.as_view(), name="token"),
+    path("auth/token/refresh", views.RefreshView.as_view(), name="token-refresh"),
+    path("auth/logout", views.LogoutView.as_view(), name="logout"),
+    path("me", views.MeView.as_view(), name="me"),
+    path("profile", views.ProfileView.as_view(), name="profile"),
+    *router.urls,
+]

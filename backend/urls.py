@@ -1,0 +1,28 @@
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from health_check.views import HealthCheckView
+
+from .health import HEALTH_CHECKS
+
+api_v1 = [
+    path("", include("accounts.urls")),
+    path("", include("tracking.urls")),
+]
+
+urlpatterns = [
+    path("api/v1/", include(api_v1)),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
+    path("healthz", HealthCheckView.as_view(checks=HEALTH_CHECKS), name="healthz"),
+    path("admin/", admin.site.urls),
+]
+
+handler400 = "backend.errors.bad_request"
+handler403 = "backend.errors.permission_denied"
+handler404 = "backend.errors.not_found"
+handler500 = "backend.errors.server_error"
+
+if settings.DEBUG:
+    urlpatterns.append(path("api-auth/", include("rest_framework.urls")))

@@ -1,0 +1,49 @@
+"""Named people for every test: alice and bob are members; each has an API client."""
+
+from __future__ import annotations
+
+import pytest
+from rest_framework.test import APIClient
+
+from accounts import services as account_services
+
+from .factories import MemberFactory
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def client_for(user) -> APIClient:
+    session = account_services.start_session(user, device_name="test phone")
+    tokens = account_services.issue_tokens(session)
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {tokens['access']}")
+    client.session_id = session.id
+    return client
+
+
+@pytest.fixture
+def alice(db):
+    return MemberFactory(email="alice@example.com", display_name="Alice")
+
+
+@pytest.fixture
+def bob(db):
+    return MemberFactory(email="bob@example.com", display_name="Bob")
+
+
+@pytest.fixture
+def alice_api(alice) -> APIClient:
+    return client_for(alice)
+
+
+@pytest.fixture
+def bob_api(bob) -> APIClient:
+    return client_for(bob)
+
+
+@pytest.fixture
+def anon_api() -> APIClient:
+    return APIClient()

@@ -1,0 +1,42 @@
+from __future__ import annotations
+
+import django_filters
+from django.db.models import Q
+from django.utils import timezone
+
+from .models import IntakeLog, Product, Regimen
+
+
+class ProductFilter(django_filters.FilterSet):
+    mine = django_filters.BooleanFilter(
+        method="filter_mine", label="Only my own products (true) or only the catalogue (false)"
+    )
+
+    class Meta:
+        model = Product
+        fields = ["kind", "drug_class", "drug"]
+
+    def filter_mine(self, queryset, name, value):
+        return queryset.filter(owner__isnull=not value)
+
+
+class RegimenFilter(django_filters.FilterSet):
+    active = django_filters.BooleanFilter(method="filter_active", label="Running today")
+
+    class Meta:
+        model = Regimen
+        fields = ["schedule_kind", "product"]
+
+    def filter_active(self, queryset, name, value):
+        today = timezone.localdate()
+        running = Q(start_date__lte=today) & (Q(end_date__isnull=True) | Q(end_date__gte=today))
+        return queryset.filter(running) if value else queryset.exclude(running)
+
+
+class IntakeLogFilter(django_filters.FilterSet):
+    taken_after = django_filters.IsoDateTimeFilter(field_name="taken_at", lookup_expr="gte")
+    taken_before = django_filters.IsoDateTimeFilter(field_name="taken_at", lookup_expr="lt")
+
+    class Meta:
+        model = IntakeLog
+        fields = ["regimen", "product", "status"]

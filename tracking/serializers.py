@@ -1,0 +1,133 @@
+"""REST shapes for tracking. Validation of shape and scope here; rules in services."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from rest_framework import serializers
+
+from . import selectors
+from .models import MAX_SERVINGS, Ingredient, IntakeLog, Nutrient, Product, Regimen
+
+
+class NutrientSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Nutrient
+        fields = ["code", "name", "unit"]
+
+
+class IngredientSerializer(serializers.ModelSerializer):
+    nutrient = serializers.SlugRelatedField(slug_field="code", queryset=Nutrient.objects.all())
+    unit = serializers.CharField(source="nutrient.unit", read_only=True)
+
+    class Meta:
+        model = Ingredient
+        fields = ["nutrient", "amount", "unit", "form"]
+
+
+class ProductSerializer(serializers.ModelSerializer):
+    ingredients = IngredientSerializer(many=True, required=False)
+    in_catalogue = serializers.BooleanField(read_only=True)
+
+    class Meta:
+        model = Product
+        fields = [
+            "id",
+            "name",
+            "brand",
+            "kind",
+            "drug_class",
+            "drug",
+            "release",
+            "strength_mg",
+            "serving_unit",
+            "notes",
+            "ingredients",
+            "in_catalogue",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["id", "created_at", "updated_at"]
+
+    def validate_ingredients(self, value: list[dict]) -> list[dict]:
+        codes = [item["nutrient"].code for item in value]
+        if len(codes) != len(set(codes)):
+            raise serializers.ValidationError("Each nutrient may appear once.", code="duplicate")
+        if len(codes) > 30:
+            raise serializers.ValidationError("At most 30 ingredients.", code="too_many")
+        return value
+
+
+class MemberScopedField(serializers.PrimaryKeyRelatedField):
+    """A related object the caller may use: anything else reads as 'does not exist'."""
+
+    def __init__(self, selector, **kwargs):
+        self.selector = selector
+        super().__init__(**kwargs)
+
+    def get_queryset(self):
+        return self.selector(self.context["request"].user)
+
+
+class RegimenSerializer(serializers.ModelSerializer):
+    product = MemberScopedField(selectors.products_for_member)
+    servings_per_dose = serializers.DecimalField(
+        max_digits=6, decimal_places=2, min_value=Decimal("0.01"), max_value=MAX_SERVINGS, required=False
+    )
+    times = serializers.ListField(child=serializers.CharField(max_length=5), required=False)
+    weekdays = serializers.ListField(child=serializers.IntegerField(), required=False)
+
+    class Meta:
+        model = Regimen
+        fields = [
+            "id",
+            "product",
+            "servings_per_dose",
+            "schedule_kind",
+            "times",
+            "weekdays",
+            "day_of_month",
+            "interval_days",
+            "start_date",
+            "end_date",
+            "note",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["id", "created_at", "updated_at"]
+
+
+class IntakeLogSerializer(serializers.ModelSerializer):
+    id = serializers.UUIDField(required=False, help_text="Client-generated id; re-sending it is safe.")
+    regimen = MemberScopedField(selectors.regimens_for_member, required=False, allow_null=True)
+    product = MemberScopedField(selectors.products_for_member, required=False)
+    servings = serializers.DecimalField(
+        max_digits=6, decimal_places=2, min_value=Decimal("0.01"), max_value=MAX_SERVINGS, required=False
+    )
+
+    class Meta:
+        model = IntakeLog
+        fields = [
+            "id",
+            "regimen",
+            "product",
+            "servings",
+            "taken_at",
+            "status",
+            "note",
+            "source",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["created_at", "updated_at"]
+
+    def validate(self, attrs):
+        creating = self.instance is None
+        if creating and attrs.get("regimen") is None and attrs.get("product") is None:
+            raise serializers.ValidationError(
+                {"product": ["Name the product, or the regimen the dose belongs to."]},
+                code="required",
+            )
+        if not creating:
+            attrs.pop("id", None)
+        return attrs

@@ -1,0 +1,170 @@
+"""Writes to tracking. Each runs in one transaction, stamps the member's sync clock and
+leaves nothing half-written when it refuses."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from accounts import tasks as account_tasks
+from backend.celery import enqueue_on_commit
+from backend.errors import Conflict
+from sync.clock import stamp
+
+from .models import Ingredient, IntakeLog, Product, Regimen
+from .schedules import clean_schedule
+
+MAX_FUTURE = timedelta(days=1)
+SCHEDULE_FIELDS = ("times", "weekdays", "day_of_month", "interval_days")
+
+
+# --- Products -------------------------------------------------------------------------
+@transaction.atomic
+def create_product(owner, fields: dict[str, Any], ingredients: list[dict]) -> Product:
+    product = Product(owner=owner, **fields)
+    return _save_product(product, ingredients)
+
+
+@transaction.atomic
+def update_product(product: Product, fields: dict[str, Any], ingredients: list[dict] | None):
+    for name, value in fields.items():
+        setattr(product, name, value)
+    return _save_product(product, ingredients)
+
+
+def _save_product(product: Product, ingredients: list[dict] | None) -> Product:
+    product.full_clean()
+    stamp(product)
+    product.save()
+    if ingredients is not None:
+        product.ingredients.all().delete()
+        Ingredient.objects.bulk_create(Ingredient(product=product, **i) for i in ingredients)
+    return product
+
+
+@transaction.atomic
+def delete_product(product: Product) -> None:
+    """Tombstone a member's product; regimens and logs that name it keep their history."""
+    product.deleted_at = timezone.now()
+    stamp(product)
+    product.save(update_fields=["deleted_at", "server_version", "updated_at"])
+
+
+# --- Regimens -------------------------------------------------------------------------
+@transaction.atomic
+def create_regimen(member, fields: dict[str, Any]) -> Regimen:
+    regimen = Regimen(member=member, **fields)
+    return _save_regimen(regimen)
+
+
+@transaction.atomic
+def update_regimen(regimen: Regimen, fields: dict[str, Any]) -> Regimen:
+    for name, value in fields.items():
+        setattr(regimen, name, value)
+    return _save_regimen(regimen)
+
+
+def _save_regimen(regimen: Regimen) -> Regimen:
+    schedule = {name: getattr(regimen, name) for name in SCHEDULE_FIELDS}
+    for name, value in clean_schedule(regimen.schedule_kind, schedule).items():
+        setattr(regimen, name, value)
+    regimen.full_clean()
+    stamp(regimen)
+    regimen.save()
+    return regimen
+
+
+@transaction.atomic
+def end_regimen(regimen: Regimen) -> None:
+    """Deleting a plan ends it today; its intake history stays."""
+    today = timezone.localdate()
+    if regimen.end_date is None or regimen.end_date > today:
+        regimen.end_date = max(today, regimen.start_date)
+    regimen.deleted_at = timezone.now()
+    stamp(regimen)
+    regimen.save(update_fields=["end_date", "deleted_at", "server_version", "updated_at"])
+
+
+# --- Intake ---------------------------------------------------------------------------
+# Fields whose equality decides whether a re-sent log is the same dose.
+REPLAY_FIELDS = ("regimen_id", "product_id", "servings", "taken_at", "status", "note")
+
+
+def log_intake(member, fields: dict[str, Any], log_id: uuid.UUID | None = None):
+    """Record one dose; return (log, created).
+
+    With a client-generated id the call is idempotent: the same id and content again
+    returns the stored row; the same id with other content, or another member's id, is a
+    conflict and changes nothing.
+    """
+    if log_id is not None:
+        existing = IntakeLog.objects.filter(id=log_id).first()
+        if existing is not None:
+            return _replayed(existing, member, fields), False
+    log = IntakeLog(id=log_id or uuid.uuid4(), member=member, **fields)
+    _check_intake(log)
+    try:
+        with transaction.atomic():
+            stamp(log)
+            log.save(force_insert=True)
+            enqueue_on_commit(account_tasks.record_activity, str(member.id), log.taken_at.isoformat())
+    except IntegrityError:
+        # Another request inserted the same id between our look-up and insert.
+        existing = IntakeLog.objects.filter(id=log.id).first()
+        if existing is None:
+            raise
+        return _replayed(existing, member, fields), False
+    return log, True
+
+
+def _replayed(existing: IntakeLog, member, fields: dict[str, Any]) -> IntakeLog:
+    candidate = IntakeLog(member=member, **fields)
+    same = (
+        existing.member_id == member.id
+        and existing.deleted_at is None
+        and all(getattr(existing, f) == getattr(candidate, f) for f in REPLAY_FIELDS if _given(f, fields))
+    )
+    if not same:
+        raise Conflict(
+            "An intake log with this id already exists with other content.", code="id_conflict"
+        )
+    return existing
+
+
+def _given(field: str, fields: dict[str, Any]) -> bool:
+    return field.removesuffix("_id") in fields
+
+
+@transaction.atomic
+def update_intake(log: IntakeLog, fields: dict[str, Any]) -> IntakeLog:
+    for name, value in fields.items():
+        setattr(log, name, value)
+    _check_intake(log)
+    stamp(log)
+    log.save()
+    return log
+
+
+@transaction.atomic
+def delete_intake(log: IntakeLog) -> None:
+    log.deleted_at = timezone.now()
+    stamp(log)
+    log.save(update_fields=["deleted_at", "server_version", "updated_at"])
+
+
+def _check_intake(log: IntakeLog) -> None:
+    if log.regimen_id is not None and log.product_id is None:
+        log.product_id = log.regimen.product_id
+    errors: dict[str, list[str]] = {}
+    if log.regimen_id is not None and log.regimen.product_id != log.product_id:
+        errors["product"] = ["The product must be the one the regimen plans."]
+    if log.taken_at is not None and log.taken_at > timezone.now() + MAX_FUTURE:
+        errors["taken_at"] = ["A dose cannot be logged more than a day ahead."]
+    if errors:
+        raise ValidationError(errors)
+    log.full_clean(exclude=["id", "member", "regimen", "product"], validate_unique=False)

@@ -1,0 +1,111 @@
+from __future__ import annotations
+
+from django.db.models import QuerySet
+from rest_framework import mixins, permissions, status, viewsets
+from rest_framework.response import Response
+
+from . import filters, selectors, serializers, services
+
+
+class IsOwnerOrReadOnly(permissions.BasePermission):
+    """Catalogue products are shared and read-only; a member changes only their own."""
+
+    message = "Catalogue products cannot be changed; add your own product instead."
+
+    def has_object_permission(self, request, view, obj) -> bool:
+        return request.method in permissions.SAFE_METHODS or obj.owner_id == request.user.id
+
+
+class MemberViewSet(viewsets.ModelViewSet):
+    """CRUD on one kind of member data: scoped by a selector, written by services.
+
+    Subclasses declare `selector`, `create_service`, `update_service`, `delete_service`.
+    """
+
+    selector = None
+    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
+
+    def get_queryset(self) -> QuerySet:
+        return type(self).selector(self.request.user)
+
+    def perform_create(self, serializer):
+        serializer.instance = type(self).create_service(self.request.user, serializer.validated_data)
+
+    def perform_update(self, serializer):
+        type(self).update_service(serializer.instance, serializer.validated_data)
+
+    def perform_destroy(self, instance):
+        type(self).delete_service(instance)
+
+
+def _split_ingredients(data: dict) -> tuple[dict, list[dict] | None]:
+    fields = dict(data)
+    return fields, fields.pop("ingredients", None)
+
+
+def _create_product(owner, data):
+    fields, ingredients = _split_ingredients(data)
+    return services.create_product(owner, fields, ingredients or [])
+
+
+def _update_product(product, data):
+    fields, ingredients = _split_ingredients(data)
+    return services.update_product(product, fields, ingredients)
+
+
+class ProductViewSet(MemberViewSet):
+    """The shared catalogue and the member's own products."""
+
+    serializer_class = serializers.ProductSerializer
+    permission_classes = [permissions.IsAuthenticated, IsOwnerOrReadOnly]
+    filterset_class = filters.ProductFilter
+    search_fields = ["name", "brand"]
+    ordering_fields = ["name", "created_at"]
+    selector = selectors.products_for_member
+    create_service = _create_product
+    update_service = _update_product
+    delete_service = services.delete_product
+
+
+class RegimenViewSet(MemberViewSet):
+    """The member's plans. Deleting one ends it; its intake history stays."""
+
+    serializer_class = serializers.RegimenSerializer
+    filterset_class = filters.RegimenFilter
+    ordering_fields = ["start_date", "created_at"]
+    selector = selectors.regimens_for_member
+    create_service = services.create_regimen
+    update_service = services.update_regimen
+    delete_service = services.end_regimen
+
+    def get_queryset(self):
+        return super().get_queryset().select_related("product")
+
+
+class IntakeLogViewSet(MemberViewSet):
+    """Logged doses. POST with a client-generated id is idempotent."""
+
+    serializer_class = serializers.IntakeLogSerializer
+    filterset_class = filters.IntakeLogFilter
+    ordering_fields = ["taken_at", "created_at"]
+    ordering = ["-taken_at"]
+    selector = selectors.intakes_for_member
+    update_service = services.update_intake
+    delete_service = services.delete_intake
+
+    def create(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        fields = dict(serializer.validated_data)
+        log, created = services.log_intake(request.user, fields, log_id=fields.pop("id", None))
+        body = self.get_serializer(log).data
+        return Response(body, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+
+
+class NutrientViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    serializer_class = serializers.NutrientSerializer
+    pagination_class = None
+    filter_backends: list = []
+
+    def get_queryset(self):
+        return selectors.nutrients()
