@@ -44,7 +44,10 @@ class UserAdmin(BaseUserAdmin, ModelAdmin):
     readonly_fields = ["last_login", "date_joined", "last_activity_at"]
     fieldsets = (
         (None, {"fields": ("email", "password", "display_name")}),
-        ("Permissions", {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")}),
+        (
+            "Permissions",
+            {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")},
+        ),
         ("Dates", {"fields": ("last_login", "date_joined", "last_activity_at")}),
     )
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "password1", "password2")}),)

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
-from rest_framework_simplejwt.authentication import JWTAuthentication
 from rest_framework.exceptions import AuthenticationFailed
+from rest_framework_simplejwt.authentication import JWTAuthentication
 
 from .models import LoginSession
 

@@ -21,10 +21,16 @@ class UserSerializer(serializers.ModelSerializer):
 
 class RegisterSerializer(serializers.Serializer):
     email = serializers.EmailField(max_length=254)
-    password = serializers.CharField(write_only=True, max_length=128, style={"input_type": "password"})
-    display_name = serializers.CharField(max_length=120, required=False, allow_blank=True, default="")
+    password = serializers.CharField(
+        write_only=True, max_length=128, style={"input_type": "password"}
+    )
+    display_name = serializers.CharField(
+        max_length=120, required=False, allow_blank=True, default=""
+    )
     timezone = serializers.CharField(max_length=64, required=False, default="UTC")
-    device_name = serializers.CharField(max_length=120, required=False, allow_blank=True, default="")
+    device_name = serializers.CharField(
+        max_length=120, required=False, allow_blank=True, default=""
+    )
 
     def validate_email(self, value: str) -> str:
         value = value.strip().lower()
@@ -45,12 +51,18 @@ class RegisterSerializer(serializers.Serializer):
 
 class LoginSerializer(serializers.Serializer):
     email = serializers.EmailField(max_length=254)
-    password = serializers.CharField(write_only=True, max_length=128, style={"input_type": "password"})
-    device_name = serializers.CharField(max_length=120, required=False, allow_blank=True, default="")
+    password = serializers.CharField(
+        write_only=True, max_length=128, style={"input_type": "password"}
+    )
+    device_name = serializers.CharField(
+        max_length=120, required=False, allow_blank=True, default=""
+    )
 
     def validate(self, attrs):
         user = authenticate(
-            self.context.get("request"), email=attrs["email"].strip().lower(), password=attrs["password"]
+            self.context.get("request"),
+            email=attrs["email"].strip().lower(),
+            password=attrs["password"],
         )
         if user is None:
             raise serializers.ValidationError(

@@ -23,6 +23,7 @@ def register_member(
     return user
 
 
+@transaction.atomic
 def create_member_records(user: User, *, timezone_name: str = "UTC") -> None:
     """Give a new user the sync clock and profile every member has."""
     SyncClock.objects.get_or_create(member=user)

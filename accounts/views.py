@@ -24,7 +24,9 @@ class RegisterView(APIView):
     permission_classes = [permissions.AllowAny]
     authentication_classes: list = []
 
-    @extend_schema(request=serializers.RegisterSerializer, responses={201: serializers.TokenPairSerializer})
+    @extend_schema(
+        request=serializers.RegisterSerializer, responses={201: serializers.TokenPairSerializer}
+    )
     def post(self, request):
         data = serializers.RegisterSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -42,7 +44,9 @@ class LoginView(APIView):
     permission_classes = [permissions.AllowAny]
     authentication_classes: list = []
 
-    @extend_schema(request=serializers.LoginSerializer, responses={200: serializers.TokenPairSerializer})
+    @extend_schema(
+        request=serializers.LoginSerializer, responses={200: serializers.TokenPairSerializer}
+    )
     def post(self, request):
         data = serializers.LoginSerializer(data=request.data, context={"request": request})
         data.is_valid(raise_exception=True)
@@ -80,6 +84,8 @@ class LoginSessionViewSet(mixins.ListModelMixin, mixins.DestroyModelMixin, views
     filter_backends: list = []
 
     def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return LoginSession.objects.none()
         return LoginSession.objects.filter(user=self.request.user, revoked_at__isnull=True)
 
     def perform_destroy(self, instance):

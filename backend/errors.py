@@ -12,6 +12,7 @@ from django.http import HttpRequest, JsonResponse
 from django.views import defaults
 from drf_standardized_errors.handler import ExceptionHandler as BaseExceptionHandler
 from rest_framework import exceptions, status
+from rest_framework.settings import api_settings
 
 
 class Conflict(exceptions.APIException):
@@ -31,9 +32,17 @@ class ExceptionHandler(BaseExceptionHandler):
         if isinstance(exc, django_exceptions.RequestDataTooBig):
             return PayloadTooLarge()
         if isinstance(exc, django_exceptions.ValidationError):
-            detail = exc.message_dict if hasattr(exc, "error_dict") else exc.messages
-            return exceptions.ValidationError(detail)
+            return exceptions.ValidationError(_as_drf_detail(exc))
         return super().convert_known_exceptions(exc)
+
+
+def _as_drf_detail(exc: django_exceptions.ValidationError) -> dict | list:
+    if not hasattr(exc, "error_dict"):
+        return exc.messages
+    detail = dict(exc.message_dict)
+    if django_exceptions.NON_FIELD_ERRORS in detail:
+        detail[api_settings.NON_FIELD_ERRORS_KEY] = detail.pop(django_exceptions.NON_FIELD_ERRORS)
+    return detail
 
 
 def exception_handler(exc, context):

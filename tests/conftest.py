@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 from rest_framework.test import APIClient
 
@@ -47,3 +49,23 @@ def bob_api(bob) -> APIClient:
 @pytest.fixture
 def anon_api() -> APIClient:
     return APIClient()
+
+
+def redis_reachable(url: str) -> bool:
+    import redis
+
+    try:
+        return bool(redis.Redis.from_url(url, socket_connect_timeout=1).ping())
+    except redis.RedisError:
+        return False
+
+
+@pytest.fixture
+def redis_url(settings) -> str:
+    """The configured Redis; without one the test is skipped, except in CI where it fails."""
+    if not redis_reachable(settings.REDIS_URL):
+        message = f"no Redis reachable at {settings.REDIS_URL}"
+        if os.environ.get("OSSA_REQUIRE_SERVICES") == "1":
+            pytest.fail(message + " (OSSA_REQUIRE_SERVICES=1)")
+        pytest.skip(message)
+    return settings.REDIS_URL

@@ -30,6 +30,7 @@ class MemberFactory(factory.django.DjangoModelFactory):
 class ProductFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Product
+        skip_postgeneration_save = True
 
     owner = factory.SubFactory(MemberFactory)
     name = factory.Sequence(lambda n: f"My K2 {n}")

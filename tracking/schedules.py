@@ -56,10 +56,10 @@ def _require(fields: dict[str, Any], name: str, label: str, errors: dict) -> Any
 
 def _clean_times(value: Any, errors: dict) -> list[str]:
     if not isinstance(value, list) or not value:
-        errors["times"] = ["Give at least one local time, as a list like [\"08:00\"]."]
+        errors["times"] = ['Give at least one local time, as a list like ["08:00"].']
         return []
     if not all(isinstance(t, str) and TIME_PATTERN.match(t) for t in value):
-        errors["times"] = ["Each time must be a 24-hour local time \"HH:MM\"."]
+        errors["times"] = ['Each time must be a 24-hour local time "HH:MM".']
         return []
     times = sorted(set(value))
     if len(times) > MAX_TIMES_PER_DAY:
@@ -68,8 +68,10 @@ def _clean_times(value: Any, errors: dict) -> list[str]:
 
 
 def _clean_weekdays(value: Any, errors: dict) -> list[int]:
-    valid = isinstance(value, list) and value and all(
-        isinstance(d, int) and not isinstance(d, bool) and 1 <= d <= 7 for d in value
+    valid = (
+        isinstance(value, list)
+        and value
+        and all(isinstance(d, int) and not isinstance(d, bool) and 1 <= d <= 7 for d in value)
     )
     if not valid:
         errors["weekdays"] = ["Give at least one weekday, as ISO numbers 1 (Monday) to 7."]

@@ -49,6 +49,16 @@ class ProductSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = ["id", "created_at", "updated_at"]
 
+    def validate(self, attrs):
+        kind = attrs.get("kind", getattr(self.instance, "kind", None))
+        for field in ("drug_class", "drug"):
+            value = attrs.get(field, getattr(self.instance, field, ""))
+            if value and kind != "medicine":
+                raise serializers.ValidationError(
+                    {field: ["Only medicines have a drug class and drug."]}, code="not_a_medicine"
+                )
+        return attrs
+
     def validate_ingredients(self, value: list[dict]) -> list[dict]:
         codes = [item["nutrient"].code for item in value]
         if len(codes) != len(set(codes)):
@@ -72,7 +82,11 @@ class MemberScopedField(serializers.PrimaryKeyRelatedField):
 class RegimenSerializer(serializers.ModelSerializer):
     product = MemberScopedField(selectors.products_for_member)
     servings_per_dose = serializers.DecimalField(
-        max_digits=6, decimal_places=2, min_value=Decimal("0.01"), max_value=MAX_SERVINGS, required=False
+        max_digits=6,
+        decimal_places=2,
+        min_value=Decimal("0.01"),
+        max_value=MAX_SERVINGS,
+        required=False,
     )
     times = serializers.ListField(child=serializers.CharField(max_length=5), required=False)
     weekdays = serializers.ListField(child=serializers.IntegerField(), required=False)
@@ -98,11 +112,17 @@ class RegimenSerializer(serializers.ModelSerializer):
 
 
 class IntakeLogSerializer(serializers.ModelSerializer):
-    id = serializers.UUIDField(required=False, help_text="Client-generated id; re-sending it is safe.")
+    id = serializers.UUIDField(
+        required=False, help_text="Client-generated id; re-sending it is safe."
+    )
     regimen = MemberScopedField(selectors.regimens_for_member, required=False, allow_null=True)
     product = MemberScopedField(selectors.products_for_member, required=False)
     servings = serializers.DecimalField(
-        max_digits=6, decimal_places=2, min_value=Decimal("0.01"), max_value=MAX_SERVINGS, required=False
+        max_digits=6,
+        decimal_places=2,
+        min_value=Decimal("0.01"),
+        max_value=MAX_SERVINGS,
+        required=False,
     )
 
     class Meta:

@@ -112,7 +112,9 @@ def log_intake(member, fields: dict[str, Any], log_id: uuid.UUID | None = None):
         with transaction.atomic():
             stamp(log)
             log.save(force_insert=True)
-            enqueue_on_commit(account_tasks.record_activity, str(member.id), log.taken_at.isoformat())
+            enqueue_on_commit(
+                account_tasks.record_activity, str(member.id), log.taken_at.isoformat()
+            )
     except IntegrityError:
         # Another request inserted the same id between our look-up and insert.
         existing = IntakeLog.objects.filter(id=log.id).first()
@@ -127,7 +129,11 @@ def _replayed(existing: IntakeLog, member, fields: dict[str, Any]) -> IntakeLog:
     same = (
         existing.member_id == member.id
         and existing.deleted_at is None
-        and all(getattr(existing, f) == getattr(candidate, f) for f in REPLAY_FIELDS if _given(f, fields))
+        and all(
+            getattr(existing, f) == getattr(candidate, f)
+            for f in REPLAY_FIELDS
+            if _given(f, fields)
+        )
     )
     if not same:
         raise Conflict(

@@ -26,10 +26,14 @@ class MemberViewSet(viewsets.ModelViewSet):
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
 
     def get_queryset(self) -> QuerySet:
+        if getattr(self, "swagger_fake_view", False):  # schema generation has no member
+            return self.serializer_class.Meta.model.objects.none()
         return type(self).selector(self.request.user)
 
     def perform_create(self, serializer):
-        serializer.instance = type(self).create_service(self.request.user, serializer.validated_data)
+        serializer.instance = type(self).create_service(
+            self.request.user, serializer.validated_data
+        )
 
     def perform_update(self, serializer):
         type(self).update_service(serializer.instance, serializer.validated_data)

@@ -44,7 +44,11 @@ def test_e_mail_is_unique_whatever_its_case(anon_api):
 
 @pytest.mark.parametrize(
     ("field", "value", "attr"),
-    [("password", "123", "password"), ("timezone", "Mars/Olympus", "timezone"), ("email", "nope", "email")],
+    [
+        ("password", "123", "password"),
+        ("timezone", "Mars/Olympus", "timezone"),
+        ("email", "nope", "email"),
+    ],
 )
 def test_registration_refuses_bad_input_and_creates_nothing(anon_api, field, value, attr):
     response = register(anon_api, **{field: value})
@@ -68,7 +72,9 @@ def test_login_with_the_right_password_only(anon_api, alice):
 
 
 def login(client, user):
-    response = client.post("/api/v1/auth/token", {"email": user.email, "password": "correct horse battery"})
+    response = client.post(
+        "/api/v1/auth/token", {"email": user.email, "password": "correct horse battery"}
+    )
     return response.json()
 
 
@@ -91,7 +97,10 @@ def test_logout_blacklists_the_refresh_token_and_ends_the_session(anon_api, alic
     response = anon_api.post("/api/v1/auth/logout", {"refresh": tokens["refresh"]})
 
     assert response.status_code == 204
-    assert anon_api.post("/api/v1/auth/token/refresh", {"refresh": tokens["refresh"]}).status_code == 401
+    assert (
+        anon_api.post("/api/v1/auth/token/refresh", {"refresh": tokens["refresh"]}).status_code
+        == 401
+    )
     anon_api.credentials(HTTP_AUTHORIZATION=f"Bearer {tokens['access']}")
     assert anon_api.get("/api/v1/me").status_code == 401
 

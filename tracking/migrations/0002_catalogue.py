@@ -45,21 +45,51 @@ SUPPLEMENTS = [
 
 # name, drug class, drug, release, strength mg, notes
 MEDICINES = [
-    ("Alendronate 70 mg (weekly)", "bisphosphonate", "alendronate", "immediate", "70",
-     "Once weekly on waking, with a full glass of plain water; wait at least 30 minutes "
-     "before food, drinks, other medicines or supplements, and stay upright."),
-    ("Risedronate 35 mg (weekly)", "bisphosphonate", "risedronate", "immediate", "35",
-     "Once weekly on waking, with a full glass of plain water; wait at least 30 minutes "
-     "before food, drinks, other medicines or supplements, and stay upright."),
-    ("Risedronate 35 mg delayed-release (weekly)", "bisphosphonate", "risedronate", "delayed", "35",
-     "Once weekly right after breakfast with plain water; take calcium, antacids and "
-     "supplements at another time of day; stay upright for 30 minutes."),
-    ("Ibandronate 150 mg (monthly)", "bisphosphonate", "ibandronate", "immediate", "150",
-     "Once monthly on waking, with a full glass of plain water; wait at least 60 minutes "
-     "before food, drinks, other medicines or supplements, and stay upright."),
-    ("Warfarin 1 mg", "vitamin_k_antagonist", "warfarin", "immediate", "1",
-     "A vitamin K antagonist: keep vitamin K intake steady and talk to your clinician "
-     "before starting or changing a vitamin K supplement."),
+    (
+        "Alendronate 70 mg (weekly)",
+        "bisphosphonate",
+        "alendronate",
+        "immediate",
+        "70",
+        "Once weekly on waking, with a full glass of plain water; wait at least 30 minutes "
+        "before food, drinks, other medicines or supplements, and stay upright.",
+    ),
+    (
+        "Risedronate 35 mg (weekly)",
+        "bisphosphonate",
+        "risedronate",
+        "immediate",
+        "35",
+        "Once weekly on waking, with a full glass of plain water; wait at least 30 minutes "
+        "before food, drinks, other medicines or supplements, and stay upright.",
+    ),
+    (
+        "Risedronate 35 mg delayed-release (weekly)",
+        "bisphosphonate",
+        "risedronate",
+        "delayed",
+        "35",
+        "Once weekly right after breakfast with plain water; take calcium, antacids and "
+        "supplements at another time of day; stay upright for 30 minutes.",
+    ),
+    (
+        "Ibandronate 150 mg (monthly)",
+        "bisphosphonate",
+        "ibandronate",
+        "immediate",
+        "150",
+        "Once monthly on waking, with a full glass of plain water; wait at least 60 minutes "
+        "before food, drinks, other medicines or supplements, and stay upright.",
+    ),
+    (
+        "Warfarin 1 mg",
+        "vitamin_k_antagonist",
+        "warfarin",
+        "immediate",
+        "1",
+        "A vitamin K antagonist: keep vitamin K intake steady and talk to your clinician "
+        "before starting or changing a vitamin K supplement.",
+    ),
 ]
 
 
