@@ -52,7 +52,8 @@ test: venv
 	      --dir var --logfile "$$PWD/var/redis.log" --daemonize yes; \
 	  fi; \
 	fi; \
-	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check . ; \
+	$(VENV)/bin/ruff check .; \
+	$(VENV)/bin/ruff format --check .; \
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 lint: venv

@@ -29,8 +29,16 @@ DEMO_ZONE = "Europe/Amsterdam"
 PLAN = [
     # catalogue product, schedule, how often the demo member forgets
     ("Vitamin K2 MK-7 90 mcg", {"schedule_kind": ScheduleKind.DAILY, "times": ["08:00"]}, 0.10),
-    ("Vitamin D3 25 mcg (1000 IU)", {"schedule_kind": ScheduleKind.DAILY, "times": ["08:00"]}, 0.10),
-    ("Calcium citrate 315 mg", {"schedule_kind": ScheduleKind.DAILY, "times": ["12:30", "19:00"]}, 0.25),
+    (
+        "Vitamin D3 25 mcg (1000 IU)",
+        {"schedule_kind": ScheduleKind.DAILY, "times": ["08:00"]},
+        0.10,
+    ),
+    (
+        "Calcium citrate 315 mg",
+        {"schedule_kind": ScheduleKind.DAILY, "times": ["12:30", "19:00"]},
+        0.25,
+    ),
     (
         "Alendronate 70 mg (weekly)",
         {"schedule_kind": ScheduleKind.WEEKDAYS, "times": ["07:00"], "weekdays": [1]},
@@ -48,7 +56,9 @@ class Command(BaseCommand):
     def handle(self, *args, weeks: int, **options):
         password = demo_password()
         if not User.objects.filter(email=OPERATOR_EMAIL).exists():
-            operator = User.objects.create_superuser(OPERATOR_EMAIL, password, display_name="Operator")
+            operator = User.objects.create_superuser(
+                OPERATOR_EMAIL, password, display_name="Operator"
+            )
             account_services.create_member_records(operator)
         if User.objects.filter(email=DEMO_EMAIL).exists():
             self.stdout.write("Demo data already loaded.")
@@ -112,7 +122,8 @@ def demo_password() -> str:
     password = secrets.token_urlsafe(12)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(
-        f"member: {DEMO_EMAIL} password: {password}\noperator: {OPERATOR_EMAIL} password: {password}\n"
+        f"member: {DEMO_EMAIL} password: {password}\n"
+        f"operator: {OPERATOR_EMAIL} password: {password}\n"
     )
     path.chmod(0o600)
     return password
