@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date
+from zoneinfo import ZoneInfo
 
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
@@ -148,7 +149,15 @@ class Profile(Syncable):
 
     @property
     def age(self) -> int | None:
-        return self.age_on(timezone.localdate())
+        return self.age_on(self.today())
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    def today(self) -> date:
+        """The member's local date now: weeks, schedules and edits follow their zone."""
+        return timezone.localdate(timezone=self.zone)
 
 
 class LoginSession(models.Model):

@@ -8,10 +8,13 @@ from django.db import transaction
 from django.utils import timezone
 from rest_framework_simplejwt.tokens import RefreshToken
 
+from backend.celery import enqueue_coalesced_on_commit
 from sync.clock import stamp, tick
 from sync.models import SyncClock
 
 from .models import LoginSession, Profile, User
+
+RECOMPUTE_TASK = "tracking.tasks.recompute_member"
 
 
 @transaction.atomic
@@ -63,6 +66,9 @@ def update_profile(profile: Profile, changes: dict[str, Any]) -> Profile:
     profile.full_clean()
     stamp(profile)
     profile.save()
+    # Age, sex, life stage and zone feed the flags and weeks; named, not imported, because
+    # accounts does not depend on tracking.
+    enqueue_coalesced_on_commit(RECOMPUTE_TASK, str(profile.user_id))
     return profile
 
 

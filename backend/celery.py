@@ -6,9 +6,11 @@ import logging
 import os
 from typing import Any
 
-from celery import Celery, Task
+from celery import Celery, Signature, Task
+from django.core.cache import cache
 from django.db import transaction
 from kombu.exceptions import OperationalError
+from redis.exceptions import RedisError
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "backend.settings")
 
@@ -18,21 +20,58 @@ app.autodiscover_tasks()
 
 logger = logging.getLogger(__name__)
 
+# A pending marker outlives its countdown by this much, so a lost run (worker killed before
+# it released the marker) blocks new runs only briefly; the nightly batch covers the rest.
+COALESCE_GRACE_SECONDS = 60
 
-def enqueue_now(task: Task, *args: Any, **kwargs: Any) -> bool:
+
+def enqueue_now(task: Task | Signature, *args: Any, countdown: float | None = None) -> bool:
     """Publish a task; if the broker is unreachable, log and report False.
 
     Writes never fail because Redis is away: what is not enqueued here is caught up by
     the periodic batch that owns the same work.
     """
     try:
-        task.apply_async(args=args, kwargs=kwargs, retry=False)
+        task.apply_async(args=args, countdown=countdown, retry=False)
     except (OperationalError, ConnectionError, OSError) as exc:
         logger.warning("broker unavailable, %s not enqueued: %s", task.name, exc)
         return False
     return True
 
 
-def enqueue_on_commit(task: Task, *args: Any, **kwargs: Any) -> None:
+def enqueue_on_commit(task: Task, *args: Any) -> None:
     """Publish a task once the surrounding transaction has committed."""
-    transaction.on_commit(lambda: enqueue_now(task, *args, **kwargs))
+    transaction.on_commit(lambda: enqueue_now(task, *args))
+
+
+def enqueue_coalesced_on_commit(task_name: str, key: str, window: float = 2.0) -> None:
+    """After commit, publish `task_name(key)` to run in `window` seconds, unless a run for
+    the same key is already pending: a burst of writes becomes one run.
+
+    The task calls `release_coalesced(task_name, key)` first thing, so a write landing
+    while it computes schedules one more run rather than being missed. Named by string so
+    apps can ask for another app's work without importing it.
+    """
+    transaction.on_commit(lambda: _publish_coalesced(task_name, key, window))
+
+
+def _publish_coalesced(task_name: str, key: str, window: float) -> None:
+    pending = _coalesce_key(task_name, key)
+    try:
+        if not cache.add(pending, 1, timeout=int(window) + COALESCE_GRACE_SECONDS):
+            return
+    except RedisError as exc:
+        logger.warning("cache unavailable, %s(%s) not coalesced: %s", task_name, key, exc)
+    if not enqueue_now(app.signature(task_name), key, countdown=window):
+        release_coalesced(task_name, key)
+
+
+def release_coalesced(task_name: str, key: str) -> None:
+    try:
+        cache.delete(_coalesce_key(task_name, key))
+    except RedisError as exc:
+        logger.warning("cache unavailable, could not release %s(%s): %s", task_name, key, exc)
+
+
+def _coalesce_key(task_name: str, key: str) -> str:
+    return f"coalesce:{task_name}:{key}"

@@ -13,6 +13,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -122,6 +123,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,
     }
+    # Tests use a file too: an in-memory database fails at once ("table is locked") where
+    # a file waits, so tests with a real worker thread behave as production does.
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test_ossa.sqlite3")}
     VAR_DIR.mkdir(parents=True, exist_ok=True)
 else:
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
@@ -160,6 +164,12 @@ CELERY_BEAT_SCHEDULE = {
     "flush-expired-refresh-tokens": {
         "task": "accounts.tasks.flush_expired_tokens",
         "schedule": timedelta(hours=24),
+    },
+    # Catches up whatever a down broker or a lost task missed, and moves every member's
+    # current week forward even when they log nothing.
+    "recompute-everyone-nightly": {
+        "task": "tracking.tasks.recompute_everyone",
+        "schedule": crontab(hour=2, minute=30),
     },
 }
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from uuid import UUID
 
 from django.db import connection, transaction
@@ -46,3 +47,33 @@ def _db_member_id(member_id: UUID):
 def current(member_id: UUID) -> int:
     value = SyncClock.objects.filter(member_id=member_id).values_list("value", flat=True).first()
     return value or 1
+
+
+def lock(member_ids: Iterable[UUID]) -> None:
+    """Hold the clocks of these members until commit without moving them, in key order so
+    two batches never wait on each other in a cycle."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("sync.clock.lock() must run inside transaction.atomic()")
+    ids = sorted(member_ids, key=str)
+    list(SyncClock.objects.select_for_update().filter(member_id__in=ids).order_by("member_id"))
+
+
+def tick_many(member_ids: Iterable[UUID]) -> dict[UUID, int]:
+    """Increment several members' clocks in one statement; return member id → new value."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("sync.clock.tick_many() must run inside transaction.atomic()")
+    ids = sorted(set(member_ids), key=str)
+    if not ids:
+        return {}
+    SyncClock.objects.bulk_create([SyncClock(member_id=m) for m in ids], ignore_conflicts=True)
+    table = SyncClock._meta.db_table
+    placeholders = ", ".join(["%s"] * len(ids))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET value = value + 1 WHERE member_id IN ({placeholders}) "
+            "RETURNING member_id, value",
+            [_db_member_id(m) for m in ids],
+        )
+        rows = cursor.fetchall()
+    # SQLite hands back the key as hex text, PostgreSQL as a UUID.
+    return {m if isinstance(m, UUID) else UUID(m): value for m, value in rows}

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from accounts import services as account_services
 from accounts.models import User
-from tracking.models import Ingredient, IntakeLog, Nutrient, Product, Regimen
+from tracking.models import Flag, Ingredient, IntakeLog, Nutrient, Product, Regimen
 
 
 class MemberFactory(factory.django.DjangoModelFactory):
@@ -65,3 +65,19 @@ class IntakeLogFactory(factory.django.DjangoModelFactory):
     product = factory.LazyAttribute(lambda o: o.regimen.product)
     taken_at = factory.LazyFunction(lambda: timezone.now() - dt.timedelta(hours=1))
     status = "taken"
+
+
+class FlagFactory(factory.django.DjangoModelFactory):
+    """A computed flag, as the engine would write it."""
+
+    class Meta:
+        model = Flag
+
+    member = factory.SubFactory(MemberFactory)
+    code = "d3_without_k2"
+    severity = "info"
+    title = "Vitamin D3 without K2"
+    explanation = "You take vitamin D3 but no vitamin K2."
+    evidence = factory.LazyFunction(lambda: {"d3_products": ["Vitamin D3 25 mcg"]})
+    source = "SEED"
+    first_seen_at = factory.LazyFunction(timezone.now)

@@ -17,7 +17,8 @@ from django_celery_beat.models import (
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 
 from accounts.models import User
-from tracking.models import IntakeLog
+from tracking import computation, services
+from tracking.models import IntakeLog, Product
 
 from .conftest import client_for
 from .factories import IntakeLogFactory
@@ -45,7 +46,20 @@ def one_of_each(alice):
     CrontabSchedule.objects.create(minute="0", hour="3")
     SolarSchedule.objects.create(event="sunrise", latitude=52.37, longitude=4.9)
     ClockedSchedule.objects.create(clocked_time=timezone.now())
-    return IntakeLogFactory(member=alice)
+    log = IntakeLogFactory(member=alice)
+    # Schedule history, adherence snapshots, flags and a computation record.
+    warfarin = Product.objects.get(name="Warfarin 1 mg", owner__isnull=True)
+    services.create_regimen(
+        alice,
+        {
+            "product": warfarin,
+            "schedule_kind": "daily",
+            "times": ["18:00"],
+            "start_date": log.taken_at.date(),
+        },
+    )
+    computation.recompute([alice.id])
+    return log
 
 
 def admin_models():

@@ -7,21 +7,24 @@ route whose model has no owner factory here fails the sweep until one is added.
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 from rest_framework.viewsets import ViewSetMixin
 
 from accounts.models import LoginSession
-from tracking.models import IntakeLog, Product, Regimen
+from tracking.models import Flag, IntakeLog, Product, Regimen
 
 from .conftest import client_for
-from .factories import IntakeLogFactory, ProductFactory, RegimenFactory
+from .factories import FlagFactory, IntakeLogFactory, ProductFactory, RegimenFactory
 
 OWNED = {
     Product: lambda alice: ProductFactory(owner=alice),
     Regimen: lambda alice: RegimenFactory(member=alice),
     IntakeLog: lambda alice: IntakeLogFactory(member=alice),
     LoginSession: lambda alice: LoginSession.objects.create(user=alice, device_name="alice phone"),
+    Flag: lambda alice: FlagFactory(member=alice),
 }
 
 
@@ -46,12 +49,13 @@ def model_of(view):
 
 
 def url_for(route: str, pk) -> str:
-    return "/" + route.split("(?P<pk>")[0].replace("^", "") + str(pk)
+    path = re.sub(r"\(\?P<pk>[^)]+\)", str(pk), route)
+    return "/" + path.replace("^", "").replace("$", "")
 
 
 @pytest.mark.django_db
 @pytest.mark.parametrize(("route", "view"), list(detail_routes()))
-@pytest.mark.parametrize("method", ["get", "patch", "put", "delete"])
+@pytest.mark.parametrize("method", ["get", "post", "patch", "put", "delete"])
 def test_bob_gets_404_for_every_object_of_alice(alice, bob, route, view, method):
     model = model_of(view)
     assert model in OWNED, f"add an owner factory for {model.__name__} to OWNED"

@@ -1,9 +1,22 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 from unfold.admin import ModelAdmin, TabularInline
+from unfold.decorators import action
 
 from sync.admin_mixins import SyncableAdminMixin
 
-from .models import Ingredient, IntakeLog, Nutrient, Product, Regimen
+from . import services
+from .models import (
+    AdherenceSnapshot,
+    Flag,
+    Ingredient,
+    IntakeLog,
+    MemberComputation,
+    Nutrient,
+    Product,
+    ReferenceIntake,
+    Regimen,
+    RegimenSchedule,
+)
 
 
 @admin.register(Nutrient)
@@ -29,8 +42,21 @@ class ProductAdmin(SyncableAdminMixin, ModelAdmin):
     raw_id_fields = ["owner"]
 
 
+class RegimenScheduleInline(TabularInline):
+    model = RegimenSchedule
+    extra = 0
+    can_delete = False
+    fields = ["effective_from", "schedule_kind", "times", "weekdays", "day_of_month"]
+    readonly_fields = fields
+    verbose_name_plural = "Schedule history"
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
 @admin.register(Regimen)
 class RegimenAdmin(SyncableAdminMixin, ModelAdmin):
+    inlines = [RegimenScheduleInline]
     list_display = ["member", "product", "schedule_kind", "start_date", "end_date", "deleted_at"]
     list_filter = ["schedule_kind"]
     search_fields = ["member__email", "product__name"]
@@ -48,3 +74,75 @@ class IntakeLogAdmin(SyncableAdminMixin, ModelAdmin):
     date_hierarchy = "taken_at"
     readonly_fields = ["server_version", "deleted_at", "created_at", "updated_at"]
     raw_id_fields = ["member", "regimen", "product"]
+
+
+class ComputedAdmin(ModelAdmin):
+    """Computed rows are read-only: the rules write them, people only look."""
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(AdherenceSnapshot)
+class AdherenceSnapshotAdmin(ComputedAdmin):
+    list_display = [
+        "member",
+        "week_start",
+        "regimen",
+        "scheduled",
+        "taken",
+        "dose_taking_pct",
+        "timing_pct",
+        "pdc_pct",
+        "streak_days",
+    ]
+    list_filter = ["week_start"]
+    search_fields = ["member__email"]
+    list_select_related = ["member", "regimen__product"]
+
+
+@admin.register(Flag)
+class FlagAdmin(ComputedAdmin):
+    list_display = [
+        "member",
+        "code",
+        "severity",
+        "title",
+        "first_seen_at",
+        "resolved_at",
+        "acknowledged_at",
+    ]
+    list_filter = ["severity", "code", ("resolved_at", admin.EmptyFieldListFilter)]
+    search_fields = ["member__email", "code", "title"]
+    list_select_related = ["member"]
+    actions = ["acknowledge"]
+
+    @action(description="Acknowledge selected flags")
+    def acknowledge(self, request, queryset):
+        flags = list(queryset.filter(acknowledged_at__isnull=True))
+        for flag in flags:
+            services.acknowledge_flag(flag, request.user)
+        self.message_user(request, f"Acknowledged {len(flags)} flags.", messages.SUCCESS)
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        # Acknowledging is the one change allowed; the action needs change permission.
+        return request.user.has_perm("tracking.change_flag")
+
+
+@admin.register(ReferenceIntake)
+class ReferenceIntakeAdmin(ComputedAdmin):
+    list_display = ["nutrient", "kind", "sex", "condition", "age_from_months", "amount", "unit"]
+    list_filter = ["version", "nutrient", "kind", "sex", "condition"]
+
+
+@admin.register(MemberComputation)
+class MemberComputationAdmin(ComputedAdmin):
+    list_display = ["member", "computed_at", "runs"]
+    search_fields = ["member__email"]
+    list_select_related = ["member"]

@@ -4,7 +4,7 @@ import django_filters
 from django.db.models import Q
 from django.utils import timezone
 
-from .models import IntakeLog, Product, Regimen
+from .models import Flag, IntakeLog, Product, Regimen
 
 
 class ProductFilter(django_filters.FilterSet):
@@ -40,3 +40,28 @@ class IntakeLogFilter(django_filters.FilterSet):
     class Meta:
         model = IntakeLog
         fields = ["regimen", "product", "status"]
+
+
+class FlagFilter(django_filters.FilterSet):
+    status = django_filters.ChoiceFilter(
+        choices=[("active", "Active"), ("resolved", "Resolved"), ("all", "All")],
+        method="filter_status",
+        empty_label=None,
+        label="active (default), resolved or all",
+    )
+
+    class Meta:
+        model = Flag
+        fields = ["severity", "code"]
+
+    def filter_queryset(self, queryset):
+        if not self.form.cleaned_data.get("status"):
+            queryset = queryset.filter(resolved_at__isnull=True)
+        return super().filter_queryset(queryset)
+
+    def filter_status(self, queryset, name, value):
+        if value == "active":
+            return queryset.filter(resolved_at__isnull=True)
+        if value == "resolved":
+            return queryset.filter(resolved_at__isnull=False)
+        return queryset

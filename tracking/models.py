@@ -261,3 +261,202 @@ class IntakeLog(Syncable):
 
     def __str__(self) -> str:
         return f"{self.product} {self.status} at {self.taken_at:%Y-%m-%d %H:%M}"
+
+
+class RegimenSchedule(models.Model):
+    """One version of a regimen's schedule, in force from a local date until the next one.
+
+    Editing a plan adds (or, on the same day, replaces) a version effective from the
+    member's today, so adherence for earlier weeks keeps the schedule that applied then.
+    """
+
+    regimen = models.ForeignKey(Regimen, on_delete=models.CASCADE, related_name="schedules")
+    effective_from = models.DateField()
+    servings_per_dose = models.DecimalField(max_digits=6, decimal_places=2)
+    schedule_kind = models.CharField(max_length=10, choices=ScheduleKind.choices)
+    times = models.JSONField(default=list)
+    weekdays = models.JSONField(default=list)
+    day_of_month = models.PositiveSmallIntegerField(null=True)
+    interval_days = models.PositiveSmallIntegerField(null=True)
+
+    class Meta:
+        ordering = ["regimen", "effective_from"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["regimen", "effective_from"], name="regimen_schedule_once_per_day"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.regimen_id} from {self.effective_from}"
+
+
+class ReferenceIntake(models.Model):
+    """A row of DOMAIN.md's reference-intake table (RDA, AI or UL for one life stage).
+
+    Versioned data, loaded by migration from tracking/data/reference_intakes.csv; the rules
+    read these rows, never literals.
+    """
+
+    version = models.CharField(max_length=16)
+    nutrient = models.CharField(max_length=16)
+    kind = models.CharField(max_length=3)
+    sex = models.CharField(max_length=6)
+    condition = models.CharField(max_length=10)
+    age_from_months = models.PositiveSmallIntegerField()
+    age_to_months = models.PositiveSmallIntegerField(null=True, blank=True)
+    amount = models.DecimalField(max_digits=8, decimal_places=2)
+    unit = models.CharField(max_length=4, choices=NutrientUnit.choices)
+    source = models.CharField(max_length=16, help_text="DOMAIN.md source key")
+    note = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["version", "nutrient", "kind", "age_from_months", "sex", "condition"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["version", "nutrient", "kind", "sex", "condition", "age_from_months"],
+                name="reference_intake_once",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.nutrient} {self.kind} {self.amount} {self.unit} ({self.source})"
+
+
+class AdherenceSnapshot(Syncable):
+    """Computed adherence for one ISO week (member's zone), per regimen or overall (no
+    regimen). Read-only for clients; rewritten only when a value changes."""
+
+    member = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="adherence"
+    )
+    regimen = models.ForeignKey(
+        Regimen, on_delete=models.CASCADE, null=True, blank=True, related_name="adherence"
+    )
+    week_start = models.DateField(help_text="Monday of the ISO week, in the member's zone")
+    scheduled = models.PositiveIntegerField()
+    taken = models.PositiveIntegerField()
+    on_time = models.PositiveIntegerField()
+    skipped = models.PositiveIntegerField()
+    days_covered = models.PositiveSmallIntegerField()
+    days_in_period = models.PositiveSmallIntegerField()
+    dose_taking_pct = models.FloatField(null=True)
+    timing_pct = models.FloatField(null=True)
+    pdc_pct = models.FloatField(null=True)
+    streak_days = models.PositiveIntegerField()
+
+    VALUE_FIELDS = (
+        "scheduled",
+        "taken",
+        "on_time",
+        "skipped",
+        "days_covered",
+        "days_in_period",
+        "dose_taking_pct",
+        "timing_pct",
+        "pdc_pct",
+        "streak_days",
+    )
+
+    class Meta:
+        ordering = ["member", "-week_start", "regimen"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["member", "regimen", "week_start"],
+                condition=Q(regimen__isnull=False),
+                name="adherence_once_per_regimen_week",
+            ),
+            models.UniqueConstraint(
+                fields=["member", "week_start"],
+                condition=Q(regimen__isnull=True),
+                name="adherence_once_overall_per_week",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["member", "week_start"]),
+            models.Index(fields=["member", "server_version"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.member_id} {self.week_start} {self.regimen_id or 'overall'}"
+
+
+class Severity(models.TextChoices):
+    INFO = "info", "Info"
+    WARNING = "warning", "Warning"
+    CRITICAL = "critical", "Critical"
+
+
+class Audience(models.TextChoices):
+    MEMBER = "member", "Member"
+    DIETITIAN = "dietitian", "Dietitian"
+    BOTH = "both", "Member and dietitian"
+
+
+class Flag(Syncable):
+    """Computed context for a member (DOMAIN.md rules). One row per episode: while active
+    it is updated in place (keeping its acknowledgement); once resolved it stays as history
+    and a later recurrence opens a new row."""
+
+    member = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="flags"
+    )
+    code = models.SlugField(max_length=48)
+    subject = models.CharField(max_length=64, blank=True)
+    severity = models.CharField(max_length=8, choices=Severity.choices)
+    title = models.CharField(max_length=160)
+    explanation = models.TextField()
+    evidence = models.JSONField(default=dict)
+    source = models.CharField(max_length=64, help_text="DOMAIN.md source key(s)")
+    audience = models.CharField(max_length=9, choices=Audience.choices, default=Audience.BOTH)
+    first_seen_at = models.DateTimeField()
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+
+    CONTENT_FIELDS = ("severity", "title", "explanation", "evidence", "source", "audience")
+    SEVERITY_ORDER = {Severity.CRITICAL: 0, Severity.WARNING: 1, Severity.INFO: 2}
+
+    class Meta:
+        ordering = ["resolved_at", "-first_seen_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["member", "code", "subject"],
+                condition=Q(resolved_at__isnull=True),
+                name="flag_one_active_episode",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["member", "resolved_at"]),
+            models.Index(fields=["member", "server_version"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} ({self.severity})"
+
+    @property
+    def is_active(self) -> bool:
+        return self.resolved_at is None
+
+
+class MemberComputation(models.Model):
+    """When a member's adherence and flags were last computed (for "as of" displays and
+    the batch's catch-up), kept apart so recomputing identical results rewrites no rows."""
+
+    member = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="computation",
+    )
+    computed_at = models.DateTimeField()
+    runs = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.member_id} at {self.computed_at:%Y-%m-%d %H:%M}"

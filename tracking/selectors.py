@@ -2,9 +2,23 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from datetime import timedelta
+from uuid import UUID
+
 from django.db.models import Q, QuerySet
 
-from .models import IntakeLog, Nutrient, Product, Regimen
+from accounts.models import Profile
+
+from .models import (
+    AdherenceSnapshot,
+    Flag,
+    IntakeLog,
+    MemberComputation,
+    Nutrient,
+    Product,
+    Regimen,
+)
 
 
 def nutrients() -> QuerySet[Nutrient]:
@@ -24,3 +38,45 @@ def regimens_for_member(member) -> QuerySet[Regimen]:
 
 def intakes_for_member(member) -> QuerySet[IntakeLog]:
     return IntakeLog.objects.filter(member=member, deleted_at__isnull=True)
+
+
+def active_members() -> QuerySet[Profile]:
+    return Profile.objects.filter(user__is_active=True)
+
+
+def member_id_chunks(size: int) -> Iterator[list[UUID]]:
+    """Ids of every active member with a profile, in key order, `size` at a time."""
+    ids = active_members().order_by("user_id").values_list("user_id", flat=True)
+    chunk: list[UUID] = []
+    for member_id in ids.iterator(chunk_size=size * 4):
+        chunk.append(member_id)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def adherence_for_member(member, weeks: int) -> QuerySet[AdherenceSnapshot]:
+    """The member's stored snapshots for their last `weeks` ISO weeks, newest first."""
+    today = member.profile.today()
+    first_week = today - timedelta(days=today.weekday(), weeks=weeks - 1)
+    return (
+        AdherenceSnapshot.objects.filter(
+            member=member, deleted_at__isnull=True, week_start__gte=first_week
+        )
+        .select_related("regimen__product")
+        .order_by("-week_start", "regimen__start_date", "regimen__created_at")
+    )
+
+
+def flags_for_member(member) -> QuerySet[Flag]:
+    return Flag.objects.filter(member=member, deleted_at__isnull=True)
+
+
+def computed_at(member):
+    return (
+        MemberComputation.objects.filter(member=member)
+        .values_list("computed_at", flat=True)
+        .first()
+    )

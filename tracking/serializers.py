@@ -7,7 +7,16 @@ from decimal import Decimal
 from rest_framework import serializers
 
 from . import selectors
-from .models import MAX_SERVINGS, Ingredient, IntakeLog, Nutrient, Product, Regimen
+from .models import (
+    MAX_SERVINGS,
+    AdherenceSnapshot,
+    Flag,
+    Ingredient,
+    IntakeLog,
+    Nutrient,
+    Product,
+    Regimen,
+)
 
 
 class NutrientSerializer(serializers.ModelSerializer):
@@ -151,3 +160,68 @@ class IntakeLogSerializer(serializers.ModelSerializer):
         if not creating:
             attrs.pop("id", None)
         return attrs
+
+
+class AdherenceMetricsSerializer(serializers.ModelSerializer):
+    """One week's numbers, for one regimen or overall. Percentages 0 to 100, or null."""
+
+    class Meta:
+        model = AdherenceSnapshot
+        fields = list(AdherenceSnapshot.VALUE_FIELDS)
+
+
+class RegimenAdherenceSerializer(AdherenceMetricsSerializer):
+    regimen = serializers.UUIDField(source="regimen_id")
+    product_name = serializers.CharField(source="regimen.product.name")
+
+    class Meta(AdherenceMetricsSerializer.Meta):
+        fields = ["regimen", "product_name", *AdherenceMetricsSerializer.Meta.fields]
+
+
+class AdherenceWeekSerializer(serializers.Serializer):
+    iso_year = serializers.IntegerField()
+    iso_week = serializers.IntegerField()
+    week_start = serializers.DateField()
+    overall = AdherenceMetricsSerializer(allow_null=True)
+    regimens = RegimenAdherenceSerializer(many=True)
+
+
+class AdherenceSerializer(serializers.Serializer):
+    timezone = serializers.CharField()
+    computed_at = serializers.DateTimeField(allow_null=True)
+    weeks = AdherenceWeekSerializer(many=True)
+
+
+class AdherenceQuerySerializer(serializers.Serializer):
+    weeks = serializers.IntegerField(min_value=1, max_value=104, default=12)
+
+
+class FlagSerializer(serializers.ModelSerializer):
+    active = serializers.BooleanField(source="is_active", read_only=True)
+    acknowledged_by = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Flag
+        fields = [
+            "id",
+            "code",
+            "subject",
+            "severity",
+            "title",
+            "explanation",
+            "evidence",
+            "source",
+            "audience",
+            "active",
+            "first_seen_at",
+            "resolved_at",
+            "acknowledged_at",
+            "acknowledged_by",
+        ]
+        read_only_fields = fields
+
+    def get_acknowledged_by(self, flag: Flag) -> str | None:
+        person = flag.acknowledged_by
+        if person is None:
+            return None
+        return "you" if person.id == flag.member_id else (person.display_name or "your dietitian")

@@ -4,7 +4,7 @@ leaves nothing half-written when it refuses."""
 from __future__ import annotations
 
 import uuid
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -12,15 +12,22 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts import tasks as account_tasks
-from backend.celery import enqueue_on_commit
+from accounts.models import Profile
+from backend.celery import enqueue_coalesced_on_commit, enqueue_on_commit
 from backend.errors import Conflict
 from sync.clock import stamp
 
-from .models import Ingredient, IntakeLog, Product, Regimen
+from .models import Flag, Ingredient, IntakeLog, Product, Regimen, RegimenSchedule
 from .schedules import clean_schedule
 
 MAX_FUTURE = timedelta(days=1)
+RECOMPUTE_MEMBER = "tracking.tasks.recompute_member"  # named: the task module imports this one
 SCHEDULE_FIELDS = ("times", "weekdays", "day_of_month", "interval_days")
+
+
+def request_recompute(member_id) -> None:
+    """After commit, recompute the member's adherence and flags (a burst → one run)."""
+    enqueue_coalesced_on_commit(RECOMPUTE_MEMBER, str(member_id))
 
 
 # --- Products -------------------------------------------------------------------------
@@ -44,6 +51,8 @@ def _save_product(product: Product, ingredients: list[dict] | None) -> Product:
     if ingredients is not None:
         product.ingredients.all().delete()
         Ingredient.objects.bulk_create(Ingredient(product=product, **i) for i in ingredients)
+    if product.owner_id is not None:
+        request_recompute(product.owner_id)
     return product
 
 
@@ -76,18 +85,44 @@ def _save_regimen(regimen: Regimen) -> Regimen:
     regimen.full_clean()
     stamp(regimen)
     regimen.save()
+    _record_schedule(regimen)
+    request_recompute(regimen.member_id)
     return regimen
+
+
+VERSIONED_FIELDS = ("servings_per_dose", "schedule_kind", *SCHEDULE_FIELDS)
+
+
+def _record_schedule(regimen: Regimen) -> None:
+    """Keep the schedule's history: a change applies from the member's today (or the start,
+    if later), so weeks already lived keep the schedule they had."""
+    values = {name: getattr(regimen, name) for name in VERSIONED_FIELDS}
+    latest = regimen.schedules.order_by("-effective_from").first()
+    if latest is not None and all(getattr(latest, k) == v for k, v in values.items()):
+        return
+    effective = regimen.start_date
+    if latest is not None:
+        effective = max(effective, member_today(regimen.member_id))
+    regimen.schedules.filter(effective_from__gt=effective).delete()
+    RegimenSchedule.objects.update_or_create(
+        regimen=regimen, effective_from=effective, defaults=values
+    )
+
+
+def member_today(member_id) -> date:
+    return Profile.objects.get(user_id=member_id).today()
 
 
 @transaction.atomic
 def end_regimen(regimen: Regimen) -> None:
     """Deleting a plan ends it today; its intake history stays."""
-    today = timezone.localdate()
+    today = member_today(regimen.member_id)
     if regimen.end_date is None or regimen.end_date > today:
         regimen.end_date = max(today, regimen.start_date)
     regimen.deleted_at = timezone.now()
     stamp(regimen)
     regimen.save(update_fields=["end_date", "deleted_at", "server_version", "updated_at"])
+    request_recompute(regimen.member_id)
 
 
 # --- Intake ---------------------------------------------------------------------------
@@ -115,6 +150,7 @@ def log_intake(member, fields: dict[str, Any], log_id: uuid.UUID | None = None):
             enqueue_on_commit(
                 account_tasks.record_activity, str(member.id), log.taken_at.isoformat()
             )
+            request_recompute(member.id)
     except IntegrityError:
         # Another request inserted the same id between our look-up and insert.
         existing = IntakeLog.objects.filter(id=log.id).first()
@@ -153,6 +189,7 @@ def update_intake(log: IntakeLog, fields: dict[str, Any]) -> IntakeLog:
     _check_intake(log)
     stamp(log)
     log.save()
+    request_recompute(log.member_id)
     return log
 
 
@@ -161,6 +198,7 @@ def delete_intake(log: IntakeLog) -> None:
     log.deleted_at = timezone.now()
     stamp(log)
     log.save(update_fields=["deleted_at", "server_version", "updated_at"])
+    request_recompute(log.member_id)
 
 
 def _check_intake(log: IntakeLog) -> None:
@@ -174,3 +212,17 @@ def _check_intake(log: IntakeLog) -> None:
     if errors:
         raise ValidationError(errors)
     log.full_clean(exclude=["id", "member", "regimen", "product"], validate_unique=False)
+
+
+# --- Flags ----------------------------------------------------------------------------
+@transaction.atomic
+def acknowledge_flag(flag: Flag, by) -> Flag:
+    """Mark a flag as seen by a person; recomputation keeps it while the episode lasts."""
+    if flag.acknowledged_at is None:
+        flag.acknowledged_by = by
+        flag.acknowledged_at = timezone.now()
+        stamp(flag)
+        flag.save(
+            update_fields=["acknowledged_by", "acknowledged_at", "server_version", "updated_at"]
+        )
+    return flag

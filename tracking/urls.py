@@ -1,3 +1,4 @@
+from django.urls import path
 from rest_framework.routers import SimpleRouter
 
 from . import views
@@ -7,5 +8,9 @@ router.register("nutrients", views.NutrientViewSet, basename="nutrient")
 router.register("products", views.ProductViewSet, basename="product")
 router.register("regimens", views.RegimenViewSet, basename="regimen")
 router.register("intakes", views.IntakeLogViewSet, basename="intake")
+router.register("flags", views.FlagViewSet, basename="flag")
 
-urlpatterns = router.urls
+urlpatterns = [
+    path("adherence", views.AdherenceView.as_view(), name="adherence"),
+    *router.urls,
+]

@@ -1,10 +1,14 @@
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.db.models import Case, F, QuerySet, Value, When
+from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, permissions, status, viewsets
+from rest_framework.decorators import action
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from . import filters, selectors, serializers, services
+from .models import Flag
 
 
 class IsOwnerOrReadOnly(permissions.BasePermission):
@@ -113,3 +117,74 @@ class NutrientViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
 
     def get_queryset(self):
         return selectors.nutrients()
+
+
+class AdherenceView(APIView):
+    """The member's adherence per ISO week (in their zone), overall and per regimen, as last
+    computed (a write is reflected within seconds: it enqueues a recompute)."""
+
+    @extend_schema(
+        parameters=[serializers.AdherenceQuerySerializer],
+        responses=serializers.AdherenceSerializer,
+    )
+    def get(self, request):
+        query = serializers.AdherenceQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        member = request.user
+        snapshots = selectors.adherence_for_member(member, query.validated_data["weeks"])
+        body = {
+            "timezone": member.profile.timezone,
+            "computed_at": selectors.computed_at(member),
+            "weeks": _group_by_week(snapshots),
+        }
+        return Response(serializers.AdherenceSerializer(body).data)
+
+
+def _group_by_week(snapshots) -> list[dict]:
+    weeks: dict = {}
+    for row in snapshots:
+        iso = row.week_start.isocalendar()
+        week = weeks.setdefault(
+            row.week_start,
+            {
+                "iso_year": iso.year,
+                "iso_week": iso.week,
+                "week_start": row.week_start,
+                "overall": None,
+                "regimens": [],
+            },
+        )
+        if row.regimen_id is None:
+            week["overall"] = row
+        else:
+            week["regimens"].append(row)
+    return [weeks[start] for start in sorted(weeks, reverse=True)]
+
+
+class FlagViewSet(viewsets.ReadOnlyModelViewSet):
+    """The member's flags: active by default, history with ?status=resolved or all."""
+
+    serializer_class = serializers.FlagSerializer
+    filterset_class = filters.FlagFilter
+    ordering_fields = ["first_seen_at", "resolved_at"]
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Flag.objects.none()
+        return (
+            selectors.flags_for_member(self.request.user)
+            .select_related("acknowledged_by")
+            .order_by(F("resolved_at").desc(nulls_first=True), SEVERITY_RANK, "-first_seen_at")
+        )
+
+    @extend_schema(request=None, responses=serializers.FlagSerializer)
+    @action(detail=True, methods=["post"])
+    def acknowledge(self, request, pk=None):
+        flag = services.acknowledge_flag(self.get_object(), request.user)
+        return Response(self.get_serializer(flag).data)
+
+
+SEVERITY_RANK = Case(
+    *(When(severity=level, then=Value(rank)) for level, rank in Flag.SEVERITY_ORDER.items()),
+    default=Value(9),
+)

@@ -20,7 +20,7 @@ from django.utils import timezone
 from accounts import services as account_services
 from accounts.models import User
 from sync.clock import tick
-from tracking import services
+from tracking import computation, services
 from tracking.models import IntakeLog, Product, ScheduleKind
 
 DEMO_EMAIL = "demo@ossa.local"
@@ -66,6 +66,8 @@ class Command(BaseCommand):
         with transaction.atomic():
             member = self.create_member(password)
             logs = self.create_plan_and_history(member, weeks)
+        # Computed now rather than by the worker, so the first page shows weeks and flags.
+        computation.recompute([member.id])
         self.stdout.write(self.style.SUCCESS(f"Demo member {DEMO_EMAIL} with {logs} logged doses."))
 
     def create_member(self, password: str) -> User:
