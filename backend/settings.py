@@ -167,11 +167,18 @@ CELERY_BEAT_SCHEDULE = {
     },
     # Catches up whatever a down broker or a lost task missed, and moves every member's
     # current week forward even when they log nothing.
+    "purge-sync-tombstones": {
+        "task": "sync.tasks.purge_tombstones",
+        "schedule": crontab(hour=3, minute=15),
+    },
     "recompute-everyone-nightly": {
         "task": "tracking.tasks.recompute_everyone",
         "schedule": crontab(hour=2, minute=30),
     },
 }
+
+# How long deleted rows stay as tombstones for devices to pull (README: Mobile sync).
+SYNC_TOMBSTONE_DAYS = int(env("SYNC_TOMBSTONE_DAYS", "90"))
 
 # --- Auth -----------------------------------------------------------------------------
 PASSWORD_HASHERS = [

@@ -9,6 +9,7 @@ from .health import HEALTH_CHECKS
 api_v1 = [
     path("", include("accounts.urls")),
     path("", include("tracking.urls")),
+    path("", include("sync.urls")),
 ]
 
 urlpatterns = [

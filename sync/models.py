@@ -22,6 +22,8 @@ class SyncClock(models.Model):
         related_name="sync_clock",
     )
     value = models.BigIntegerField(default=1)
+    # Tombstones stamped at or below this were purged; an older cursor must resync fully.
+    purged_through = models.BigIntegerField(default=0)
 
     def __str__(self) -> str:
         return f"{self.member_id}@{self.value}"

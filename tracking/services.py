@@ -25,6 +25,11 @@ RECOMPUTE_MEMBER = "tracking.tasks.recompute_member"  # named: the task module i
 SCHEDULE_FIELDS = ("times", "weekdays", "day_of_month", "interval_days")
 
 
+def record_activity_later(member_id, at) -> None:
+    """After commit, remember the member's latest logged dose (shown to their dietitian)."""
+    enqueue_on_commit(account_tasks.record_activity, str(member_id), at.isoformat())
+
+
 def request_recompute(member_id) -> None:
     """After commit, recompute the member's adherence and flags (a burst → one run)."""
     enqueue_coalesced_on_commit(RECOMPUTE_MEMBER, str(member_id))
@@ -142,14 +147,12 @@ def log_intake(member, fields: dict[str, Any], log_id: uuid.UUID | None = None):
         if existing is not None:
             return _replayed(existing, member, fields), False
     log = IntakeLog(id=log_id or uuid.uuid4(), member=member, **fields)
-    _check_intake(log)
+    check_intake(log)
     try:
         with transaction.atomic():
             stamp(log)
             log.save(force_insert=True)
-            enqueue_on_commit(
-                account_tasks.record_activity, str(member.id), log.taken_at.isoformat()
-            )
+            record_activity_later(member.id, log.taken_at)
             request_recompute(member.id)
     except IntegrityError:
         # Another request inserted the same id between our look-up and insert.
@@ -186,7 +189,7 @@ def _given(field: str, fields: dict[str, Any]) -> bool:
 def update_intake(log: IntakeLog, fields: dict[str, Any]) -> IntakeLog:
     for name, value in fields.items():
         setattr(log, name, value)
-    _check_intake(log)
+    check_intake(log)
     stamp(log)
     log.save()
     request_recompute(log.member_id)
@@ -201,7 +204,8 @@ def delete_intake(log: IntakeLog) -> None:
     request_recompute(log.member_id)
 
 
-def _check_intake(log: IntakeLog) -> None:
+def check_intake(log: IntakeLog) -> None:
+    """Validate a dose before it is written; raise ValidationError naming the fields."""
     if log.regimen_id is not None and log.product_id is None:
         log.product_id = log.regimen.product_id
     errors: dict[str, list[str]] = {}

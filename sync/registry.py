@@ -1,0 +1,188 @@
+"""The synced tables, declared once: wire name, model, columns and how pushes are applied.
+
+A column's `field` is the model attribute it maps to. Columns marked `writable=False` are
+sent but never taken from a push. Tables without a writer are read-only (computed).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from accounts.models import Profile
+from tracking.models import AdherenceSnapshot, Flag, Ingredient, IntakeLog, Product, Regimen
+
+from . import codecs as c
+
+if TYPE_CHECKING:
+    from .writers import Writer
+
+# The client's schema version this server speaks, and the oldest it still accepts.
+SCHEMA_VERSION = 1
+MIN_SCHEMA_VERSION = 1
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    codec: c.Codec
+    field: str = ""
+    writable: bool = True
+    # For values that are not a model field: load(ids) -> {id: value}, one query per pull.
+    load: Callable[[list], dict] | None = None
+
+    @property
+    def attr(self) -> str:
+        return self.field or self.name
+
+
+@dataclass(frozen=True)
+class Table:
+    name: str
+    model: type
+    member_field: str
+    columns: tuple[Column, ...]
+    writer: Writer | None = None
+
+    @property
+    def read_only(self) -> bool:
+        return self.writer is None
+
+    @property
+    def writable_columns(self) -> tuple[Column, ...]:
+        return tuple(col for col in self.columns if col.writable)
+
+    def rows_for(self, member_id):
+        return self.model.objects.filter(**{f"{self.member_field}_id": member_id})
+
+
+def _stamps() -> tuple[Column, ...]:
+    # Client created_at/updated_at are data the server reports, never its clock.
+    return (
+        Column("created_at", c.EPOCH_MS, writable=False),
+        Column("updated_at", c.EPOCH_MS, writable=False),
+    )
+
+
+PRODUCTS = (
+    Column("name", c.TEXT),
+    Column("brand", c.TEXT),
+    Column("kind", c.TEXT),
+    Column("drug_class", c.TEXT),
+    Column("drug", c.TEXT),
+    Column("release", c.TEXT),
+    Column("strength_mg", c.OPT_NUMBER),
+    Column("serving_unit", c.TEXT),
+    Column("notes", c.TEXT),
+    Column("ingredients", c.JSON_TEXT, load=lambda ids: ingredients_by_product(ids)),
+    *_stamps(),
+)
+
+REGIMENS = (
+    Column("product_id", c.ID),
+    Column("servings_per_dose", c.NUMBER),
+    Column("schedule_kind", c.TEXT),
+    Column("times", c.JSON_TEXT),
+    Column("weekdays", c.JSON_TEXT),
+    Column("day_of_month", c.OPT_INTEGER),
+    Column("interval_days", c.OPT_INTEGER),
+    Column("start_date", c.DATE),
+    Column("end_date", c.OPT_DATE),
+    Column("note", c.TEXT),
+    *_stamps(),
+)
+
+INTAKE_LOGS = (
+    Column("regimen_id", c.OPT_ID),
+    Column("product_id", c.ID),
+    Column("servings", c.NUMBER),
+    Column("taken_at", c.EPOCH_MS),
+    Column("status", c.TEXT),
+    Column("note", c.TEXT),
+    Column("source", c.TEXT),
+    *_stamps(),
+)
+
+PROFILES = (
+    Column("date_of_birth", c.OPT_DATE),
+    Column("sex", c.TEXT),
+    Column("menopause_status", c.TEXT),
+    Column("final_period_date", c.OPT_DATE),
+    Column("pregnant", c.BOOLEAN),
+    Column("lactating", c.BOOLEAN),
+    Column("weight_kg", c.OPT_NUMBER),
+    Column("timezone", c.TEXT),
+    Column("units", c.TEXT),
+    Column("reminder_weekday", c.INTEGER),
+    Column("reminder_time", c.CLOCK_TIME),
+    Column("remind_in_app", c.BOOLEAN),
+    Column("remind_by_push", c.BOOLEAN),
+    Column("remind_by_email", c.BOOLEAN),
+    Column("quiet_hours_start", c.OPT_CLOCK_TIME),
+    Column("quiet_hours_end", c.OPT_CLOCK_TIME),
+    Column("updated_at", c.EPOCH_MS, writable=False),
+)
+
+FLAGS = tuple(
+    Column(name, codec, writable=False)
+    for name, codec in (
+        ("code", c.TEXT),
+        ("subject", c.TEXT),
+        ("severity", c.TEXT),
+        ("title", c.TEXT),
+        ("explanation", c.TEXT),
+        ("evidence", c.JSON_TEXT),
+        ("source", c.TEXT),
+        ("audience", c.TEXT),
+        ("first_seen_at", c.EPOCH_MS),
+        ("resolved_at", c.OPT_EPOCH_MS),
+        ("acknowledged_at", c.OPT_EPOCH_MS),
+    )
+)
+
+ADHERENCE_WEEKS = tuple(
+    Column(name, codec, writable=False)
+    for name, codec in (
+        ("regimen_id", c.OPT_ID),
+        ("week_start", c.DATE),
+        ("scheduled", c.INTEGER),
+        ("taken", c.INTEGER),
+        ("on_time", c.INTEGER),
+        ("skipped", c.INTEGER),
+        ("days_covered", c.INTEGER),
+        ("days_in_period", c.INTEGER),
+        ("dose_taking_pct", c.OPT_NUMBER),
+        ("timing_pct", c.OPT_NUMBER),
+        ("pdc_pct", c.OPT_NUMBER),
+        ("streak_days", c.INTEGER),
+    )
+)
+
+
+def ingredients_by_product(product_ids: list) -> dict:
+    found: dict = defaultdict(list)
+    rows = Ingredient.objects.filter(product_id__in=product_ids).values_list(
+        "product_id", "nutrient__code", "amount", "form"
+    )
+    for product_id, nutrient, amount, form in rows.order_by("product_id", "nutrient__position"):
+        found[product_id].append({"nutrient": nutrient, "amount": float(amount), "form": form})
+    return found
+
+
+def _tables() -> dict[str, Table]:
+    from . import writers
+
+    tables = [
+        Table("products", Product, "owner", PRODUCTS, writers.ProductWriter()),
+        Table("regimens", Regimen, "member", REGIMENS, writers.RegimenWriter()),
+        Table("intake_logs", IntakeLog, "member", INTAKE_LOGS, writers.IntakeLogWriter()),
+        Table("profiles", Profile, "user", PROFILES, writers.ProfileWriter()),
+        Table("flags", Flag, "member", FLAGS),
+        Table("adherence_weeks", AdherenceSnapshot, "member", ADHERENCE_WEEKS),
+    ]
+    return {table.name: table for table in tables}
+
+
+TABLES = _tables()

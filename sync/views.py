@@ -1,0 +1,140 @@
+"""The two sync endpoints in the shape WatermelonDB's synchronize() expects."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.http import HttpResponse
+from django.views.decorators.gzip import gzip_page
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework.exceptions import ValidationError
+from rest_framework.views import APIView
+
+from backend.errors import error_body
+
+from .pull import Migration, ResyncRequired, pull
+from .push import PushConflict, PushRejected, push
+from .registry import MIN_SCHEMA_VERSION, SCHEMA_VERSION, TABLES
+
+CURSOR = OpenApiParameter(
+    "last_pulled_at",
+    OpenApiTypes.STR,
+    description="The timestamp of the last pull; absent, null or 0 on a first sync.",
+)
+SCHEMA = OpenApiParameter("schema_version", OpenApiTypes.INT, description="The app's schema.")
+MIGRATION = OpenApiParameter(
+    "migration", OpenApiTypes.STR, description='JSON {"from", "tables", "columns"} or null.'
+)
+
+
+def json_response(body: Any, status: int = 200) -> HttpResponse:
+    text = json.dumps(body, separators=(",", ":"))
+    return HttpResponse(text, status=status, content_type="application/json")
+
+
+class PullView(APIView):
+    """Everything that changed for the member after `last_pulled_at`; live rows come as
+    `updated`, deletions as ids; `timestamp` is the cursor for the next sync."""
+
+    @extend_schema(parameters=[CURSOR, SCHEMA, MIGRATION], responses={200: OpenApiTypes.OBJECT})
+    def get(self, request):
+        query = request.query_params
+        if outdated := _outdated(query.get("schema_version")):
+            return outdated
+        try:
+            body = pull(request.user.id, _cursor(query), _migration(query.get("migration")))
+        except ResyncRequired:
+            return _resync_required()
+        return json_response(body)
+
+
+class PushView(APIView):
+    """Apply the device's changes all or nothing: 200, 400 with per-record errors, or 409
+    naming the records changed on the server since `last_pulled_at` (pull, then push)."""
+
+    @extend_schema(parameters=[CURSOR], request=OpenApiTypes.OBJECT, responses={200: None})
+    def post(self, request):
+        if outdated := _outdated(request.query_params.get("schema_version")):
+            return outdated
+        if not isinstance(request.data, dict) or "changes" not in request.data:
+            raise ValidationError({"changes": ['Send {"changes": {table: {...}}}.']})
+        try:
+            push(request.user, _cursor(request.query_params), request.data["changes"])
+        except PushConflict as conflict:
+            return _conflict(conflict)
+        except PushRejected as rejected:
+            return _rejected(rejected)
+        return json_response({})
+
+
+def _cursor(query) -> int:
+    value = query.get("last_pulled_at")
+    if value in (None, "", "null", "undefined"):
+        return 0
+    try:
+        cursor = int(value)
+    except ValueError:
+        cursor = -1
+    if cursor < 0:
+        raise ValidationError({"last_pulled_at": ["Must be a sync timestamp or null."]})
+    return cursor
+
+
+def _migration(value: str | None) -> Migration | None:
+    if value in (None, "", "null"):
+        return None
+    problem = ValidationError({"migration": ['JSON {"from", "tables", "columns"} or null.']})
+    try:
+        data = json.loads(value)
+        tables = set(data.get("tables") or [])
+        tables |= {entry["table"] for entry in data.get("columns") or []}
+        migration = Migration(int(data["from"]), frozenset(tables))
+    except (ValueError, TypeError, KeyError, AttributeError) as exc:
+        raise problem from exc
+    if unknown := migration.tables - TABLES.keys():
+        raise ValidationError({"migration": [f"Unknown tables: {', '.join(sorted(unknown))}."]})
+    return migration
+
+
+def _outdated(schema_version: str | None) -> HttpResponse | None:
+    if schema_version in (None, ""):
+        return None
+    try:
+        version = int(schema_version)
+    except ValueError as exc:
+        raise ValidationError({"schema_version": ["Must be a whole number."]}) from exc
+    if version >= MIN_SCHEMA_VERSION:
+        return None
+    detail = (
+        f"This app is too old to sync (schema {version}; the server needs "
+        f"{MIN_SCHEMA_VERSION} to {SCHEMA_VERSION}). Update the app."
+    )
+    return json_response(error_body("client_error", "client_outdated", detail), status=426)
+
+
+def _resync_required() -> HttpResponse:
+    detail = (
+        "This device was away longer than deleted records are kept. Reset the local "
+        "database and sync from scratch (last_pulled_at=null)."
+    )
+    return json_response(error_body("client_error", "resync_required", detail), status=410)
+
+
+def _conflict(conflict: PushConflict) -> HttpResponse:
+    detail = "Changed on the server after last_pulled_at: pull, then push again."
+    errors = [
+        {"code": "sync_conflict", "detail": detail, "attr": f"{table}.{record_id}"}
+        for table, record_id in conflict.records
+    ]
+    return json_response({"type": "client_error", "errors": errors}, status=409)
+
+
+def _rejected(rejected: PushRejected) -> HttpResponse:
+    errors = [{"code": e.code, "detail": e.detail, "attr": e.attr} for e in rejected.errors]
+    return json_response({"type": "validation_error", "errors": errors}, status=400)
+
+
+pull_view = gzip_page(PullView.as_view())
+push_view = PushView.as_view()

@@ -1,0 +1,211 @@
+"""How pushed records of each writable table are written: through the same services (and
+so the same validation, schedule history and recompute) as the REST API."""
+
+from __future__ import annotations
+
+import uuid
+from decimal import Decimal, InvalidOperation
+from typing import TYPE_CHECKING, Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from accounts import services as account_services
+from tracking import selectors, services
+from tracking.models import IntakeLog, IntakeSource, Nutrient, Regimen
+
+from . import clock
+
+if TYPE_CHECKING:
+    from .push import Incoming, PushContext
+
+# Model fields named in validation errors → the wire column a client knows.
+COLUMN_FOR_FIELD = {"product": "product_id", "regimen": "regimen_id"}
+
+
+class Writer:
+    """Writes one record at a time, each in a savepoint, collecting per-record errors."""
+
+    def wire_equal(self, item: Incoming, attr: str, value: Any) -> bool:
+        codec = next(col.codec for col in item.table.columns if col.attr == attr)
+        return codec.to_wire(getattr(item.stored, attr)) == codec.to_wire(value)
+
+    def upsert(self, ctx: PushContext, items: list[Incoming]) -> None:
+        for item in items:
+            self._guarded(ctx, item, self.write_one)
+
+    def delete(self, ctx: PushContext, items: list[Incoming]) -> None:
+        for item in items:
+            self._guarded(ctx, item, self.delete_one)
+
+    def _guarded(self, ctx: PushContext, item: Incoming, action) -> None:
+        try:
+            with transaction.atomic():
+                action(ctx, item)
+        except ValidationError as exc:
+            refuse_invalid(ctx, item, exc)
+
+    def write_one(self, ctx: PushContext, item: Incoming) -> None:
+        raise NotImplementedError
+
+    def delete_one(self, ctx: PushContext, item: Incoming) -> None:
+        raise NotImplementedError
+
+
+def refuse_invalid(ctx: PushContext, item: Incoming, exc: ValidationError) -> None:
+    messages = exc.message_dict if hasattr(exc, "error_dict") else {None: exc.messages}
+    for name, problems in messages.items():
+        column = None if name in (None, "__all__") else COLUMN_FOR_FIELD.get(name, name)
+        for problem in problems:
+            ctx.refuse(item, "invalid", problem, column)
+
+
+class ProductWriter(Writer):
+    def wire_equal(self, item: Incoming, attr: str, value: Any) -> bool:
+        if attr != "ingredients":
+            return super().wire_equal(item, attr, value)
+        stored = [
+            {"nutrient": i.nutrient.code, "amount": float(i.amount), "form": i.form}
+            for i in item.stored.ingredients.select_related("nutrient")
+        ]
+        return stored == value
+
+    def write_one(self, ctx: PushContext, item: Incoming) -> None:
+        fields = dict(item.values)
+        ingredients = _ingredients(fields.pop("ingredients", None))
+        if item.stored is None:
+            services.create_product(ctx.member, {"id": item.id, **fields}, ingredients or [])
+        else:
+            services.update_product(item.stored, fields, ingredients)
+
+    def delete_one(self, ctx: PushContext, item: Incoming) -> None:
+        services.delete_product(item.stored)
+
+
+def _ingredients(value: Any) -> list[dict] | None:
+    if value is None:
+        return None
+    problem = ValidationError({"ingredients": ['A list of {"nutrient", "amount", "form"}.']})
+    if not isinstance(value, list) or not all(isinstance(i, dict) for i in value):
+        raise problem
+    nutrients = {n.code: n for n in Nutrient.objects.all()}
+    cleaned = []
+    for entry in value:
+        nutrient = nutrients.get(entry.get("nutrient"))
+        try:
+            amount = Decimal(str(entry.get("amount")))
+        except InvalidOperation:
+            amount = None
+        if nutrient is None or amount is None or not amount > 0:
+            raise problem
+        cleaned.append({"nutrient": nutrient, "amount": amount, "form": entry.get("form") or ""})
+    return cleaned
+
+
+class RegimenWriter(Writer):
+    def write_one(self, ctx: PushContext, item: Incoming) -> None:
+        fields = dict(item.values)
+        if "product_id" in fields:
+            fields["product"] = _visible_product(ctx, fields.pop("product_id"))
+        if item.stored is None:
+            services.create_regimen(ctx.member, {"id": item.id, **fields})
+        else:
+            services.update_regimen(item.stored, fields)
+
+    def delete_one(self, ctx: PushContext, item: Incoming) -> None:
+        services.end_regimen(item.stored)
+
+
+def _visible_product(ctx: PushContext, product_id: str):
+    product = selectors.products_for_member(ctx.member).filter(id=_uuid_or_none(product_id))
+    found = product.first()
+    if found is None:
+        raise ValidationError({"product": ["Unknown product."]})
+    return found
+
+
+def _uuid_or_none(value: str):
+    try:
+        return uuid.UUID(value)
+    except ValueError:
+        return None
+
+
+class IntakeLogWriter(Writer):
+    """Doses arrive in hundreds after a week offline: validated one by one in memory,
+    written in bulk under one clock stamp."""
+
+    def upsert(self, ctx: PushContext, items: list[Incoming]) -> None:
+        regimens, products = self._lookups(ctx, items)
+        new, changed = [], []
+        for item in items:
+            log = item.stored or IntakeLog(id=item.id, member=ctx.member, source=IntakeSource.SYNC)
+            try:
+                self._fill(log, item.values, regimens, products)
+                services.check_intake(log)
+            except ValidationError as exc:
+                refuse_invalid(ctx, item, exc)
+                continue
+            (changed if item.stored else new).append(log)
+        if ctx.errors or not (new or changed):
+            return
+        self._save(ctx, new, changed)
+
+    def _lookups(self, ctx: PushContext, items: list[Incoming]):
+        regimen_ids = {_uuid_or_none(i.values.get("regimen_id") or "") for i in items} - {None}
+        product_ids = {_uuid_or_none(i.values.get("product_id") or "") for i in items} - {None}
+        regimens = Regimen.objects.filter(member=ctx.member, id__in=regimen_ids).in_bulk()
+        products = selectors.products_for_member(ctx.member).prefetch_related(None)
+        return regimens, products.in_bulk(product_ids)
+
+    def _fill(self, log: IntakeLog, values: dict, regimens: dict, products: dict) -> None:
+        for attr, value in values.items():
+            if attr == "regimen_id":
+                log.regimen = _pick(regimens, value, "regimen", "Unknown plan.")
+            elif attr == "product_id":
+                log.product = _pick(products, value, "product", "Unknown product.")
+            else:
+                setattr(log, attr, value)
+
+    def _save(self, ctx: PushContext, new: list[IntakeLog], changed: list[IntakeLog]) -> None:
+        version = clock.tick(ctx.member.id)
+        now = timezone.now()
+        for log in new + changed:
+            log.server_version = version
+            log.updated_at = now
+        IntakeLog.objects.bulk_create(new, batch_size=500)
+        fields = ["regimen", "product", "servings", "taken_at", "status", "note", "source"]
+        IntakeLog.objects.bulk_update(changed, [*fields, "server_version", "updated_at"])
+        services.request_recompute(ctx.member.id)
+        latest = max(log.taken_at for log in new + changed)
+        services.record_activity_later(ctx.member.id, latest)
+
+    def delete(self, ctx: PushContext, items: list[Incoming]) -> None:
+        version = clock.tick(ctx.member.id)
+        now = timezone.now()
+        logs = [item.stored for item in items]
+        for log in logs:
+            log.deleted_at, log.server_version, log.updated_at = now, version, now
+        IntakeLog.objects.bulk_update(logs, ["deleted_at", "server_version", "updated_at"])
+        services.request_recompute(ctx.member.id)
+
+
+def _pick(found: dict, value: str | None, field: str, message: str):
+    if value is None:
+        return None
+    obj = found.get(_uuid_or_none(value))
+    if obj is None:
+        raise ValidationError({field: [message]})
+    return obj
+
+
+class ProfileWriter(Writer):
+    def write_one(self, ctx: PushContext, item: Incoming) -> None:
+        if item.id != ctx.member.id:
+            ctx.refuse(item, "id_unavailable", "Only your own profile (id = your user id).")
+            return
+        account_services.update_profile(ctx.member.profile, item.values)
+
+    def delete_one(self, ctx: PushContext, item: Incoming) -> None:
+        ctx.refuse(item, "not_deletable", "A profile cannot be deleted; delete the account.")
