@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date
+from datetime import date, time
 from zoneinfo import ZoneInfo
 
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from sync.models import Syncable
 
+from .reminders import next_weekly_moment
 from .timezones import validate_timezone
 
 
@@ -117,12 +118,15 @@ class Profile(Syncable):
     reminder_weekday = models.PositiveSmallIntegerField(
         choices=Weekday.choices, default=Weekday.SUNDAY
     )
-    reminder_time = models.TimeField(default="18:00")
+    reminder_time = models.TimeField(default=time(18, 0))
     remind_in_app = models.BooleanField(default=True)
     remind_by_push = models.BooleanField(default=True)
     remind_by_email = models.BooleanField(default=True)
     quiet_hours_start = models.TimeField(null=True, blank=True)
     quiet_hours_end = models.TimeField(null=True, blank=True)
+    # Kept by accounts.services from the fields above; the reminder planner selects due
+    # members with this one indexed column and claims each by moving it forward.
+    next_weekly_reminder_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         constraints = [
@@ -136,10 +140,23 @@ class Profile(Syncable):
                 name="profile_quiet_hours_both_or_neither",
             ),
         ]
-        indexes = [models.Index(fields=["user", "server_version"])]
+        indexes = [
+            models.Index(fields=["user", "server_version"]),
+            models.Index(fields=["next_weekly_reminder_at"], name="profile_reminder_due"),
+        ]
 
     def __str__(self) -> str:
         return f"Profile of {self.user}"
+
+    def next_reminder_after(self, moment):
+        return next_weekly_moment(
+            moment,
+            self.reminder_weekday,
+            self.reminder_time,
+            self.timezone,
+            self.quiet_hours_start,
+            self.quiet_hours_end,
+        )
 
     def age_on(self, day: date) -> int | None:
         born = self.date_of_birth

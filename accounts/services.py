@@ -15,6 +15,13 @@ from sync.models import SyncClock
 from .models import LoginSession, Profile, User
 
 RECOMPUTE_TASK = "tracking.tasks.recompute_member"
+REMINDER_FIELDS = {
+    "reminder_weekday",
+    "reminder_time",
+    "timezone",
+    "quiet_hours_start",
+    "quiet_hours_end",
+}
 
 
 @transaction.atomic
@@ -31,9 +38,10 @@ def create_member_records(user: User, *, timezone_name: str = "UTC") -> None:
     """Give a new user the sync clock and profile every member has."""
     SyncClock.objects.get_or_create(member=user)
     if not Profile.objects.filter(user=user).exists():
-        Profile.objects.create(
-            id=user.id, user=user, timezone=timezone_name, server_version=tick(user.id)
-        )
+        profile = Profile(id=user.id, user=user, timezone=timezone_name)
+        profile.next_weekly_reminder_at = profile.next_reminder_after(timezone.now())
+        profile.server_version = tick(user.id)
+        profile.save(force_insert=True)
 
 
 def issue_tokens(session: LoginSession) -> dict[str, str]:
@@ -64,6 +72,8 @@ def update_profile(profile: Profile, changes: dict[str, Any]) -> Profile:
     for field, value in changes.items():
         setattr(profile, field, value)
     profile.full_clean()
+    if REMINDER_FIELDS & changes.keys():
+        profile.next_weekly_reminder_at = profile.next_reminder_after(timezone.now())
     stamp(profile)
     profile.save()
     # Age, sex, life stage and zone feed the flags and weeks; named, not imported, because

@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "accounts",
     "sync",
     "tracking",
+    "notifications",
 ]
 
 MIDDLEWARE = [
@@ -179,6 +180,22 @@ CELERY_BEAT_SCHEDULE = {
 
 # How long deleted rows stay as tombstones for devices to pull (README: Mobile sync).
 SYNC_TOMBSTONE_DAYS = int(env("SYNC_TOMBSTONE_DAYS", "90"))
+
+# --- Reminders: Web Push (VAPID) and e-mail ------------------------------------------
+# Keys come from the environment; in development a pair is generated into var/ once.
+VAPID_PUBLIC_KEY = env("VAPID_PUBLIC_KEY")
+VAPID_PRIVATE_KEY = env("VAPID_PRIVATE_KEY")
+VAPID_SUBJECT = env("VAPID_SUBJECT", "mailto:reminders@ossa.invalid")
+if not (VAPID_PUBLIC_KEY and VAPID_PRIVATE_KEY) and not PRODUCTION:
+    from notifications.vapid import development_keys
+
+    VAPID_PUBLIC_KEY, VAPID_PRIVATE_KEY = development_keys(VAR_DIR)
+# Unsubscribe links in reminder e-mails stop working after this many days.
+UNSUBSCRIBE_LINK_DAYS = int(env("UNSUBSCRIBE_LINK_DAYS", "60"))
+CELERY_BEAT_SCHEDULE["plan-reminders"] = {
+    "task": "notifications.tasks.plan_reminders",
+    "schedule": crontab(minute="*/15"),
+}
 
 # --- Auth -----------------------------------------------------------------------------
 PASSWORD_HASHERS = [

@@ -4,18 +4,22 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from health_check.views import HealthCheckView
 
+from notifications.views import UnsubscribeView
+
 from .health import HEALTH_CHECKS
 
 api_v1 = [
     path("", include("accounts.urls")),
     path("", include("tracking.urls")),
     path("", include("sync.urls")),
+    path("", include("notifications.urls")),
 ]
 
 urlpatterns = [
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
+    path("unsubscribe/<str:token>", UnsubscribeView.as_view(), name="unsubscribe"),
     path("healthz", HealthCheckView.as_view(checks=HEALTH_CHECKS), name="healthz"),
     path("admin/", admin.site.urls),
 ]

@@ -19,7 +19,7 @@ from .codecs import WireError
 from .registry import TABLES, Table
 
 # Parents before children: a push may create a product, a plan for it and its doses.
-WRITE_ORDER = ("profiles", "products", "regimens", "intake_logs")
+WRITE_ORDER = ("profiles", "products", "regimens", "intake_logs", "notifications")
 KINDS = ("created", "updated", "deleted")
 
 

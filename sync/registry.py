@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from accounts.models import Profile
+from notifications.models import Notification
 from tracking.models import AdherenceSnapshot, Flag, Ingredient, IntakeLog, Product, Regimen
 
 from . import codecs as c
@@ -161,6 +162,22 @@ ADHERENCE_WEEKS = tuple(
 )
 
 
+NOTIFICATIONS = (
+    *(
+        Column(name, codec, writable=False)
+        for name, codec in (
+            ("kind", c.TEXT),
+            ("period", c.TEXT),
+            ("title", c.TEXT),
+            ("body", c.TEXT),
+            ("data", c.JSON_TEXT),
+            ("created_at", c.EPOCH_MS),
+        )
+    ),
+    Column("read_at", c.OPT_EPOCH_MS),  # the one thing the app changes: marked read
+)
+
+
 def ingredients_by_product(product_ids: list) -> dict:
     found: dict = defaultdict(list)
     rows = Ingredient.objects.filter(product_id__in=product_ids).values_list(
@@ -181,6 +198,7 @@ def _tables() -> dict[str, Table]:
         Table("profiles", Profile, "user", PROFILES, writers.ProfileWriter()),
         Table("flags", Flag, "member", FLAGS),
         Table("adherence_weeks", AdherenceSnapshot, "member", ADHERENCE_WEEKS),
+        Table("notifications", Notification, "member", NOTIFICATIONS, writers.InboxWriter()),
     ]
     return {table.name: table for table in tables}
 

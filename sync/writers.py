@@ -12,6 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts import services as account_services
+from notifications import services as notification_services
 from tracking import selectors, services
 from tracking.models import IntakeLog, IntakeSource, Nutrient, Regimen
 
@@ -209,3 +210,17 @@ class ProfileWriter(Writer):
 
     def delete_one(self, ctx: PushContext, item: Incoming) -> None:
         ctx.refuse(item, "not_deletable", "A profile cannot be deleted; delete the account.")
+
+
+class InboxWriter(Writer):
+    """Inbox rows are the server's; a device only marks them read."""
+
+    def write_one(self, ctx: PushContext, item: Incoming) -> None:
+        if item.stored is None:
+            ctx.refuse(item, "read_only", "Notifications are created by the server.")
+            return
+        if "read_at" in item.values and item.stored.read_at is None:
+            notification_services.mark_read(item.stored, item.values["read_at"])
+
+    def delete_one(self, ctx: PushContext, item: Incoming) -> None:
+        ctx.refuse(item, "read_only", "Notifications cannot be deleted; mark them read.")

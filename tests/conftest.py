@@ -69,3 +69,13 @@ def redis_url(settings) -> str:
             pytest.fail(message + " (OSSA_REQUIRE_SERVICES=1)")
         pytest.skip(message)
     return settings.REDIS_URL
+
+
+@pytest.fixture
+def empty_queue(redis_url):
+    """Tests that start a worker begin with an empty queue: messages an earlier, failed run
+    left in the real broker must not run here."""
+    from backend.celery import app
+
+    app.control.purge()
+    return redis_url

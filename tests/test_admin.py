@@ -17,6 +17,8 @@ from django_celery_beat.models import (
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 
 from accounts.models import User
+from notifications import services as notification_services
+from notifications.models import PushSubscription
 from tracking import computation, services
 from tracking.models import IntakeLog, Product
 
@@ -59,6 +61,12 @@ def one_of_each(alice):
         },
     )
     computation.recompute([alice.id])
+    # An inbox row with its deliveries, and a push device.
+    notification = notification_services.weekly_notification(alice.id, "2026-W47", timezone.now())
+    notification_services.open_deliveries(notification)
+    PushSubscription.objects.create(
+        member=alice, endpoint="https://push.example/abc", p256dh="key", auth="secret"
+    )
     return log
 
 

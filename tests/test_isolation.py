@@ -14,6 +14,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from rest_framework.viewsets import ViewSetMixin
 
 from accounts.models import LoginSession
+from notifications.models import Notification, PushSubscription
 from tracking.models import Flag, IntakeLog, Product, Regimen
 
 from .conftest import client_for
@@ -25,6 +26,12 @@ OWNED = {
     IntakeLog: lambda alice: IntakeLogFactory(member=alice),
     LoginSession: lambda alice: LoginSession.objects.create(user=alice, device_name="alice phone"),
     Flag: lambda alice: FlagFactory(member=alice),
+    Notification: lambda alice: Notification.objects.create(
+        member=alice, kind="weekly_digest", period="2026-W47", title="Your week", body="..."
+    ),
+    PushSubscription: lambda alice: PushSubscription.objects.create(
+        member=alice, endpoint="https://push.example/alice", p256dh="key", auth="secret"
+    ),
 }
 
 

@@ -58,7 +58,7 @@ def test_an_unreachable_broker_is_logged_not_raised(caplog):
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_logging_a_dose_records_activity_through_a_real_worker(alice, redis_url):
+def test_logging_a_dose_records_activity_through_a_real_worker(alice, empty_queue):
     regimen = RegimenFactory(member=alice)
     taken_at = timezone.now().replace(microsecond=0)
 

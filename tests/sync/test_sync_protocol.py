@@ -19,7 +19,15 @@ from ..factories import FlagFactory
 
 pytestmark = pytest.mark.django_db
 
-TABLES = {"products", "regimens", "intake_logs", "profiles", "flags", "adherence_weeks"}
+TABLES = {
+    "products",
+    "regimens",
+    "intake_logs",
+    "profiles",
+    "flags",
+    "adherence_weeks",
+    "notifications",
+}
 
 
 def pull(api, cursor=None, **params):

@@ -39,7 +39,7 @@ def daily_k2_plan(member, days: int):
 
 # serialized_rollback: the catalogue (a data migration) survives other transactional tests.
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_a_burst_of_fifty_logs_is_one_recompute_that_reflects_them_all(alice, redis_url):
+def test_a_burst_of_fifty_logs_is_one_recompute_that_reflects_them_all(alice, empty_queue):
     plan = daily_k2_plan(alice, days=60)
     today = timezone.localdate()
     api = client_for(alice)
@@ -82,7 +82,7 @@ def _use_broker(url: str) -> None:
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_write_during_a_broker_outage_succeeds_and_the_nightly_batch_repairs_it(
-    alice, redis_url, caplog
+    alice, empty_queue, caplog
 ):
     caplog.set_level(logging.WARNING, logger="backend.celery")
     plan = daily_k2_plan(alice, days=10)

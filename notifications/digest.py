@@ -1,0 +1,105 @@
+"""The weekly digest's words: last week's adherence per plan, active flags, and the next
+bisphosphonate dose day with its instructions (DOMAIN.md, Bisphosphonates)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+from accounts.models import Profile
+from tracking.computation import load
+from tracking.models import AdherenceSnapshot, Flag, Product
+from tracking.rules import schedule
+
+NEXT_DOSE_HORIZON_DAYS = 35
+SEVERITY_ORDER = {"critical": 0, "warning": 1, "info": 2}
+
+
+def weekly(profile: Profile, now: datetime) -> dict:
+    today = now.astimezone(profile.zone).date()
+    monday = reported_week(today)
+    paragraphs = [
+        _adherence_paragraph(profile, monday),
+        _flags_paragraph(profile),
+        _next_dose_paragraph(profile, now),
+    ]
+    paragraphs = [p for p in paragraphs if p]
+    return {
+        "title": f"Your Ossa week: {monday:%d %b} to {monday + timedelta(days=6):%d %b}",
+        "body": "\n\n".join(paragraphs),
+        "data": {"week_start": monday.isoformat(), "paragraphs": paragraphs},
+    }
+
+
+def reported_week(today: date) -> date:
+    """The Monday of the week a digest reports: on Sunday the week that is ending, on any
+    other day the full week before."""
+    monday = today - timedelta(days=today.weekday())
+    return monday if today.isoweekday() == 7 else monday - timedelta(weeks=1)
+
+
+def _adherence_paragraph(profile: Profile, monday: date) -> str:
+    rows = list(
+        AdherenceSnapshot.objects.filter(
+            member_id=profile.user_id, week_start=monday, deleted_at=None
+        ).select_related("regimen__product")
+    )
+    overall = next((r for r in rows if r.regimen_id is None), None)
+    plans = sorted((r for r in rows if r.regimen_id), key=lambda r: r.regimen.product.name)
+    if overall is None or not overall.scheduled:
+        return "No planned doses were due that week."
+    lines = [
+        f"Last week you took {overall.taken} of {overall.scheduled} planned doses "
+        f"({pct(overall.dose_taking_pct)})."
+    ]
+    lines += [
+        f"{r.regimen.product.name}: {r.taken} of {r.scheduled} ({pct(r.dose_taking_pct)})."
+        for r in plans
+        if r.scheduled
+    ]
+    return " ".join(lines)
+
+
+def _flags_paragraph(profile: Profile) -> str:
+    flags = sorted(
+        Flag.objects.filter(member_id=profile.user_id, resolved_at=None, deleted_at=None),
+        key=lambda f: (SEVERITY_ORDER.get(f.severity, 9), f.code),
+    )
+    if not flags:
+        return ""
+    titles = "; ".join(f.title for f in flags[:5])
+    more = f" and {len(flags) - 5} more" if len(flags) > 5 else ""
+    return f"To look at in the app: {titles}{more}."
+
+
+def _next_dose_paragraph(profile: Profile, now: datetime) -> str:
+    """The next bisphosphonate dose, from the same schedule rules as adherence."""
+    [member] = load([profile.user_id], now) or [None]
+    if member is None:
+        return ""
+    today = now.astimezone(profile.zone).date()
+    last = today + timedelta(days=NEXT_DOSE_HORIZON_DAYS)
+    upcoming = [
+        (occurrence, regimen)
+        for regimen in member.regimens
+        if regimen.product.drug_class == "bisphosphonate"
+        for occurrence in schedule.expand(regimen, today, last, profile.timezone)
+        if occurrence.due_at >= now
+    ]
+    if not upcoming:
+        return ""
+    occurrence, regimen = min(upcoming, key=lambda pair: pair[0].due_at)
+    notes = _catalogue_notes(regimen.product.id)
+    when = weekday_date(occurrence.due_at)
+    return f"Next {regimen.product.name}: {when}. {notes}".strip()
+
+
+def _catalogue_notes(product_id: str) -> str:
+    return Product.objects.filter(id=product_id).values_list("notes", flat=True).first() or ""
+
+
+def pct(value: float | None) -> str:
+    return "no doses due" if value is None else f"{value:.0f}%"
+
+
+def weekday_date(moment: datetime) -> str:
+    return f"{moment:%A %d %B} at {moment:%H:%M}"

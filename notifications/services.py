@@ -1,0 +1,183 @@
+"""Plan, write and deliver reminders. Claim, then act (STYLE.md): the planner claims a
+member by moving their next reminder forward with a conditional update; the inbox row is
+unique per (member, kind, period); each delivery row is claimed before its send."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+
+from django.db import IntegrityError, transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from accounts.models import Profile
+from accounts.reminders import iso_week_label
+from sync.clock import stamp
+
+from . import digest
+from .models import Delivery, DeliveryStatus, Kind, Notification, PushSubscription
+from .transports import TRANSPORTS, NothingToSend, PermanentError, TransientError
+
+logger = logging.getLogger(__name__)
+
+PLAN_CHUNK = 500
+
+
+# --- Planning -------------------------------------------------------------------------
+def due_profiles(now: datetime, limit: int):
+    """Members whose weekly reminder moment has come: one query on an indexed column."""
+    return (
+        Profile.objects.filter(next_weekly_reminder_at__lte=now, user__is_active=True)
+        .order_by("next_weekly_reminder_at")
+        .only(
+            "user_id",
+            "next_weekly_reminder_at",
+            "timezone",
+            "reminder_weekday",
+            "reminder_time",
+            "quiet_hours_start",
+            "quiet_hours_end",
+        )[:limit]
+    )
+
+
+def claim_weekly(profile: Profile, now: datetime) -> str | None:
+    """Move the member's next reminder past `now` if nobody else did; return the ISO week
+    the claimed reminder belongs to. A planner that was down for hours claims one reminder
+    (the latest due), not one per missed week."""
+    due = profile.next_weekly_reminder_at
+    upcoming = profile.next_reminder_after(now)
+    claimed = Profile.objects.filter(pk=profile.pk, next_weekly_reminder_at=due).update(
+        next_weekly_reminder_at=upcoming
+    )
+    if not claimed:
+        return None
+    moment = max(due, upcoming - timedelta(weeks=1))
+    return iso_week_label(moment, profile.timezone)
+
+
+def plan_weekly(now: datetime) -> Iterator[list[tuple[str, str]]]:
+    """Claim every due member; yield (member id, ISO week) in chunks for fan-out."""
+    while True:
+        profiles = list(due_profiles(now, PLAN_CHUNK))
+        if not profiles:
+            return
+        claimed = [(str(p.user_id), week) for p in profiles if (week := claim_weekly(p, now))]
+        if claimed:
+            yield claimed
+
+
+# --- Writing the inbox row --------------------------------------------------------------
+def weekly_notification(member_id, week: str, now: datetime) -> Notification | None:
+    """The member's digest for `week`, written once; None if it already exists (a retry or
+    a second planner), so nothing is sent twice."""
+    profile = Profile.objects.select_related("user").get(user_id=member_id)
+    content = digest.weekly(profile, now)
+    return _create_once(profile.user, Kind.WEEKLY_DIGEST, week, content)
+
+
+def _create_once(member, kind: str, period: str, content: dict) -> Notification | None:
+    notification = Notification(member=member, kind=kind, period=period, **content)
+    try:
+        with transaction.atomic():
+            stamp(notification)
+            notification.save(force_insert=True)
+    except IntegrityError:
+        return None
+    return notification
+
+
+# --- Delivering -----------------------------------------------------------------------
+def open_deliveries(notification: Notification) -> list[Delivery]:
+    """One pending delivery per channel the member wants; the rest are recorded skipped."""
+    profile = notification.member.profile
+    rows = [
+        Delivery(
+            notification=notification,
+            channel=channel,
+            status=DeliveryStatus.PENDING if transport.wanted(profile) else DeliveryStatus.SKIPPED,
+        )
+        for channel, transport in TRANSPORTS.items()
+    ]
+    Delivery.objects.bulk_create(rows, ignore_conflicts=True)
+    return list(notification.deliveries.filter(status=DeliveryStatus.PENDING))
+
+
+def claim_delivery(delivery_id: int) -> Delivery | None:
+    """Take a pending delivery for one attempt; another worker holding it gets None."""
+    claimed = Delivery.objects.filter(id=delivery_id, status=DeliveryStatus.PENDING).update(
+        status=DeliveryStatus.SENDING, attempts=F("attempts") + 1, claimed_at=timezone.now()
+    )
+    if not claimed:
+        return None
+    return Delivery.objects.select_related("notification__member").get(id=delivery_id)
+
+
+def attempt(delivery: Delivery, final_attempt: bool) -> bool:
+    """Send once; record the outcome. True when the caller should retry later."""
+    notification = delivery.notification
+    try:
+        TRANSPORTS[delivery.channel].send(notification, notification.member)
+    except NothingToSend as exc:
+        _finish(delivery, DeliveryStatus.SKIPPED, str(exc))
+    except PermanentError as exc:
+        _finish(delivery, DeliveryStatus.FAILED, str(exc))
+    except TransientError as exc:
+        if final_attempt:
+            _finish(delivery, DeliveryStatus.FAILED, f"gave up: {exc}")
+            return False
+        _finish(delivery, DeliveryStatus.PENDING, str(exc))
+        return True
+    else:
+        _finish(delivery, DeliveryStatus.SENT, "")
+    return False
+
+
+def _finish(delivery: Delivery, status: str, error: str) -> None:
+    delivery.status = status
+    delivery.last_error = error[:2000]
+    if status == DeliveryStatus.SENT:
+        delivery.sent_at = timezone.now()
+    delivery.save(update_fields=["status", "last_error", "sent_at"])
+
+
+def requeue_stuck(older_than: timedelta) -> list[int]:
+    """Deliveries whose worker died mid-send, or whose retry was never published (broker
+    down), go back to pending and are handed out again."""
+    cutoff = timezone.now() - older_than
+    Delivery.objects.filter(status=DeliveryStatus.SENDING, claimed_at__lt=cutoff).update(
+        status=DeliveryStatus.PENDING
+    )
+    waiting = Delivery.objects.filter(status=DeliveryStatus.PENDING, created_at__lt=cutoff)
+    return list(
+        waiting.filter(Q(claimed_at=None) | Q(claimed_at__lt=cutoff)).values_list("id", flat=True)
+    )
+
+
+def mark_read(notification: Notification, when: datetime | None = None) -> Notification:
+    with transaction.atomic():
+        notification.read_at = when or timezone.now()
+        stamp(notification)
+        notification.save(update_fields=["read_at", "server_version", "updated_at"])
+    return notification
+
+
+# --- Devices --------------------------------------------------------------------------
+def register_push_subscription(member, data: dict) -> tuple[PushSubscription, bool]:
+    """Store a device's endpoint; the same endpoint again (renewed keys, another member
+    signing in on a shared browser) moves to this member with the new keys."""
+    values = {
+        "member": member,
+        "p256dh": data["keys"]["p256dh"],
+        "auth": data["keys"]["auth"],
+        "user_agent": data.get("user_agent", ""),
+        "deactivated_at": None,
+        "last_error": "",
+    }
+    return PushSubscription.objects.update_or_create(endpoint=data["endpoint"], defaults=values)
+
+
+def remove_push_subscription(device: PushSubscription) -> None:
+    device.delete()

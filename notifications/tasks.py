@@ -1,0 +1,62 @@
+"""Reminder tasks: the 15-minute planner, the digest writer and one delivery attempt."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from celery import shared_task
+from django.db import DatabaseError, OperationalError
+from django.utils import timezone
+
+from . import services
+
+# Transient transport failures retry after 1, 2, 4, 8, 16 minutes (capped), then give up.
+MAX_DELIVERY_ATTEMPTS = 6
+RETRY_BASE_SECONDS = 60
+RETRY_CAP_SECONDS = 30 * 60
+STUCK_AFTER = timedelta(minutes=15)
+DB_RETRY = {
+    "autoretry_for": (OperationalError, DatabaseError),
+    "retry_backoff": 2,
+    "retry_backoff_max": 120,
+    "max_retries": 5,
+}
+
+
+@shared_task(acks_late=True, soft_time_limit=600, time_limit=660, **DB_RETRY)
+def plan_reminders() -> int:
+    """Every 15 minutes: claim the members whose weekly moment came, fan out in chunks."""
+    now = timezone.now()
+    planned = 0
+    for chunk in services.plan_weekly(now):
+        send_weekly_digests.delay(chunk, now.isoformat())
+        planned += len(chunk)
+    for delivery_id in services.requeue_stuck(STUCK_AFTER):
+        deliver.delay(delivery_id)
+    return planned
+
+
+@shared_task(acks_late=True, soft_time_limit=300, time_limit=360, **DB_RETRY)
+def send_weekly_digests(claimed: list[list[str]], planned_at: str) -> int:
+    now = timezone.datetime.fromisoformat(planned_at)
+    sent = 0
+    for member_id, week in claimed:
+        notification = services.weekly_notification(member_id, week, now)
+        if notification is None:
+            continue  # already written by an earlier run of this chunk
+        for delivery in services.open_deliveries(notification):
+            deliver.delay(delivery.id)
+        sent += 1
+    return sent
+
+
+@shared_task(bind=True, acks_late=True, soft_time_limit=60, time_limit=90, max_retries=None)
+def deliver(self, delivery_id: int) -> str:
+    delivery = services.claim_delivery(delivery_id)
+    if delivery is None:
+        return "taken"
+    final = delivery.attempts >= MAX_DELIVERY_ATTEMPTS
+    if services.attempt(delivery, final_attempt=final):
+        delay = min(RETRY_BASE_SECONDS * 2 ** (delivery.attempts - 1), RETRY_CAP_SECONDS)
+        self.retry(countdown=delay)
+    return delivery.status

@@ -1,0 +1,151 @@
+"""One family of senders, one face: `send(notification, member)`.
+
+A transport raises TransientError for what may work later (the task retries with
+backoff) and PermanentError for what never will (recorded, not retried).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import smtplib
+from typing import ClassVar
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.template.loader import render_to_string
+from django.utils import timezone
+from pywebpush import WebPushException, webpush
+
+from .models import Channel, Notification, PushSubscription
+from .unsubscribe import unsubscribe_url
+
+logger = logging.getLogger(__name__)
+
+PUSH_TTL_SECONDS = 24 * 60 * 60
+GONE = {404, 410}  # the browser unsubscribed: deactivate, do not retry
+
+
+class TransientError(Exception):
+    pass
+
+
+class PermanentError(Exception):
+    pass
+
+
+class NothingToSend(Exception):
+    """The channel has no recipient (no active device): the delivery is skipped."""
+
+
+class Transport:
+    channel: ClassVar[str]
+
+    def wanted(self, profile) -> bool:
+        raise NotImplementedError
+
+    def send(self, notification: Notification, member) -> None:
+        raise NotImplementedError
+
+
+class InAppTransport(Transport):
+    """The inbox row is the message; the app receives it with its next sync."""
+
+    channel = Channel.IN_APP
+
+    def wanted(self, profile) -> bool:
+        return profile.remind_in_app
+
+    def send(self, notification: Notification, member) -> None:
+        return None
+
+
+class WebPushTransport(Transport):
+    channel = Channel.PUSH
+
+    def wanted(self, profile) -> bool:
+        return profile.remind_by_push
+
+    def send(self, notification: Notification, member) -> None:
+        devices = list(PushSubscription.objects.filter(member=member, deactivated_at=None))
+        if not devices:
+            raise NothingToSend("no active push subscription")
+        payload = json.dumps(push_payload(notification))
+        failures = [error for device in devices if (error := self._push(device, payload))]
+        if len(failures) == len(devices):
+            raise TransientError("; ".join(failures))
+
+    def _push(self, device: PushSubscription, payload: str) -> str | None:
+        info = {"endpoint": device.endpoint, "keys": {"p256dh": device.p256dh, "auth": device.auth}}
+        try:
+            webpush(
+                info,
+                data=payload,
+                vapid_private_key=settings.VAPID_PRIVATE_KEY,
+                vapid_claims={"sub": settings.VAPID_SUBJECT},
+                ttl=PUSH_TTL_SECONDS,
+                timeout=10,
+            )
+        except WebPushException as exc:
+            return self._failed(device, exc)
+        except OSError as exc:  # connection refused, DNS, TLS
+            return f"{device.endpoint[:60]}: {exc}"
+        return None
+
+    def _failed(self, device: PushSubscription, exc: WebPushException) -> str | None:
+        status = getattr(exc.response, "status_code", None)
+        device.last_error = f"{status}: {exc.message}"[:300]
+        if status in GONE:
+            device.deactivated_at = timezone.now()
+            device.save(update_fields=["last_error", "deactivated_at"])
+            return None  # the device is gone, not failing
+        device.save(update_fields=["last_error"])
+        if status is not None and 400 <= status < 500 and status != 429:
+            logger.warning("push refused for %s: %s", device.id, device.last_error)
+            return None  # permanent for this device; other devices may still work
+        return device.last_error
+
+
+def push_payload(notification: Notification) -> dict:
+    return {
+        "id": str(notification.id),
+        "kind": notification.kind,
+        "title": notification.title,
+        "body": notification.body,
+        "url": "/app/#/inbox",
+    }
+
+
+class EmailTransport(Transport):
+    channel = Channel.EMAIL
+
+    def wanted(self, profile) -> bool:
+        return profile.remind_by_email
+
+    def send(self, notification: Notification, member) -> None:
+        link = unsubscribe_url(member)
+        context = {"notification": notification, "member": member, "unsubscribe_url": link}
+        message = EmailMultiAlternatives(
+            subject=notification.title,
+            body=render_to_string("notifications/digest.txt", context),
+            from_email=settings.DEFAULT_FROM_EMAIL,
+            to=[member.email],
+            headers={
+                "List-Unsubscribe": f"<{link}>",
+                "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+            },
+        )
+        message.attach_alternative(
+            render_to_string("notifications/digest.html", context), "text/html"
+        )
+        try:
+            message.send()
+        except smtplib.SMTPRecipientsRefused as exc:
+            raise PermanentError(f"recipient refused: {exc}") from exc
+        except (smtplib.SMTPException, OSError) as exc:
+            raise TransientError(str(exc)) from exc
+
+
+TRANSPORTS: dict[str, Transport] = {
+    t.channel: t for t in (InAppTransport(), WebPushTransport(), EmailTransport())
+}
