@@ -6,7 +6,9 @@ PORT ?= 8000
 EMBEDDED_REDIS_PORT ?= 6380
 EMBEDDED_REDIS_URL := redis://127.0.0.1:$(EMBEDDED_REDIS_PORT)/0
 
-.PHONY: run test venv app lint format clean
+.PHONY: run test venv app lint format clean e2e-deps
+
+SYNC_CLIENT := tests/e2e/sync_client
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	python3 -m venv $(VENV)
@@ -15,6 +17,13 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 	touch $@
 
 venv: $(VENV)/.installed
+
+# The real WatermelonDB client the sync conformance test drives (Node, from the lock file).
+$(SYNC_CLIENT)/node_modules/.installed: $(SYNC_CLIENT)/package-lock.json
+	cd $(SYNC_CLIENT) && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+e2e-deps: $(SYNC_CLIENT)/node_modules/.installed
 
 # The PWA (app/) is built when present; Django serves the result under /app/.
 app:
@@ -42,7 +51,7 @@ run: venv app
 
 # The whole suite. Without DATABASE_URL it runs on SQLite; without REDIS_URL it starts the
 # embedded Redis (left running for the next run) so the broker and worker tests are real.
-test: venv
+test: venv e2e-deps
 	@set -euo pipefail; \
 	if [ -z "$${REDIS_URL:-}" ]; then \
 	  export REDIS_URL=$(EMBEDDED_REDIS_URL); mkdir -p var; \

@@ -58,6 +58,9 @@ class Incoming:
     kind: str
     values: dict[str, Any] = field(default_factory=dict)  # model attr → decoded value
     stored: Any = None
+    # The device's own updated_at: not data we keep, but when it differs from ours the
+    # row is rewritten so the next pull hands the device the server's value.
+    client_updated_at: Any = None
 
     @property
     def key(self) -> str:
@@ -134,6 +137,7 @@ def _parse_record(ctx: PushContext, table: Table, kind: str, record: Any) -> Inc
         return None
     item = Incoming(table, record_id, kind)
     if kind != "deleted":
+        item.client_updated_at = record.get("updated_at")
         for col in table.writable_columns:
             if col.name not in record:
                 continue
@@ -181,8 +185,9 @@ def _verdict(ctx: PushContext, item: Incoming) -> str:
     deleted_on_server = stored.deleted_at is not None
     if item.kind == "deleted":
         return "skip" if deleted_on_server else _unless_newer(ctx, stored, "write")
-    if not deleted_on_server and _same_content(item):
-        return "skip"
+    if not deleted_on_server and _same_data(item):
+        # Nothing of the member's is overwritten, so no conflict either way.
+        return "skip" if _same_stamp(item) else "write"
     if stored.server_version > ctx.last_pulled_at:
         return "conflict"
     if deleted_on_server:
@@ -195,9 +200,22 @@ def _unless_newer(ctx: PushContext, stored, verdict: str) -> str:
     return "conflict" if stored.server_version > ctx.last_pulled_at else verdict
 
 
-def _same_content(item: Incoming) -> bool:
+def _same_data(item: Incoming) -> bool:
+    """A retried push carries what is stored."""
     writer = item.table.writer
     return all(writer.wire_equal(item, attr, value) for attr, value in item.values.items())
+
+
+def _same_stamp(item: Incoming) -> bool:
+    """WatermelonDB keeps its own updated_at after a successful push; where it differs from
+    ours the row is rewritten (touched) so the next pull hands the device the server's."""
+    if item.client_updated_at is None or not _stamped(item.table):
+        return True
+    return item.table.writer.wire_equal(item, "updated_at", item.client_updated_at, raw=True)
+
+
+def _stamped(table: Table) -> bool:
+    return any(col.name == "updated_at" for col in table.columns)
 
 
 # --- Applying -------------------------------------------------------------------------

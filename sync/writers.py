@@ -28,9 +28,12 @@ COLUMN_FOR_FIELD = {"product": "product_id", "regimen": "regimen_id"}
 class Writer:
     """Writes one record at a time, each in a savepoint, collecting per-record errors."""
 
-    def wire_equal(self, item: Incoming, attr: str, value: Any) -> bool:
+    def wire_equal(self, item: Incoming, attr: str, value: Any, raw: bool = False) -> bool:
+        """Whether the stored value and `value` (decoded, or as sent when `raw`) look the
+        same on the wire, where the client compares them."""
         codec = next(col.codec for col in item.table.columns if col.attr == attr)
-        return codec.to_wire(getattr(item.stored, attr)) == codec.to_wire(value)
+        sent = value if raw else codec.to_wire(value)
+        return codec.to_wire(getattr(item.stored, attr)) == sent
 
     def upsert(self, ctx: PushContext, items: list[Incoming]) -> None:
         for item in items:
@@ -63,9 +66,9 @@ def refuse_invalid(ctx: PushContext, item: Incoming, exc: ValidationError) -> No
 
 
 class ProductWriter(Writer):
-    def wire_equal(self, item: Incoming, attr: str, value: Any) -> bool:
+    def wire_equal(self, item: Incoming, attr: str, value: Any, raw: bool = False) -> bool:
         if attr != "ingredients":
-            return super().wire_equal(item, attr, value)
+            return super().wire_equal(item, attr, value, raw)
         stored = [
             {"nutrient": i.nutrient.code, "amount": float(i.amount), "form": i.form}
             for i in item.stored.ingredients.select_related("nutrient")

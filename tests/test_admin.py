@@ -40,7 +40,7 @@ def one_of_each(alice):
     """A row in every admin table, so every change page is opened."""
     client_for(alice)  # a login session and an outstanding refresh token
     BlacklistedToken.objects.create(token=OutstandingToken.objects.first())
-    Group.objects.create(name="Dietitians")
+    Group.objects.get_or_create(name="Dietitians")
     every_day = IntervalSchedule.objects.create(every=1, period=IntervalSchedule.DAYS)
     PeriodicTask.objects.create(
         name="demo", task="accounts.tasks.flush_expired_tokens", interval=every_day
