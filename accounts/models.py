@@ -198,3 +198,81 @@ class LoginSession(models.Model):
     @property
     def is_active(self) -> bool:
         return self.revoked_at is None
+
+
+class CareLink(models.Model):
+    """A member's consent for one dietitian to see their data. Created by the member as a
+    share code or an e-mail invite; active once a dietitian accepts it, until revoked.
+    No active link, no access."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    member = models.ForeignKey(User, on_delete=models.CASCADE, related_name="care_links")
+    dietitian = models.ForeignKey(
+        User, on_delete=models.CASCADE, null=True, blank=True, related_name="clients_links"
+    )
+    code_digest = models.CharField(max_length=64, blank=True, db_index=True)
+    invited_email = models.EmailField(blank=True)
+    scopes = models.JSONField(default=list)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField(help_text="An unaccepted invitation lapses then.")
+    granted_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["member", "dietitian"],
+                condition=models.Q(revoked_at__isnull=True, dietitian__isnull=False),
+                name="care_link_one_active_per_pair",
+            ),
+        ]
+        indexes = [models.Index(fields=["dietitian", "revoked_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.member} → {self.dietitian or self.invited_email or 'share code'}"
+
+    @property
+    def status(self) -> str:
+        if self.revoked_at:
+            return "revoked"
+        if self.granted_at:
+            return "active"
+        return "expired" if self.expires_at <= timezone.now() else "pending"
+
+
+class AccessLog(models.Model):
+    """Every view or export of a member's data by a dietitian; the member can list it."""
+
+    id = models.BigAutoField(primary_key=True)
+    member = models.ForeignKey(User, on_delete=models.CASCADE, related_name="access_log")
+    actor = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, related_name="+")
+    actor_name = models.CharField(max_length=254, help_text="Kept if the actor is deleted")
+    action = models.CharField(max_length=32)
+    detail = models.CharField(max_length=200, blank=True)
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-at"]
+        indexes = [models.Index(fields=["member", "-at"])]
+
+    def __str__(self) -> str:
+        return f"{self.actor_name} {self.action} {self.member} at {self.at:%Y-%m-%d %H:%M}"
+
+
+class ClientNote(models.Model):
+    """A dietitian's private note about a client; other dietitians never see it."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    member = models.ForeignKey(User, on_delete=models.CASCADE, related_name="client_notes")
+    author = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+    body = models.TextField(max_length=5000)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["member", "author"])]
+
+    def __str__(self) -> str:
+        return f"Note by {self.author} on {self.member}"

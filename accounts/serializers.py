@@ -8,7 +8,7 @@ from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
 from rest_framework_simplejwt.serializers import TokenRefreshSerializer
 from rest_framework_simplejwt.tokens import RefreshToken
 
-from .models import LoginSession, Profile, User
+from .models import AccessLog, CareLink, LoginSession, Profile, User
 from .timezones import validate_timezone
 
 
@@ -162,3 +162,53 @@ class ProfileSerializer(serializers.ModelSerializer):
                 code="incomplete",
             )
         return attrs
+
+
+class CareLinkSerializer(serializers.ModelSerializer):
+    dietitian = serializers.SerializerMethodField()
+    status = serializers.CharField(read_only=True)
+
+    class Meta:
+        model = CareLink
+        fields = [
+            "id",
+            "status",
+            "dietitian",
+            "invited_email",
+            "scopes",
+            "created_at",
+            "expires_at",
+            "granted_at",
+            "revoked_at",
+        ]
+        read_only_fields = fields
+
+    def get_dietitian(self, link: CareLink) -> dict | None:
+        if link.dietitian is None:
+            return None
+        return {"name": link.dietitian.display_name, "email": link.dietitian.email}
+
+
+class CareInviteSerializer(serializers.Serializer):
+    method = serializers.ChoiceField(choices=["code", "email"])
+    email = serializers.EmailField(required=False)
+
+    def validate(self, attrs):
+        if attrs["method"] == "email" and not attrs.get("email"):
+            raise serializers.ValidationError({"email": ["Give the dietitian's e-mail address."]})
+        return attrs
+
+
+class CareLinkCreatedSerializer(CareLinkSerializer):
+    code = serializers.CharField(read_only=True, help_text="Shown once; share it with them.")
+
+    class Meta(CareLinkSerializer.Meta):
+        fields = [*CareLinkSerializer.Meta.fields, "code"]
+        read_only_fields = fields
+
+
+class AccessLogSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = AccessLog
+        fields = ["id", "actor_name", "action", "detail", "at"]
+        read_only_fields = fields

@@ -5,6 +5,7 @@ from . import views
 
 router = SimpleRouter(trailing_slash=False)
 router.register("auth/sessions", views.LoginSessionViewSet, basename="session")
+router.register("care-links", views.CareLinkViewSet, basename="care-link")
 
 urlpatterns = [
     path("auth/register", views.RegisterView.as_view(), name="register"),
@@ -13,5 +14,6 @@ urlpatterns = [
     path("auth/logout", views.LogoutView.as_view(), name="logout"),
     path("me", views.MeView.as_view(), name="me"),
     path("profile", views.ProfileView.as_view(), name="profile"),
+    path("access-log", views.AccessLogView.as_view(), name="access-log"),
     *router.urls,
 ]

@@ -8,8 +8,8 @@ from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
 from rest_framework_simplejwt.tokens import RefreshToken
 from rest_framework_simplejwt.views import TokenRefreshView
 
-from . import serializers, services
-from .models import LoginSession
+from . import care, selectors, serializers, services
+from .models import AccessLog, CareLink, LoginSession
 
 
 def _session_response(user, request, device_name: str, status_code: int) -> Response:
@@ -109,3 +109,50 @@ class ProfileView(generics.RetrieveUpdateAPIView):
 
     def perform_update(self, serializer):
         services.update_profile(serializer.instance, serializer.validated_data)
+
+
+class CareLinkViewSet(
+    mixins.ListModelMixin,
+    mixins.CreateModelMixin,
+    mixins.DestroyModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Who may follow the member: invite by share code or e-mail, list, revoke (DELETE)."""
+
+    serializer_class = serializers.CareLinkSerializer
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return CareLink.objects.none()
+        return selectors.care_links_for(self.request.user)
+
+    @extend_schema(
+        request=serializers.CareInviteSerializer,
+        responses={201: serializers.CareLinkCreatedSerializer},
+    )
+    def create(self, request, *args, **kwargs):
+        invite = serializers.CareInviteSerializer(data=request.data)
+        invite.is_valid(raise_exception=True)
+        if invite.validated_data["method"] == "code":
+            link, code = care.create_share_code(request.user)
+            link.code = code
+        else:
+            link = care.invite_by_email(request.user, invite.validated_data["email"])
+            link.code = None
+        body = serializers.CareLinkCreatedSerializer(link).data
+        return Response(body, status=status.HTTP_201_CREATED)
+
+    def destroy(self, request, *args, **kwargs):
+        link = care.revoke(self.get_object())
+        return Response(serializers.CareLinkSerializer(link).data)
+
+
+class AccessLogView(generics.ListAPIView):
+    """Every time a dietitian viewed or exported the member's data."""
+
+    serializer_class = serializers.AccessLogSerializer
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return AccessLog.objects.none()
+        return selectors.access_log_for(self.request.user)

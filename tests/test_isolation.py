@@ -13,7 +13,8 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 from rest_framework.viewsets import ViewSetMixin
 
-from accounts.models import LoginSession
+from accounts import care
+from accounts.models import CareLink, LoginSession
 from notifications.models import Notification, PushSubscription
 from tracking.models import Flag, IntakeLog, Product, Regimen
 
@@ -26,6 +27,7 @@ OWNED = {
     IntakeLog: lambda alice: IntakeLogFactory(member=alice),
     LoginSession: lambda alice: LoginSession.objects.create(user=alice, device_name="alice phone"),
     Flag: lambda alice: FlagFactory(member=alice),
+    CareLink: lambda alice: care.create_share_code(alice)[0],
     Notification: lambda alice: Notification.objects.create(
         member=alice, kind="weekly_digest", period="2026-W47", title="Your week", body="..."
     ),
