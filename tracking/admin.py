@@ -4,7 +4,7 @@ from unfold.decorators import action
 
 from sync.admin_mixins import SyncableAdminMixin
 
-from . import services
+from . import admin_clients, services  # noqa: F401  (admin_clients registers Client)
 from .models import (
     AdherenceSnapshot,
     Flag,

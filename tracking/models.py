@@ -9,6 +9,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 
+from accounts.models import User
 from sync.models import Syncable
 
 MAX_SERVINGS = Decimal("100")
@@ -460,3 +461,13 @@ class MemberComputation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.member_id} at {self.computed_at:%Y-%m-%d %H:%M}"
+
+
+class Client(User):
+    """A member as a dietitian sees them in the admin ("My clients"); rows come only from
+    accounts.selectors.clients_for, the one scoping rule."""
+
+    class Meta:
+        proxy = True
+        verbose_name = "client"
+        verbose_name_plural = "my clients"

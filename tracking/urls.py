@@ -12,5 +12,6 @@ router.register("flags", views.FlagViewSet, basename="flag")
 
 urlpatterns = [
     path("adherence", views.AdherenceView.as_view(), name="adherence"),
+    path("report.pdf", views.ReportView.as_view(), name="report"),
     *router.urls,
 ]

@@ -1,14 +1,16 @@
 from __future__ import annotations
 
 from django.db.models import Case, F, QuerySet, Value, When
+from django.http import HttpResponse
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, permissions, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from . import filters, selectors, serializers, services
-from .models import Flag
+from . import filters, report, selectors, serializers, services
+from .models import Client, Flag
 
 
 class IsOwnerOrReadOnly(permissions.BasePermission):
@@ -188,3 +190,14 @@ SEVERITY_RANK = Case(
     *(When(severity=level, then=Value(rank)) for level, rank in Flag.SEVERITY_ORDER.items()),
     default=Value(9),
 )
+
+
+class ReportView(APIView):
+    """The member's own one-page PDF report (the one their dietitian can export)."""
+
+    @extend_schema(responses={(200, "application/pdf"): OpenApiTypes.BINARY})
+    def get(self, request):
+        client = Client.objects.select_related("profile").get(pk=request.user.pk)
+        response = HttpResponse(report.client_report(client), content_type="application/pdf")
+        response["Content-Disposition"] = 'attachment; filename="ossa-report.pdf"'
+        return response
