@@ -13,7 +13,6 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from functools import cache
-from pathlib import Path
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
@@ -36,6 +35,7 @@ from .models import (
     RegimenSchedule,
 )
 from .rules import adherence, flags, schedule
+from .rules.reference import CSV_COLUMNS
 from .rules.types import (
     Dose,
     FlagResult,
@@ -253,19 +253,7 @@ def _zone(name: str) -> ZoneInfo:
 
 @cache
 def _references_cached(version: str) -> tuple[RuleReference, ...]:
-    rows = ReferenceIntake.objects.filter(version=version).values(
-        "nutrient",
-        "kind",
-        "sex",
-        "condition",
-        "age_from_months",
-        "age_to_months",
-        "amount",
-        "unit",
-        "source",
-        "version",
-        "note",
-    )
+    rows = ReferenceIntake.objects.filter(version=version).values(*CSV_COLUMNS)
     return tuple(RuleReference(**{**row, "amount": float(row["amount"])}) for row in rows)
 
 
@@ -457,7 +445,3 @@ def _record_runs(member_ids: list[UUID], now: datetime) -> None:
 
 def _uuid(value: str | None) -> UUID | None:
     return UUID(value) if value else None
-
-
-def reference_csv() -> Path:
-    return Path(__file__).parent / "data" / "reference_intakes.csv"
