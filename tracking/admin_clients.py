@@ -58,6 +58,8 @@ class ClientAdmin(ModelAdmin):
     search_fields = ["email", "display_name"]
     list_per_page = 50
     show_full_result_count = False
+    # Adds the "Add a client" button (the share-code page) to My clients.
+    change_list_template = "tracking/client_change_list.html"
 
     # --- Who may see what -------------------------------------------------------------
     def get_queryset(self, request):

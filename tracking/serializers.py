@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC
 from decimal import Decimal
 
 from rest_framework import serializers
@@ -160,6 +161,42 @@ class IntakeLogSerializer(serializers.ModelSerializer):
         if not creating:
             attrs.pop("id", None)
         return attrs
+
+
+INTAKE_LIST_FIELDS = (
+    "id",
+    "regimen_id",
+    "product_id",
+    "servings",
+    "taken_at",
+    "status",
+    "note",
+    "source",
+    "created_at",
+    "updated_at",
+)
+
+
+def intake_row(row: dict) -> dict:
+    """An IntakeLogSerializer representation built from a values() row (list pages)."""
+    return {
+        "id": str(row["id"]),
+        "regimen": str(row["regimen_id"]) if row["regimen_id"] else None,
+        "product": str(row["product_id"]),
+        "servings": float(row["servings"]),
+        "taken_at": _iso(row["taken_at"]),
+        "status": row["status"],
+        "note": row["note"],
+        "source": row["source"],
+        "created_at": _iso(row["created_at"]),
+        "updated_at": _iso(row["updated_at"]),
+    }
+
+
+def _iso(moment) -> str:
+    # As DRF renders aware datetimes in UTC (TIME_ZONE): ISO 8601 with "Z".
+    text = moment.astimezone(UTC).isoformat()
+    return text[:-6] + "Z" if text.endswith("+00:00") else text
 
 
 class AdherenceMetricsSerializer(serializers.ModelSerializer):

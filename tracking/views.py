@@ -2,12 +2,15 @@ from __future__ import annotations
 
 from django.db.models import Case, F, QuerySet, Value, When
 from django.http import HttpResponse
+from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, permissions, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.views import APIView
+
+from backend.pagination import NewestFirstCursorPagination
 
 from . import filters, report, selectors, serializers, services
 from .models import Client, Flag
@@ -93,15 +96,29 @@ class RegimenViewSet(MemberViewSet):
 
 
 class IntakeLogViewSet(MemberViewSet):
-    """Logged doses. POST with a client-generated id is idempotent."""
+    """Logged doses, newest first, paged by cursor. POST with a client-generated id is
+    idempotent."""
 
     serializer_class = serializers.IntakeLogSerializer
     filterset_class = filters.IntakeLogFilter
-    ordering_fields = ["taken_at", "created_at"]
-    ordering = ["-taken_at"]
+    filter_backends = [DjangoFilterBackend]
+    pagination_class = NewestFirstCursorPagination
     selector = selectors.intakes_for_member
     update_service = services.update_intake
     delete_service = services.delete_intake
+
+    def filter_queryset(self, queryset):
+        # Building a FilterSet and its form costs more than the page query itself.
+        if not self.request.query_params.keys() & FILTER_PARAMS:
+            return queryset
+        return super().filter_queryset(queryset)
+
+    def list(self, request, *args, **kwargs):
+        """Rows go from values() straight to JSON-ready dicts: the same shape as the
+        serializer's, without building a model and a serializer per row."""
+        queryset = self.filter_queryset(self.get_queryset())
+        page = self.paginate_queryset(queryset.values(*serializers.INTAKE_LIST_FIELDS))
+        return self.get_paginated_response([serializers.intake_row(row) for row in page])
 
     def create(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)
@@ -110,6 +127,9 @@ class IntakeLogViewSet(MemberViewSet):
         log, created = services.log_intake(request.user, fields, log_id=fields.pop("id", None))
         body = self.get_serializer(log).data
         return Response(body, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+
+
+FILTER_PARAMS = set(filters.IntakeLogFilter.base_filters)
 
 
 class NutrientViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):

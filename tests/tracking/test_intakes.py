@@ -167,7 +167,7 @@ def test_correcting_and_deleting_a_log(alice_api, alice):
 
     assert patched.json()["status"] == "skipped"
     assert deleted.status_code == 204
-    assert alice_api.get("/api/v1/intakes").json()["count"] == 0
+    assert alice_api.get("/api/v1/intakes").json()["results"] == []
     assert IntakeLog.objects.get(id=log.id).deleted_at is not None
 
 
@@ -200,7 +200,24 @@ def test_listing_intake_takes_a_constant_number_of_queries(
         for h in range(120)
     )
 
-    with django_assert_max_num_queries(3):
+    with django_assert_max_num_queries(2):
         response = alice_api.get("/api/v1/intakes", {"page_size": 100})
+    with django_assert_max_num_queries(2):
+        second = alice_api.get(response.json()["next"])
 
     assert len(response.json()["results"]) == 100
+    assert len(second.json()["results"]) == 20
+
+
+def test_a_list_page_shows_each_log_exactly_as_its_own_page_does(alice_api, alice, regimen):
+    for hours in (1, 30, 200):
+        IntakeLogFactory(
+            member=alice, regimen=regimen, taken_at=timezone.now() - dt.timedelta(hours=hours)
+        )
+    IntakeLogFactory(member=alice, regimen=None, product=regimen.product, note="extra")
+
+    listed = alice_api.get("/api/v1/intakes").json()["results"]
+
+    assert len(listed) == 4
+    for row in listed:
+        assert row == alice_api.get(f"/api/v1/intakes/{row['id']}").json()
