@@ -59,7 +59,11 @@ def test_unknown_method_is_405(alice_api):
 
 
 def test_bad_page_is_404(alice_api):
-    assert_error_shape(alice_api.get("/api/v1/intakes?page=999"), 404)
+    assert_error_shape(alice_api.get("/api/v1/regimens?page=999"), 404)
+
+
+def test_a_forged_cursor_is_404(alice_api):
+    assert_error_shape(alice_api.get("/api/v1/intakes?cursor=not-a-cursor"), 404)
 
 
 def test_bad_filter_value_is_400(alice_api):
