@@ -69,10 +69,13 @@ def revoke_session(session: LoginSession) -> None:
 
 @transaction.atomic
 def update_profile(profile: Profile, changes: dict[str, Any]) -> Profile:
+    before = {name: getattr(profile, name) for name in REMINDER_FIELDS}
     for field, value in changes.items():
         setattr(profile, field, value)
     profile.full_clean()
-    if REMINDER_FIELDS & changes.keys():
+    # Only a real change moves the reminder: a device re-sending the same settings right
+    # after the reminder moment must not skip this week's digest.
+    if any(getattr(profile, name) != value for name, value in before.items()):
         profile.next_weekly_reminder_at = profile.next_reminder_after(timezone.now())
     stamp(profile)
     profile.save()

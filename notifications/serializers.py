@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+import base64
+
+from cryptography.hazmat.primitives.asymmetric import ec
 from rest_framework import serializers
 
 from .models import Notification, PushSubscription
@@ -8,6 +11,30 @@ from .models import Notification, PushSubscription
 class PushKeysSerializer(serializers.Serializer):
     p256dh = serializers.CharField(max_length=200)
     auth = serializers.CharField(max_length=60)
+
+    # Keys the push encryption cannot use would fail every send; refuse them up front.
+    def validate_p256dh(self, value: str) -> str:
+        try:
+            ec.EllipticCurvePublicKey.from_encoded_point(ec.SECP256R1(), _decoded(value))
+        except ValueError as exc:
+            raise serializers.ValidationError(
+                "p256dh must be the browser's P-256 public key, URL-safe base64."
+            ) from exc
+        return value
+
+    def validate_auth(self, value: str) -> str:
+        try:
+            secret = _decoded(value)
+        except ValueError as exc:
+            raise serializers.ValidationError("auth must be URL-safe base64.") from exc
+        if len(secret) != 16:
+            raise serializers.ValidationError("auth must be the browser's 16-byte secret.")
+        return value
+
+
+def _decoded(value: str) -> bytes:
+    """URL-safe base64 with or without padding, as browsers and pywebpush write it."""
+    return base64.urlsafe_b64decode(value + "=" * (-len(value) % 4))
 
 
 class PushSubscriptionSerializer(serializers.ModelSerializer):

@@ -54,8 +54,10 @@ def claim_weekly(profile: Profile, now: datetime) -> str | None:
     )
     if not claimed:
         return None
-    moment = max(due, upcoming - timedelta(weeks=1))
-    return iso_week_label(moment, profile.timezone)
+    # A week earlier on the member's wall clock, not 168 hours: across a DST change the
+    # hour difference would carry a late-Sunday reminder into the next ISO week.
+    previous = upcoming.astimezone(profile.zone) - timedelta(weeks=1)
+    return iso_week_label(max(due, previous), profile.timezone)
 
 
 def plan_weekly(now: datetime) -> Iterator[list[tuple[str, str]]]:
@@ -72,8 +74,10 @@ def plan_weekly(now: datetime) -> Iterator[list[tuple[str, str]]]:
 # --- Writing the inbox row --------------------------------------------------------------
 def weekly_notification(member_id, week: str, now: datetime) -> Notification | None:
     """The member's digest for `week`, written once; None if it already exists (a retry or
-    a second planner), so nothing is sent twice."""
-    profile = Profile.objects.select_related("user").get(user_id=member_id)
+    a second planner), so nothing is sent twice, or if the account was deleted since."""
+    profile = Profile.objects.select_related("user").filter(user_id=member_id).first()
+    if profile is None:
+        return None
     content = digest.weekly(profile, now)
     return _create_once(profile.user, Kind.WEEKLY_DIGEST, week, content)
 
@@ -143,13 +147,15 @@ def _finish(delivery: Delivery, status: str, error: str) -> None:
     delivery.save(update_fields=["status", "last_error", "sent_at"])
 
 
-def requeue_stuck(older_than: timedelta) -> list[int]:
+def requeue_stuck(older_than: timedelta, max_attempts: int) -> list[int]:
     """Deliveries whose worker died mid-send, or whose retry was never published (broker
-    down), go back to pending and are handed out again."""
+    down), go back to pending and are handed out again, until their attempts run out."""
     cutoff = timezone.now() - older_than
-    Delivery.objects.filter(status=DeliveryStatus.SENDING, claimed_at__lt=cutoff).update(
-        status=DeliveryStatus.PENDING
+    stuck = Delivery.objects.filter(status=DeliveryStatus.SENDING, claimed_at__lt=cutoff)
+    stuck.filter(attempts__gte=max_attempts).update(
+        status=DeliveryStatus.FAILED, last_error="gave up: the sender kept failing"
     )
+    stuck.update(status=DeliveryStatus.PENDING)
     waiting = Delivery.objects.filter(status=DeliveryStatus.PENDING, created_at__lt=cutoff)
     return list(
         waiting.filter(Q(claimed_at=None) | Q(claimed_at__lt=cutoff)).values_list("id", flat=True)

@@ -5,8 +5,10 @@ from __future__ import annotations
 from datetime import timedelta
 
 from celery import shared_task
-from django.db import DatabaseError, OperationalError
+from django.db import DatabaseError, OperationalError, transaction
 from django.utils import timezone
+
+from backend.celery import enqueue_now
 
 from . import services
 
@@ -29,10 +31,13 @@ def plan_reminders() -> int:
     now = timezone.now()
     planned = 0
     for chunk in services.plan_weekly(now):
-        send_weekly_digests.delay(chunk, now.isoformat())
+        # These members are claimed: a chunk the broker does not take is written here, or
+        # their digest for this week would be lost.
+        if not enqueue_now(send_weekly_digests, chunk, now.isoformat()):
+            send_weekly_digests(chunk, now.isoformat())
         planned += len(chunk)
-    for delivery_id in services.requeue_stuck(STUCK_AFTER):
-        deliver.delay(delivery_id)
+    for delivery_id in services.requeue_stuck(STUCK_AFTER, MAX_DELIVERY_ATTEMPTS):
+        enqueue_now(deliver, delivery_id)
     return planned
 
 
@@ -41,11 +46,15 @@ def send_weekly_digests(claimed: list[list[str]], planned_at: str) -> int:
     now = timezone.datetime.fromisoformat(planned_at)
     sent = 0
     for member_id, week in claimed:
-        notification = services.weekly_notification(member_id, week, now)
+        # The inbox row and its deliveries together: a run that dies in between and is
+        # redelivered would otherwise find the row written and never open the deliveries.
+        with transaction.atomic():
+            notification = services.weekly_notification(member_id, week, now)
+            deliveries = services.open_deliveries(notification) if notification else []
         if notification is None:
             continue  # already written by an earlier run of this chunk
-        for delivery in services.open_deliveries(notification):
-            deliver.delay(delivery.id)
+        for delivery in deliveries:
+            enqueue_now(deliver, delivery.id)  # if not published, requeue_stuck sends it
         sent += 1
     return sent
 

@@ -24,6 +24,8 @@ logger = logging.getLogger(__name__)
 
 PUSH_TTL_SECONDS = 24 * 60 * 60
 GONE = {404, 410}  # the browser unsubscribed: deactivate, do not retry
+# What one push to one device came to.
+DELIVERED, GONE_DEVICE, REFUSED, RETRY = "delivered", "gone", "refused", "retry"
 
 
 class TransientError(Exception):
@@ -71,11 +73,19 @@ class WebPushTransport(Transport):
         if not devices:
             raise NothingToSend("no active push subscription")
         payload = json.dumps(push_payload(notification))
-        failures = [error for device in devices if (error := self._push(device, payload))]
-        if len(failures) == len(devices):
-            raise TransientError("; ".join(failures))
+        outcomes = [self._push(device, payload) for device in devices]
+        kinds = {kind for kind, _ in outcomes}
+        if DELIVERED in kinds:
+            return  # at least one of the member's devices has it
+        errors = "; ".join(error for _, error in outcomes)
+        if RETRY in kinds:
+            raise TransientError(errors)
+        if kinds == {GONE_DEVICE}:
+            raise NothingToSend(f"every push subscription is gone: {errors}")
+        raise PermanentError(errors)
 
-    def _push(self, device: PushSubscription, payload: str) -> str | None:
+    def _push(self, device: PushSubscription, payload: str) -> tuple[str, str]:
+        """Push to one device: (what came of it, the error if any)."""
         info = {"endpoint": device.endpoint, "keys": {"p256dh": device.p256dh, "auth": device.auth}}
         try:
             webpush(
@@ -89,21 +99,29 @@ class WebPushTransport(Transport):
         except WebPushException as exc:
             return self._failed(device, exc)
         except OSError as exc:  # connection refused, DNS, TLS
-            return f"{device.endpoint[:60]}: {exc}"
-        return None
+            return RETRY, f"{device.endpoint[:60]}: {exc}"
+        except ValueError as exc:  # keys that are not base64 or not a P-256 point
+            return self._record(device, REFUSED, f"unusable keys: {exc}")
+        return DELIVERED, ""
 
-    def _failed(self, device: PushSubscription, exc: WebPushException) -> str | None:
+    def _failed(self, device: PushSubscription, exc: WebPushException) -> tuple[str, str]:
         status = getattr(exc.response, "status_code", None)
-        device.last_error = f"{status}: {exc.message}"[:300]
+        error = f"{status}: {exc.message}"
         if status in GONE:
             device.deactivated_at = timezone.now()
-            device.save(update_fields=["last_error", "deactivated_at"])
-            return None  # the device is gone, not failing
-        device.save(update_fields=["last_error"])
-        if status is not None and 400 <= status < 500 and status != 429:
+            return self._record(device, GONE_DEVICE, error)  # the device is gone, not failing
+        if status is None or (400 <= status < 500 and status != 429):
+            # Refused (by pywebpush before sending, or by the push service): permanent for
+            # this device; other devices may still work.
+            return self._record(device, REFUSED, error)
+        return self._record(device, RETRY, error)
+
+    def _record(self, device: PushSubscription, kind: str, error: str) -> tuple[str, str]:
+        device.last_error = error[:300]
+        device.save(update_fields=["last_error", "deactivated_at"])
+        if kind == REFUSED:
             logger.warning("push refused for %s: %s", device.id, device.last_error)
-            return None  # permanent for this device; other devices may still work
-        return device.last_error
+        return kind, device.last_error
 
 
 def push_payload(notification: Notification) -> dict:
@@ -124,7 +142,12 @@ class EmailTransport(Transport):
 
     def send(self, notification: Notification, member) -> None:
         link = unsubscribe_url(member)
-        context = {"notification": notification, "member": member, "unsubscribe_url": link}
+        context = {
+            "notification": notification,
+            "member": member,
+            "unsubscribe_url": link,
+            "site_url": settings.SITE_URL.rstrip("/"),
+        }
         message = EmailMultiAlternatives(
             subject=notification.title,
             body=render_to_string("notifications/digest.txt", context),
