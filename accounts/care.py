@@ -27,11 +27,13 @@ DEFAULT_SCOPES = ["profile", "plan", "intake", "adherence", "flags"]
 
 
 def is_dietitian(user) -> bool:
-    return bool(
-        user.is_authenticated
-        and user.is_staff
-        and user.groups.filter(name=DIETITIANS_GROUP).exists()
-    )
+    """Staff in the Dietitians group. Remembered on the user object, which lives for one
+    request, so an admin page asking many times costs one query."""
+    if not (user.is_authenticated and user.is_staff):
+        return False
+    if not hasattr(user, "_is_dietitian"):
+        user._is_dietitian = user.groups.filter(name=DIETITIANS_GROUP).exists()
+    return user._is_dietitian
 
 
 def _digest(code: str) -> str:

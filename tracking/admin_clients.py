@@ -25,8 +25,10 @@ class FlagCodeFilter(admin.SimpleListFilter):
     parameter_name = "flag"
 
     def lookups(self, request, model_admin):
-        codes = Flag.objects.filter(resolved_at=None).values_list("code", flat=True).distinct()
-        return [(code, code.replace("_", " ")) for code in sorted(codes)]
+        mine = clients.clients_for_viewer(request.user).values("pk")
+        active = Flag.objects.filter(member__in=mine, resolved_at=None, deleted_at=None)
+        codes = active.order_by("code").values_list("code", flat=True).distinct()
+        return [(code, code.replace("_", " ")) for code in codes]
 
     def queryset(self, request, queryset):
         return clients.with_flag(queryset, self.value(), None) if self.value() else queryset

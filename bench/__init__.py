@@ -1,0 +1,1 @@
+"""Benchmarks. Not part of the application: nothing in backend/ imports from here."""

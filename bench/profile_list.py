@@ -1,0 +1,193 @@
+"""Where one GET /api/v1/intakes?page_size=50 spends its time (issue 2 follow-up).
+
+    .venv/bin/python bench/profile_list.py [--requests 300]
+
+Runs in process against the database api_throughput.py seeded (seeding it if needed):
+times the floor, the list and its parts without the network, then profiles the list with
+pyinstrument when importable (it is not a project requirement: put it on PYTHONPATH from
+a scratch venv), else with cProfile.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import io
+import pstats
+import random
+import sys
+import time
+import warnings
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench import api_throughput as bench
+
+LIST_PATH = "/api/v1/intakes?page_size=50"
+
+
+def per_request_ms(fn, n: int) -> float:
+    for _ in range(min(n, 30)):
+        fn()
+    started = time.perf_counter()
+    for _ in range(n):
+        fn()
+    return (time.perf_counter() - started) / n * 1000
+
+
+def print_stages(request, n: int) -> None:
+    """Wall time per stage of the list request, by wrapping the methods that do the work."""
+    from django.core.paginator import Paginator
+    from rest_framework.pagination import PageNumberPagination
+    from rest_framework.renderers import JSONRenderer
+    from rest_framework.serializers import ListSerializer
+
+    from accounts.authentication import SessionJWTAuthentication
+    from tracking.views import IntakeLogViewSet
+
+    spent: dict[str, float] = {}
+
+    def timed(label, fn):
+        def wrapper(*args, **kwargs):
+            started = time.perf_counter()
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                spent[label] = spent.get(label, 0.0) + time.perf_counter() - started
+
+        return wrapper
+
+    count = Paginator.__dict__["count"]  # a cached_property: wrap the function it caches
+    patches = [
+        (SessionJWTAuthentication, "authenticate", "authentication (JWT + session query)"),
+        (IntakeLogViewSet, "filter_queryset", "filter backends (django-filter, search, order)"),
+        (PageNumberPagination, "paginate_queryset", "pagination: COUNT(*) and the page's rows"),
+        (ListSerializer, "to_representation", "serializer: 50 rows to dicts"),
+        (PageNumberPagination, "get_paginated_response", "paginated envelope (links)"),
+        (JSONRenderer, "render", "JSON rendering"),
+    ]
+    originals = [(cls, name, cls.__dict__.get(name)) for cls, name, _ in patches]
+    original_count = count.func
+    for cls, name, label in patches:
+        setattr(cls, name, timed(label, getattr(cls, name)))
+    count.func = timed("  of which COUNT(*)", original_count)
+    try:
+        for _ in range(min(n, 30)):
+            request()
+        spent.clear()
+        started = time.perf_counter()
+        for _ in range(n):
+            request()
+        total = time.perf_counter() - started
+    finally:
+        for cls, name, fn in originals:
+            if fn is None:
+                delattr(cls, name)  # inherited: the subclass had none of its own
+            else:
+                setattr(cls, name, fn)
+        count.func = original_count
+    print("list request, by stage (in process):")
+    labels = [label for _, _, label in patches]
+    labels.insert(
+        labels.index("pagination: COUNT(*) and the page's rows") + 1, "  of which COUNT(*)"
+    )
+    for label in labels:
+        seconds = spent.get(label, 0.0)
+        print(f"  {label:<48} {seconds / n * 1000:6.2f} ms  {seconds / total:4.0%}")
+    rest = total - sum(v for k, v in spent.items() if not k.startswith(" "))
+    print(f"  {'everything else (Django, DRF dispatch, ORM setup)':<48} {rest / n * 1000:6.2f} ms")
+    print(f"  {'total':<48} {total / n * 1000:6.2f} ms")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--requests", type=int, default=300)
+    parser.add_argument("--pg-url", default="postgres://postgres@127.0.0.1:5432")
+    parser.add_argument("--database", default="ossa_bench")
+    parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/15")
+    parser.add_argument("--seed", type=int, default=2)
+    args = parser.parse_args()
+    warnings.filterwarnings("ignore", message="No directory at")
+
+    bench.configure_environment(args)
+    bench.ensure_database(args.pg_url, args.database)
+    bench.setup_django()
+
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+    from rest_framework.test import APIRequestFactory
+
+    from accounts.models import User
+    from tracking import selectors
+    from tracking.serializers import IntakeLogSerializer
+    from tracking.views import IntakeLogViewSet
+
+    member = User.objects.filter(email=bench.MEMBER_EMAIL).first()
+    if member is None or not member.intake_logs.exists():
+        member, _, _ = bench.seed(random.Random(args.seed))
+    token = bench.access_token(member)
+    client = Client(HTTP_HOST="127.0.0.1", HTTP_AUTHORIZATION=f"Bearer {token}")
+    anon = Client(HTTP_HOST="127.0.0.1")
+    n = args.requests
+
+    def sql_ms() -> float:
+        with CaptureQueriesContext(connection) as ctx:
+            client.get(LIST_PATH)
+        return sum(float(q["time"]) for q in ctx.captured_queries) * 1000
+
+    rows = list(selectors.intakes_for_member(member).order_by("-taken_at")[:50])
+    request = APIRequestFactory().get(LIST_PATH, HTTP_HOST="127.0.0.1")
+    request.user = member
+    view = IntakeLogViewSet.as_view({"get": "list"})
+    factory = APIRequestFactory()
+
+    def view_without_middleware():
+        req = factory.get(LIST_PATH, HTTP_HOST="127.0.0.1", HTTP_AUTHORIZATION=f"Bearer {token}")
+        return view(req).render()
+
+    timings = {
+        "floor, full Django stack (in process)": per_request_ms(
+            lambda: anon.get("/bench/floor"), n
+        ),
+        "list, full stack (in process)": per_request_ms(lambda: client.get(LIST_PATH), n),
+        "list, DRF view without Django middleware": per_request_ms(view_without_middleware, n),
+        "list: SQL time reported by the driver": sum(sql_ms() for _ in range(50)) / 50,
+        "list: fetch 50 rows as model instances": per_request_ms(
+            lambda: list(selectors.intakes_for_member(member).order_by("-taken_at")[:50]), n
+        ),
+        "list: IntakeLogSerializer(50 rows).data": per_request_ms(
+            lambda: IntakeLogSerializer(rows, many=True, context={"request": request}).data, n
+        ),
+    }
+    width = max(map(len, timings))
+    for label, ms in timings.items():
+        print(f"{label:<{width}}  {ms:7.2f} ms")
+    print()
+    print_stages(lambda: client.get(LIST_PATH), n)
+    print()
+
+    try:
+        from pyinstrument import Profiler
+    except ImportError:
+        profile = cProfile.Profile()
+        profile.enable()
+        for _ in range(n):
+            client.get(LIST_PATH)
+        profile.disable()
+        out = io.StringIO()
+        pstats.Stats(profile, stream=out).sort_stats("cumulative").print_stats(40)
+        print(out.getvalue())
+        return 0
+    profiler = Profiler(interval=0.0002)
+    profiler.start()
+    for _ in range(n):
+        client.get(LIST_PATH)
+    profiler.stop()
+    print(profiler.output_text(unicode=False, color=False, show_all=False))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
