@@ -194,9 +194,15 @@ def _schedule(row: dict) -> Schedule:
 
 
 def _dose_rows(members: dict[UUID, MemberData], earliest: datetime):
-    rows = IntakeLog.objects.filter(
-        member_id__in=list(members), deleted_at__isnull=True, taken_at__gte=earliest
-    ).values_list("member_id", "id", "product_id", "regimen_id", "taken_at", "status", "servings")
+    rows = (
+        IntakeLog.objects.filter(
+            member_id__in=list(members), deleted_at__isnull=True, taken_at__gte=earliest
+        )
+        .order_by()  # the rules sort what they need; the model's ordering only costs a sort
+        .values_list(
+            "member_id", "id", "product_id", "regimen_id", "taken_at", "status", "servings"
+        )
+    )
     for member_id, log_id, product_id, regimen_id, taken_at, status, servings in rows.iterator(
         chunk_size=5000
     ):
@@ -347,8 +353,15 @@ class Changes:
     def save(self, model, fields: tuple[str, ...]) -> None:
         model.objects.bulk_create(self.new, batch_size=1000)
         if self.changed:
-            update = [*fields, "server_version", "updated_at"]
-            model.objects.bulk_update(self.changed, update, batch_size=1000)
+            # An upsert on the key rewrites changed rows in one statement per batch;
+            # bulk_update's CASE per field and row cost seconds per chunk.
+            model.objects.bulk_create(
+                self.changed,
+                batch_size=1000,
+                update_conflicts=True,
+                unique_fields=["id"],
+                update_fields=[*fields, "server_version", "updated_at"],
+            )
 
 
 def _diff_snapshots(results: list[MemberResult], now: datetime) -> Changes:
