@@ -215,7 +215,13 @@ def check_intake(log: IntakeLog) -> None:
         errors["taken_at"] = ["A dose cannot be logged more than a day ahead."]
     if errors:
         raise ValidationError(errors)
-    log.full_clean(exclude=["id", "member", "regimen", "product"], validate_unique=False)
+    # The field validators are stricter than the check constraints, which the database
+    # enforces anyway; validating constraints here would cost a query per dose.
+    log.full_clean(
+        exclude=["id", "member", "regimen", "product"],
+        validate_unique=False,
+        validate_constraints=False,
+    )
 
 
 # --- Flags ----------------------------------------------------------------------------

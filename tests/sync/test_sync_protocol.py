@@ -379,3 +379,17 @@ def test_purged_tombstones_send_an_old_device_to_a_full_resync(alice, alice_api,
     assert pull(alice_api)["changes"]["intake_logs"]["updated"] == []
     assert SyncClock.objects.get(member=alice).purged_through > old_cursor
     assert Regimen.objects.filter(id=plan.id).exists()
+
+
+def test_push_statements_do_not_grow_with_rows(alice_api, plan):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def statements_for(count: int) -> int:
+        cursor = pull(alice_api)["timestamp"]
+        rows = [log_row(plan) for _ in range(count)]
+        with CaptureQueriesContext(connection) as queries:
+            push(alice_api, cursor, {"intake_logs": {"created": rows}})
+        return len(queries)
+
+    assert statements_for(3) == statements_for(60)
