@@ -1,0 +1,1261 @@
+"""Nightly adherence batch benchmark (issue 3).
+
+    .venv/bin/python bench/adherence_batch.py [--members 10000] [--naive 200] [--skip-generate]
+
+On PostgreSQL (database `ossa_bench_batch`, dropped and recreated unless --skip-generate) it
+generates members the way the services would have written them (user, sync clock, profile,
+three daily regimens with their schedule history, ~13 weeks of intake logs) with COPY, then:
+
+1. runs the nightly batch end to end: a real `celery -A backend worker --concurrency 2`
+   subprocess, `recompute_everyone.delay()`, and waits until every member has a
+   MemberComputation row computed since the start; three times: the first run (writes
+   every snapshot and flag), the steady state (nothing changed, nothing written) and a
+   typical night (each member's newest week made stale, so its rows are rewritten);
+2. times a deliberately naive implementation (per member, per day ORM queries, python loop,
+   update_or_create per week) against `computation.recompute` on the same members,
+   in-process, as members/second;
+3. times `computation.recompute([member])` for random single members (p50/p95/p99).
+
+`--only profile` splits one 500-member chunk into load / compute / write in each state and
+writes cProfile (and pyinstrument, when importable) reports to --log-dir. `--reset` (with
+--skip-generate) deletes computed rows so the next first run writes everything again.
+
+Every measurement waits for a quiet machine first and reports the CPU other processes took
+meanwhile. Needs a PostgreSQL accepting `postgres` without a password and a Redis (see
+--help); the Redis database given by --redis-url is emptied first.
+"""
+
+from __future__ import annotations
+
+import argparse
+import bisect
+import cProfile
+import datetime as dt
+import io
+import json
+import os
+import platform
+import pstats
+import random
+import secrets
+import signal
+import statistics
+import subprocess
+import sys
+import time
+from collections import defaultdict
+from decimal import Decimal
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+ROOT = Path(__file__).resolve().parent.parent
+VENV_BIN = Path(sys.executable).parent
+
+WEEKS = 13
+LOG_DAYS = WEEKS * 7  # days of logged history per member, ending today
+# (zone, share of members); New York members use imperial units.
+ZONES = [
+    ("Europe/Amsterdam", 0.40),
+    ("America/New_York", 0.30),
+    ("Asia/Tokyo", 0.15),
+    ("UTC", 0.15),
+]
+K2 = "Vitamin K2 MK-7 90 mcg"
+D3 = "Vitamin D3 25 mcg (1000 IU)"
+CALCIUM = "Calcium citrate 315 mg"
+MORNING = ["07:00", "07:30", "08:00", "08:30", "09:00"]
+EVENING = ["19:00", "20:00", "21:00", "22:00"]
+# Share of members who take calcium twice a day (morning and evening); the others take it
+# once, in the evening. 4 doses a day for everyone would give 3.3 M logs instead of the
+# issue's ~2.7 M.
+CALCIUM_TWICE = 0.4
+# Share of the twice-a-day members who went from once to twice during the window: their
+# calcium regimen has two schedule versions, as services._record_schedule writes them.
+SCHEDULE_CHANGED = 0.1
+FORGET_MAX = 0.20  # per member: forgotten share of doses, uniform 0..20 % (mean 10 %)
+SKIPPED = 0.02  # share of logged doses logged as "skipped"
+
+TARGET_BATCH_S = 120.0
+TARGET_RATIO = 20.0
+TARGET_P50_MS = 50.0
+
+UUID_V4_CLEAR = ~((0xF000 << 64) | (0xC000 << 48))
+UUID_V4_SET = (0x4000 << 64) | (0x8000 << 48)
+
+
+# --- Environment and database ---------------------------------------------------------
+def configure_environment(args) -> dict[str, str]:
+    """What both this process and the Celery worker run with."""
+    values = {
+        "DJANGO_SETTINGS_MODULE": "backend.settings",
+        "DATABASE_URL": f"{args.pg_url}/{args.database}",
+        "REDIS_URL": args.redis_url,
+        "CELERY_BROKER_URL": args.redis_url,
+        "SECRET_KEY": os.environ.get("BENCH_SECRET_KEY") or secrets.token_urlsafe(50),
+        "DEBUG": "0",
+        "DJANGO_ENV": "benchmark",
+        "LOG_LEVEL": "WARNING",
+    }
+    os.environ.update(values)
+    if str(ROOT) not in sys.path:
+        sys.path.insert(0, str(ROOT))
+    return values
+
+
+def recreate_database(pg_url: str, name: str) -> None:
+    import psycopg
+
+    with psycopg.connect(f"{pg_url}/postgres", autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def setup_django(migrate: bool) -> float:
+    import django
+
+    django.setup()
+    started = time.monotonic()
+    if migrate:
+        from django.core.management import call_command
+
+        call_command("migrate", interactive=False, verbosity=0)
+    return time.monotonic() - started
+
+
+# --- Data generation ------------------------------------------------------------------
+def new_uuid(rng: random.Random) -> str:
+    """A version-4 UUID from the seeded generator, as PostgreSQL text."""
+    n = (rng.getrandbits(128) & UUID_V4_CLEAR) | UUID_V4_SET
+    h = f"{n:032x}"
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+
+
+class Stamps:
+    """UTC epoch seconds → 'YYYY-MM-DD HH:MM:SS+00', with the date part cached."""
+
+    def __init__(self) -> None:
+        self.days: dict[int, str] = {}
+
+    def __call__(self, ts: int) -> str:
+        day, secs = divmod(ts, 86400)
+        prefix = self.days.get(day)
+        if prefix is None:
+            prefix = (dt.date(1970, 1, 1) + dt.timedelta(days=day)).isoformat()
+            self.days[day] = prefix
+        hours, rest = divmod(secs, 3600)
+        return f"{prefix} {hours:02d}:{rest // 60:02d}:{rest % 60:02d}+00"
+
+
+class DueTimes:
+    """(zone, local date, "HH:MM") → UTC epoch seconds, cached: a few zones and times."""
+
+    def __init__(self) -> None:
+        self.cache: dict[tuple[str, dt.date, str], int] = {}
+
+    def __call__(self, zone: str, day: dt.date, at: str) -> int:
+        key = (zone, day, at)
+        value = self.cache.get(key)
+        if value is None:
+            local = dt.datetime.combine(day, dt.time.fromisoformat(at), tzinfo=ZoneInfo(zone))
+            value = int(local.timestamp())
+            self.cache[key] = value
+        return value
+
+
+def pick_zone(rng: random.Random) -> str:
+    roll, acc = rng.random(), 0.0
+    for zone, share in ZONES:
+        acc += share
+        if roll < acc:
+            return zone
+    return ZONES[-1][0]
+
+
+def profile_values(rng: random.Random, today: dt.date) -> dict:
+    """Age, sex and life stage spread so every life-stage and profile-gap rule has work."""
+    roll = rng.random()
+    if roll < 0.05:
+        age = rng.randint(12, 17)  # children on an adult MK-7 dose
+    elif roll < 0.15:
+        age = rng.randint(18, 29)
+    elif roll < 0.40:
+        age = rng.randint(30, 44)
+    elif roll < 0.70:
+        age = rng.randint(45, 60)
+    else:
+        age = rng.randint(61, 85)
+    born = today - dt.timedelta(days=age * 365 + rng.randint(0, 364) + age // 4)
+    sex_roll = rng.random()
+    sex = "female" if sex_roll < 0.60 else "male" if sex_roll < 0.95 else ""
+    menopause, final_period, pregnant, lactating = "unknown", None, False, False
+    if sex == "female":
+        if age < 45:
+            menopause = "pre" if rng.random() < 0.7 else "unknown"
+            pregnant = 25 <= age <= 40 and rng.random() < 0.03
+            lactating = not pregnant and 25 <= age <= 40 and rng.random() < 0.03
+        elif age <= 60:
+            menopause = rng.choice(["pre", "peri", "post", "unknown", "unknown"])
+        else:
+            menopause = "post" if rng.random() < 0.8 else "unknown"
+        if menopause == "post" and rng.random() < 0.5:
+            final_period = born + dt.timedelta(days=rng.randint(45 * 365, min(age, 56) * 365))
+    if rng.random() < 0.04:
+        born = None  # no date of birth: the birth-date gap flag
+    return {
+        "date_of_birth": born,
+        "sex": sex,
+        "menopause_status": menopause,
+        "final_period_date": final_period,
+        "pregnant": pregnant,
+        "lactating": lactating,
+        "weight_kg": Decimal(rng.randint(450, 1050)) / 10,
+    }
+
+
+def text(value) -> str:
+    """One COPY text field."""
+    if value is None:
+        return r"\N"
+    if value is True:
+        return "t"
+    if value is False:
+        return "f"
+    return str(value)
+
+
+class Generated:
+    def __init__(self, suffixes: dict[str, str]) -> None:
+        self.tables: dict[str, io.StringIO] = defaultdict(io.StringIO)
+        self.counts: dict[str, int] = defaultdict(int)
+        self.suffixes = suffixes
+
+    def add(self, table: str, *values) -> None:
+        self.tables[table].write("\t".join(map(text, values)) + self.suffixes[table])
+        self.counts[table] += 1
+
+
+COLUMNS = {
+    "accounts_user": (
+        "id, password, last_login, is_superuser, email, display_name, is_active, is_staff, "
+        "date_joined, last_activity_at"
+    ),
+    "sync_syncclock": "member_id, value",
+    "accounts_profile": (
+        "id, created_at, updated_at, server_version, deleted_at, date_of_birth, sex, "
+        "menopause_status, final_period_date, pregnant, lactating, weight_kg, timezone, units, "
+        "reminder_weekday, reminder_time, remind_in_app, remind_by_push, remind_by_email, "
+        "quiet_hours_start, quiet_hours_end, user_id"
+    ),
+    "tracking_regimen": (
+        "id, created_at, updated_at, server_version, deleted_at, servings_per_dose, "
+        "schedule_kind, times, weekdays, day_of_month, interval_days, start_date, end_date, "
+        "note, member_id, product_id"
+    ),
+    "tracking_regimenschedule": (
+        "effective_from, servings_per_dose, schedule_kind, times, weekdays, day_of_month, "
+        "interval_days, regimen_id"
+    ),
+    "tracking_intakelog": (
+        "id, created_at, updated_at, server_version, deleted_at, servings, taken_at, status, "
+        "note, source, member_id, product_id"
+    ),
+}
+# Logs name their regimen too; kept apart from COLUMNS so the order above stays readable.
+COLUMNS["tracking_intakelog"] += ", regimen_id"
+
+
+def default_columns() -> tuple[dict[str, str], dict[str, str]]:
+    """Columns the generator does not name but the schema may have gained since (a field
+    with a default the ORM fills in): table → extra column list and the constant COPY text
+    appended to each row, so a new NOT NULL column with a default needs no change here."""
+    from django.apps import apps
+
+    models = {m._meta.db_table: m for m in apps.get_models()}
+    columns, suffixes = {}, {}
+    for table, named in COLUMNS.items():
+        given = {c.strip() for c in named.split(",")}
+        extra, values = [], []
+        for field in models[table]._meta.concrete_fields:
+            if field.column in given or field.primary_key or field.null:
+                continue
+            if not field.has_default():
+                raise RuntimeError(f"{table}.{field.column} has no default: generate it")
+            value = field.get_default()
+            extra.append(field.column)
+            values.append(json.dumps(value) if isinstance(value, dict | list) else text(value))
+        columns[table] = ", ".join([named, *extra])
+        suffixes[table] = "".join(f"\t{v}" for v in values) + "\n"
+    return columns, suffixes
+
+
+def generate_member(out: Generated, rng: random.Random, index: int, ctx: dict) -> None:
+    """One member as register_member, create_regimen / update_regimen and log_intake leave
+    them: every syncable row stamped from the member's clock, in the order it was written."""
+    now_ts: int = ctx["now_ts"]
+    stamp, due = ctx["stamp"], ctx["due"]
+    products = ctx["products"]
+    member_id = new_uuid(rng)
+    zone = pick_zone(rng)
+    today = ctx["now"].astimezone(ZoneInfo(zone)).date()
+    start = today - dt.timedelta(days=LOG_DAYS - 1)
+    joined_ts = due(zone, start, "12:00") - rng.randint(0, 30 * 86400)
+    clock = 1  # SyncClock's default; every write below ticks it
+
+    out.add(
+        "accounts_user",
+        member_id,
+        "!",  # an unusable password, as set_unusable_password stores it (prefix only)
+        None,
+        False,
+        f"member{index:05d}@bench.ossa.invalid",
+        f"Member {index}",
+        True,
+        False,
+        stamp(joined_ts),
+        None,
+    )
+    clock += 1
+    profile = profile_values(rng, today)
+    out.add(
+        "accounts_profile",
+        member_id,  # the profile's id equals the user's
+        stamp(joined_ts),
+        stamp(joined_ts),
+        clock,
+        None,
+        profile["date_of_birth"],
+        profile["sex"],
+        profile["menopause_status"],
+        profile["final_period_date"],
+        profile["pregnant"],
+        profile["lactating"],
+        profile["weight_kg"],
+        zone,
+        "imperial" if zone == "America/New_York" else "metric",
+        7,
+        "18:00:00",
+        True,
+        True,
+        True,
+        None,
+        None,
+        member_id,
+    )
+
+    morning, evening = rng.choice(MORNING), rng.choice(EVENING)
+    twice = rng.random() < CALCIUM_TWICE
+    changed_on = None
+    if twice and rng.random() < SCHEDULE_CHANGED:
+        changed_on = today - dt.timedelta(days=rng.randint(14, 60))
+    plans = [
+        (K2, [(start, [morning])]),
+        (D3, [(start, [morning])]),
+        (
+            CALCIUM,
+            [(start, [evening]), (changed_on, [morning, evening])]
+            if changed_on
+            else [(start, [morning, evening] if twice else [evening])],
+        ),
+    ]
+    created_ts = due(zone, start, "07:00") - rng.randint(3600, 86400)
+    forget = rng.uniform(0, FORGET_MAX)
+    logs: list[tuple[int, str, str, str, str]] = []  # (taken_at, log id, product, regimen, ...)
+    regimen_rows = []
+    for product_name, versions in plans:
+        regimen_id = new_uuid(rng)
+        product_id = products[product_name]
+        clock += 1
+        regimen_rows.append([regimen_id, clock, product_id, versions])
+        for effective_from, times in versions:
+            out.add(
+                "tracking_regimenschedule",
+                effective_from,
+                "1.00",
+                "daily",
+                json.dumps(times),
+                "[]",
+                None,
+                None,
+                regimen_id,
+            )
+        starts = [v[0] for v in versions]
+        for offset in range(LOG_DAYS):
+            day = start + dt.timedelta(days=offset)
+            times = versions[bisect.bisect_right(starts, day) - 1][1]
+            for at in times:
+                due_ts = due(zone, day, at)
+                if rng.random() < forget:
+                    continue
+                roll = rng.random()
+                if roll < 0.80:
+                    delta = rng.randint(-30 * 60, 60 * 60)
+                elif roll < 0.93:
+                    delta = rng.randint(60 * 60, 4 * 60 * 60)  # late, partly off the window
+                else:
+                    delta = rng.randint(-2 * 60 * 60, -30 * 60)
+                taken_ts = due_ts + delta
+                if taken_ts > now_ts:
+                    continue
+                status = "skipped" if rng.random() < SKIPPED else "taken"
+                logs.append((taken_ts, status, product_id, regimen_id, new_uuid(rng)))
+    logs.sort()
+    for regimen_id, stamp_value, product_id, versions in regimen_rows:
+        # A changed schedule was saved again later: that edit stamped the regimen then.
+        version = clock + len(logs) + 1 if len(versions) > 1 else stamp_value
+        updated = due(zone, versions[-1][0], "10:00") if len(versions) > 1 else created_ts
+        current = versions[-1][1]
+        out.add(
+            "tracking_regimen",
+            regimen_id,
+            stamp(created_ts),
+            stamp(min(updated, now_ts)),
+            version,
+            None,
+            "1.00",
+            "daily",
+            json.dumps(current),
+            "[]",
+            None,
+            None,
+            start,
+            None,
+            "",
+            member_id,
+            product_id,
+        )
+    for taken_ts, status, product_id, regimen_id, log_id in logs:
+        clock += 1
+        logged_ts = min(taken_ts + rng.randint(0, 900), now_ts)
+        logged = stamp(logged_ts)
+        out.add(
+            "tracking_intakelog",
+            log_id,
+            logged,
+            logged,
+            clock,
+            None,
+            "1.00",
+            stamp(taken_ts),
+            status,
+            "",
+            "app" if rng.random() < 0.9 else "sync",
+            member_id,
+            product_id,
+            regimen_id,
+        )
+    if changed_on:
+        clock += 1
+    out.add("sync_syncclock", member_id, clock)
+
+
+def generate(args, rng: random.Random) -> dict:
+    """Write the members with COPY, a few hundred at a time, then analyze."""
+    import psycopg
+    from django.utils import timezone
+
+    from tracking.models import Product
+
+    now = timezone.now().replace(microsecond=0)
+    products = {
+        name: str(Product.objects.get(name=name, owner__isnull=True).id)
+        for name in (K2, D3, CALCIUM)
+    }
+    ctx = {
+        "now": now,
+        "now_ts": int(now.timestamp()),
+        "stamp": Stamps(),
+        "due": DueTimes(),
+        "products": products,
+    }
+    counts: dict[str, int] = defaultdict(int)
+    timings = {"python": 0.0, "copy": 0.0}
+    order = list(COLUMNS)
+    columns, suffixes = default_columns()
+    with psycopg.connect(f"{args.pg_url}/{args.database}") as conn:
+        for first in range(0, args.members, args.copy_chunk):
+            started = time.monotonic()
+            out = Generated(suffixes)
+            for index in range(first, min(first + args.copy_chunk, args.members)):
+                generate_member(out, rng, index, ctx)
+            timings["python"] += time.monotonic() - started
+            started = time.monotonic()
+            with conn.transaction(), conn.cursor() as cur:
+                for table in order:
+                    with cur.copy(f"COPY {table} ({columns[table]}) FROM STDIN") as copy:
+                        copy.write(out.tables[table].getvalue())
+                    counts[table] += out.counts[table]
+            timings["copy"] += time.monotonic() - started
+            done = min(first + args.copy_chunk, args.members)
+            print(f"  {done} members, {counts['tracking_intakelog']:,} logs", end="\r")
+        print()
+        started = time.monotonic()
+        conn.autocommit = True
+        for table in order:
+            conn.execute(f"VACUUM ANALYZE {table}")
+        timings["analyze"] = time.monotonic() - started
+    return {"counts": dict(counts), "timings": timings}
+
+
+def row_counts() -> dict[str, int]:
+    from django.db import connection
+
+    tables = [
+        "accounts_user",
+        "accounts_profile",
+        "sync_syncclock",
+        "tracking_regimen",
+        "tracking_regimenschedule",
+        "tracking_intakelog",
+        "tracking_adherencesnapshot",
+        "tracking_flag",
+        "tracking_membercomputation",
+    ]
+    with connection.cursor() as cur:
+        result = {}
+        for table in tables:
+            cur.execute(f"SELECT count(*) FROM {table}")
+            result[table] = cur.fetchone()[0]
+    return result
+
+
+# --- CPU accounting -------------------------------------------------------------------
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+
+
+def busy_share(interval: float = 1.0) -> float:
+    """Share of all CPUs busy over `interval` seconds."""
+
+    def sample():
+        with open("/proc/stat") as f:
+            values = list(map(int, f.readline().split()[1:]))
+        return sum(values), values[3] + values[4]
+
+    total0, idle0 = sample()
+    time.sleep(interval)
+    total1, idle1 = sample()
+    return 1 - (idle1 - idle0) / max(total1 - total0, 1)
+
+
+def wait_for_quiet(limit: float, timeout: float) -> float:
+    deadline = time.monotonic() + timeout
+    share = busy_share()
+    while share > limit and time.monotonic() < deadline:
+        share = busy_share()
+    return share
+
+
+def cpu_by_process(database: str, worker: set[int]) -> dict[int, tuple[str, float]]:
+    """pid → (group, CPU seconds used so far). Groups: this process, the Celery worker and
+    its children, PostgreSQL backends of the benchmark database, PostgreSQL's shared
+    processes, Redis, and everything else (other databases' backends included)."""
+    found = {}
+    me = os.getpid()
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        pid = int(entry)
+        try:
+            with open(f"/proc/{entry}/stat") as f:
+                raw = f.read()
+            with open(f"/proc/{entry}/cmdline", "rb") as f:
+                cmdline = f.read().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue
+        comm = raw[raw.index("(") + 1 : raw.rindex(")")]
+        fields = raw[raw.rindex(")") + 2 :].split()
+        ppid = int(fields[1])
+        seconds = (int(fields[11]) + int(fields[12])) / CLK_TCK
+        if comm == "postgres" and (ppid == 1 or " -D " in cmdline):
+            # The postmaster: what its backends used before they exited (any database).
+            waited = (int(fields[13]) + int(fields[14])) / CLK_TCK
+            found[-pid] = ("postgres (exited backends)", waited)
+        if pid == me:
+            group = "bench"
+        elif pid in worker or ppid in worker:
+            group = "worker"
+        elif comm == "postgres":
+            if f" {database} " in cmdline:
+                group = "postgres (bench db)"
+            elif "127.0.0.1(" in cmdline or "[local]" in cmdline:
+                group = "other"  # a backend serving another database
+            else:
+                group = "postgres (shared)"
+        elif comm == "redis-server":
+            group = "redis"
+        else:
+            group = "other"
+        found[pid] = (group, seconds)
+    return found
+
+
+def cpu_delta(before: dict, after: dict) -> dict[str, float]:
+    """CPU seconds per group between two samples (processes that ended meanwhile are lost)."""
+    groups: dict[str, float] = defaultdict(float)
+    for pid, (group, seconds) in after.items():
+        groups[group] += seconds - before.get(pid, (group, 0.0))[1]
+    return {k: round(v, 1) for k, v in sorted(groups.items())}
+
+
+class Watched:
+    """Waits for a quiet machine, then records the CPU each group used while the block ran
+    and the share of the machine other processes took meanwhile (a disturbance gauge)."""
+
+    def __init__(self, args, worker: set[int] | None = None) -> None:
+        self.args, self.worker = args, worker or set()
+
+    def __enter__(self) -> Watched:
+        self.busy_before = wait_for_quiet(self.args.quiet_limit, self.args.quiet_timeout)
+        self.before = cpu_by_process(self.args.database, self.worker)
+        self.started = time.monotonic()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.wall = time.monotonic() - self.started
+        self.cpu = cpu_delta(self.before, cpu_by_process(self.args.database, self.worker))
+        self.other_share = self.cpu.get("other", 0.0) / (self.wall * (os.cpu_count() or 1))
+
+    def summary(self) -> dict:
+        return {
+            "busy_before": round(self.busy_before, 3),
+            "cpu_s": self.cpu,
+            "other_cpu_share": round(self.other_share, 3),
+        }
+
+
+# --- 1. The nightly batch with a real worker --------------------------------------------
+def start_worker(env: dict[str, str], log_path: Path) -> subprocess.Popen:
+    command = [
+        str(VENV_BIN / "celery"),
+        "-A",
+        "backend",
+        "worker",
+        "--concurrency",
+        "2",
+        "--loglevel",
+        "WARNING",
+    ]
+    log = open(log_path, "w")  # noqa: SIM115 - lives as long as the worker
+    process = subprocess.Popen(
+        command, cwd=ROOT, env={**os.environ, **env}, stdout=log, stderr=subprocess.STDOUT
+    )
+    from backend.celery import app
+
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"the worker exited early, see {log_path}")
+        replies = app.control.ping(timeout=1.0)
+        if replies:
+            if len(replies) > 1:
+                print(f"warning: {len(replies)} workers answer on this broker: {replies}")
+            return process
+    stop_worker(process)
+    raise RuntimeError("the worker did not answer a ping within 60 s")
+
+
+def worker_pids(process: subprocess.Popen) -> set[int]:
+    pids = {process.pid}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as f:
+                    raw = f.read()
+            except OSError:
+                continue
+            if int(raw[raw.rindex(")") + 2 :].split()[1]) == process.pid:
+                pids.add(int(entry))
+    return pids
+
+
+def stop_worker(process: subprocess.Popen) -> None:
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)  # warm shutdown
+        try:
+            process.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def run_batch(args, members: int, pids: set[int], label: str) -> dict:
+    from django.db import connection
+    from django.db.models import Count, Max, Min
+    from django.utils import timezone
+
+    from tracking.models import AdherenceSnapshot, Flag, MemberComputation
+    from tracking.tasks import recompute_everyone
+
+    with Watched(args, pids) as watched:
+        start = timezone.now()
+        recompute_everyone.delay()
+        done = 0
+        deadline = time.monotonic() + args.batch_timeout
+        while time.monotonic() < deadline:
+            done = MemberComputation.objects.filter(computed_at__gte=start).count()
+            if done >= members:
+                break
+            time.sleep(0.1)
+    wall = watched.wall
+    connection.close()
+    runs = MemberComputation.objects.filter(computed_at__gte=start).aggregate(
+        chunks=Count("computed_at", distinct=True),
+        first=Min("computed_at"),
+        last=Max("computed_at"),
+    )
+    written = {
+        "snapshots": AdherenceSnapshot.objects.filter(updated_at__gte=start).count(),
+        "flags": Flag.objects.filter(updated_at__gte=start).count(),
+    }
+    result = {
+        "label": label,
+        "members": members,
+        "completed": done,
+        "wall_s": round(wall, 2),
+        "members_per_s": round(done / wall, 1),
+        "chunks": runs["chunks"],
+        "last_chunk_started_s": round((runs["last"] - start).total_seconds(), 2)
+        if runs["last"]
+        else None,
+        "rows_written": written,
+        **watched.summary(),
+    }
+    print(
+        f"  {label}: {done}/{members} members in {wall:.1f} s = {done / wall:.0f} members/s; "
+        f"wrote {written['snapshots']} snapshots, {written['flags']} flags; "
+        f"CPU s {watched.cpu}; other processes took {watched.other_share:.1%} of the machine"
+    )
+    return result
+
+
+def touch_current_weeks(member_ids: list | None = None) -> int:
+    """Make each member's newest week stale (taken + 1 on its rows), as a night after a day
+    of logging finds it: the batch then rewrites those rows and nothing else."""
+    from django.db import connection
+
+    only = "WHERE member_id = ANY(%s)" if member_ids is not None else ""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            UPDATE tracking_adherencesnapshot s SET taken = s.taken + 1
+            FROM (
+                SELECT member_id, max(week_start) AS week_start
+                FROM tracking_adherencesnapshot {only} GROUP BY member_id
+            ) newest
+            WHERE s.member_id = newest.member_id AND s.week_start = newest.week_start
+            """,
+            [list(member_ids)] if member_ids is not None else None,
+        )
+        touched = cursor.rowcount
+        cursor.execute("VACUUM ANALYZE tracking_adherencesnapshot")
+    return touched
+
+
+def nightly(args, env: dict[str, str], members: int) -> list[dict]:
+    import redis
+    from django.db import connections
+
+    redis.Redis.from_url(args.redis_url).flushdb()
+    connections.close_all()
+    log_path = Path(args.log_dir) / "adherence-batch-worker.log"
+    worker = start_worker(env, log_path)
+    try:
+        pids = worker_pids(worker)
+        runs = [
+            run_batch(args, members, pids, "first run"),
+            run_batch(args, members, pids, "second run (steady state)"),
+        ]
+        touched = touch_current_weeks()
+        runs.append(
+            run_batch(args, members, pids, f"typical night ({touched:,} current-week rows stale)")
+        )
+    finally:
+        stop_worker(worker)
+    errors = [ln for ln in log_path.read_text().splitlines() if "Error" in ln or "Trace" in ln]
+    if errors:
+        print(f"  the worker logged {len(errors)} error lines (see {log_path}), first: {errors[0]}")
+    for run in runs:
+        run["worker_errors"] = len(errors)
+    return runs
+
+
+# --- 2. The naive way -------------------------------------------------------------------
+def naive_recompute(member_ids, now: dt.datetime) -> int:
+    """Deliberately naive: for each member and each day of the window, ask the ORM for the
+    member's regimens (with their schedule versions) and that day's logs, count scheduled
+    and taken doses in python, then update_or_create one snapshot per regimen and week plus
+    the overall one. Less than the engine does: no dose matching, timing, streaks or flags."""
+    from django.db.models import Q
+
+    from accounts.models import Profile
+    from tracking.models import AdherenceSnapshot, IntakeLog, Regimen
+
+    written = 0
+    for member_id in member_ids:
+        profile = Profile.objects.get(user_id=member_id)
+        zone = ZoneInfo(profile.timezone)
+        today = now.astimezone(zone).date()
+        first = today - dt.timedelta(days=today.weekday(), weeks=WEEKS - 1)
+        # week → regimen id (None: overall) → [scheduled, taken, skipped, days, covered]
+        weeks: dict[dt.date, dict] = defaultdict(lambda: defaultdict(lambda: [0, 0, 0, 0, 0]))
+        day = first
+        while day <= today:
+            monday = day - dt.timedelta(days=day.weekday())
+            regimens = list(
+                Regimen.objects.filter(member_id=member_id, start_date__lte=day)
+                .filter(Q(end_date__isnull=True) | Q(end_date__gte=day))
+                .prefetch_related("schedules")
+            )
+            day_start = dt.datetime.combine(day, dt.time(), tzinfo=zone)
+            day_end = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), tzinfo=zone)
+            logs = list(
+                IntakeLog.objects.filter(
+                    member_id=member_id,
+                    deleted_at__isnull=True,
+                    taken_at__gte=day_start,
+                    taken_at__lt=day_end,
+                )
+            )
+            day_owed = day_covered = False
+            for regimen in regimens:
+                versions = [s for s in regimen.schedules.all() if s.effective_from <= day]
+                times = max(versions, key=lambda s: s.effective_from).times if versions else []
+                due = [
+                    at
+                    for at in times
+                    if dt.datetime.combine(day, dt.time.fromisoformat(at), tzinfo=zone) <= now
+                ]
+                mine = [log for log in logs if log.regimen_id == regimen.id]
+                taken = min(len(due), sum(1 for log in mine if log.status == "taken"))
+                skipped = min(len(due) - taken, sum(1 for log in mine if log.status == "skipped"))
+                covered = bool(due) and taken == len(due)
+                for key in (regimen.id, None):
+                    counts = weeks[monday][key]
+                    counts[0] += len(due)
+                    counts[1] += taken
+                    counts[2] += skipped
+                if due:
+                    counts = weeks[monday][regimen.id]
+                    counts[3] += 1
+                    counts[4] += covered
+                    day_covered = covered if not day_owed else day_covered and covered
+                    day_owed = True
+            if day_owed:
+                weeks[monday][None][3] += 1
+                weeks[monday][None][4] += day_covered
+            day += dt.timedelta(days=1)
+        for monday, rows in weeks.items():
+            for regimen_id, (scheduled, taken, skipped, days, covered) in rows.items():
+                values = {
+                    "scheduled": scheduled,
+                    "taken": taken,
+                    "skipped": skipped,
+                    "days_in_period": days,
+                    "days_covered": covered,
+                    "dose_taking_pct": round(100 * taken / scheduled, 1) if scheduled else None,
+                    "pdc_pct": round(100 * covered / days, 1) if days else None,
+                }
+                AdherenceSnapshot.objects.update_or_create(
+                    member_id=member_id,
+                    regimen_id=regimen_id,
+                    week_start=monday,
+                    defaults=values,
+                    create_defaults={**values, "on_time": 0, "streak_days": 0},
+                )
+                written += 1
+    return written
+
+
+class QueryCounter:
+    """Counts the SQL statements run on the default connection (an execute wrapper: no
+    debug cursor, no 9,000-query log limit)."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.seconds = 0.0
+
+    def __call__(self, execute, sql, params, many, context):
+        self.count += 1
+        started = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            self.seconds += time.perf_counter() - started
+
+    def __enter__(self) -> QueryCounter:
+        from django.db import connection
+
+        connection.ensure_connection()
+        self._wrapper = connection.execute_wrapper(self)
+        self._wrapper.__enter__()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._wrapper.__exit__(*exc)
+
+
+def naive_vs_engine(args, all_ids: list) -> dict:
+    """The naive loop, then the engine on the same members and `now` in three states:
+    right after the naive run (it rewrites the rows whose values the naive loop got
+    different), steady (nothing to write) and typical night (each member's newest week
+    stale). Steady and typical night are repeated and the least disturbed run is kept."""
+    from django.utils import timezone
+
+    from tracking import computation
+    from tracking.models import AdherenceSnapshot
+
+    ids = random.Random(args.seed + 1).sample(all_ids, min(args.naive, len(all_ids)))
+    n = len(ids)
+    now = timezone.now()
+
+    def snapshot_values():
+        rows = AdherenceSnapshot.objects.filter(member_id__in=ids, deleted_at__isnull=True)
+        return {
+            (r.member_id, r.regimen_id, r.week_start): (r.scheduled, r.taken, r.skipped)
+            for r in rows
+        }
+
+    def own_cpu(watched: Watched) -> float:
+        # This process and its PostgreSQL backend: the work itself, whatever else ran.
+        return watched.cpu.get("bench", 0.0) + watched.cpu.get("postgres (bench db)", 0.0)
+
+    engine_values = snapshot_values()
+    with Watched(args) as naive_watch, QueryCounter() as naive_queries:
+        written = naive_recompute(ids, now)
+    naive_values = snapshot_values()
+    agree = sum(1 for k, v in naive_values.items() if engine_values.get(k) == v)
+    result = {
+        "members": n,
+        "naive_s": round(naive_watch.wall, 2),
+        "naive_members_per_s": round(n / naive_watch.wall, 2),
+        "naive_cpu_s": round(own_cpu(naive_watch), 1),
+        "naive_queries": naive_queries.count,
+        "naive_rows_written": written,
+        "naive_rows_agreeing_on_scheduled_taken_skipped": f"{agree}/{len(naive_values)}",
+        "naive_watched": naive_watch.summary(),
+        "engine": {},
+    }
+    print(
+        f"  naive: {n} members in {naive_watch.wall:.1f} s = {n / naive_watch.wall:.1f} "
+        f"members/s ({naive_queries.count} queries, {written} rows written; "
+        f"{result['naive_rows_agreeing_on_scheduled_taken_skipped']} rows agree with the "
+        f"engine on scheduled/taken/skipped); other processes took "
+        f"{naive_watch.other_share:.1%} of the machine"
+    )
+    states = [
+        ("after naive", lambda: None, 1),
+        ("steady", lambda: None, args.repeats),
+        ("typical night", lambda: touch_current_weeks(ids), args.repeats),
+    ]
+    for label, prepare, repeats in states:
+        best = None
+        for _ in range(repeats):
+            prepare()
+            with Watched(args) as watched, QueryCounter() as queries:
+                summary = computation.recompute(ids, now)
+            run = {
+                "s": round(watched.wall, 3),
+                "members_per_s": round(n / watched.wall, 1),
+                "cpu_s": round(own_cpu(watched), 2),
+                "rows_written": summary.snapshots_written + summary.flags_written,
+                "queries": queries.count,
+                "ratio": round(naive_watch.wall / watched.wall, 1),
+                "cpu_ratio": round(own_cpu(naive_watch) / max(own_cpu(watched), 0.01), 1),
+                **watched.summary(),
+            }
+            if best is None or run["other_cpu_share"] < best["other_cpu_share"]:
+                best = run
+        result["engine"][label] = best
+        print(
+            f"  engine, {label}: {best['s']:.2f} s = {best['members_per_s']:.0f} members/s "
+            f"({best['rows_written']} rows written, {best['queries']} queries) = "
+            f"{best['ratio']}x naive (CPU: {best['cpu_ratio']}x); other processes took "
+            f"{best['other_cpu_share']:.1%}"
+        )
+    return result
+
+
+# --- 3. Per-member latency --------------------------------------------------------------
+def per_member_latency(args, all_ids: list) -> dict:
+    from tracking import computation
+
+    ids = random.Random(args.seed + 2).sample(all_ids, min(args.latency, len(all_ids)))
+    for member_id in ids[:3]:
+        computation.recompute([member_id])  # warm-up: connection, caches
+    times = []
+    with Watched(args) as watched:
+        for member_id in ids:
+            started = time.perf_counter()
+            computation.recompute([member_id])
+            times.append((time.perf_counter() - started) * 1000)
+    times.sort()
+    pct = statistics.quantiles(times, n=100, method="inclusive")
+    result = {
+        "members": len(times),
+        "p50_ms": round(statistics.median(times), 1),
+        "p95_ms": round(pct[94], 1),
+        "p99_ms": round(pct[98], 1),
+        "max_ms": round(times[-1], 1),
+        "mean_ms": round(statistics.fmean(times), 1),
+        **watched.summary(),
+    }
+    print(
+        f"  recompute([member]) x{len(times)}: p50 {result['p50_ms']} ms, p95 "
+        f"{result['p95_ms']} ms, p99 {result['p99_ms']} ms, max {result['max_ms']} ms; other "
+        f"processes took {watched.other_share:.1%} of the machine"
+    )
+    return result
+
+
+def forget_computed(ids: list) -> None:
+    """Delete these members' snapshots, flags and runs: their next recompute writes
+    everything, as in the first nightly run."""
+    from tracking.models import AdherenceSnapshot, Flag, MemberComputation
+
+    for model in (AdherenceSnapshot, Flag, MemberComputation):
+        model.objects.filter(member_id__in=ids).delete()
+
+
+def phases(ids: list) -> dict[str, float]:
+    """computation.recompute's three steps, timed apart, for one chunk."""
+    from django.utils import timezone
+
+    from tracking import computation
+
+    now = timezone.now()
+    timings = {}
+    with QueryCounter() as load_sql:
+        started = time.perf_counter()
+        data = computation.load(ids, now)
+        timings["load"] = time.perf_counter() - started
+    started = time.perf_counter()
+    results = [computation.compute(member, now) for member in data]
+    timings["compute"] = time.perf_counter() - started
+    with QueryCounter() as write_sql:
+        started = time.perf_counter()
+        summary = computation.write(results, now)
+        timings["write"] = time.perf_counter() - started
+    timings["total"] = sum(timings.values())
+    # Inside execute (psycopg round trips and PostgreSQL), the rest of load/write is python.
+    timings["load_in_sql"] = load_sql.seconds
+    timings["write_in_sql"] = write_sql.seconds
+    timings = {k: round(v, 2) for k, v in timings.items()}
+    return timings | {"rows_written": summary.snapshots_written + summary.flags_written}
+
+
+def profile_chunk(args, all_ids: list) -> dict:
+    """One batch-sized chunk in-process (the first chunk the batch would hand out): its
+    load / compute / write split in three states (steady: nothing changed; typical night:
+    the newest week's rows stale; first run: nothing stored), then profiled in each state
+    (cProfile, and pyinstrument when it can be imported, e.g. with
+    PYTHONPATH=/tmp/prof-venv/lib/python3.11/site-packages)."""
+    from tracking import computation
+
+    ids = all_ids[: min(500, len(all_ids))]
+    computation.recompute(ids[:5])  # warm-up
+    computation.recompute(ids)  # whatever an earlier run left, start from steady state
+    states = {
+        "steady": lambda: None,
+        "typical-night": lambda: touch_current_weeks(ids),
+        "first-run": lambda: forget_computed(ids),
+    }
+    result = {}
+    for label, prepare in states.items():
+        prepare()
+        wait_for_quiet(args.quiet_limit, args.quiet_timeout)
+        result[label] = phases(ids)
+        print(f"  {len(ids)}-member chunk, {label}, seconds: {result[label]}")
+
+    log_dir = Path(args.log_dir)
+    for label, prepare in states.items():
+        prepare()
+        profiler = cProfile.Profile()
+        profiler.enable()
+        computation.recompute(ids)
+        profiler.disable()
+        profiler.dump_stats(log_dir / f"adherence-batch-{label}.prof")
+        stream = io.StringIO()
+        pstats.Stats(profiler, stream=stream).sort_stats("cumulative").print_stats(40)
+        (log_dir / f"adherence-batch-{label}.cprofile.txt").write_text(stream.getvalue())
+        try:
+            from pyinstrument import Profiler
+        except ImportError:
+            continue
+        prepare()
+        sampler = Profiler(interval=0.001)
+        sampler.start()
+        computation.recompute(ids)
+        sampler.stop()
+        report = sampler.output_text(unicode=False, color=False, show_all=False)
+        (log_dir / f"adherence-batch-{label}.pyinstrument.txt").write_text(report)
+    print(f"  profiles written to {log_dir}/adherence-batch-*")
+    return result
+
+
+# --- Report ---------------------------------------------------------------------------
+def machine() -> dict[str, str]:
+    from django.db import connection
+
+    model = "unknown"
+    with open("/proc/cpuinfo") as f:
+        for ln in f:
+            if ln.startswith("model name"):
+                model = ln.split(":", 1)[1].strip()
+                break
+    with open("/proc/meminfo") as f:
+        mem_kb = int(next(ln for ln in f if ln.startswith("MemTotal")).split()[1])
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW server_version")
+        pg = cursor.fetchone()[0]
+    return {
+        "cpus": str(os.cpu_count()),
+        "cpu": model,
+        "ram": f"{mem_kb / 1024 / 1024:.1f} GiB",
+        "postgresql": pg,
+        "python": platform.python_version(),
+        "load": " ".join(f"{x:.2f}" for x in os.getloadavg()),
+    }
+
+
+def code_version() -> dict[str, object]:
+    """The commit measured and the engine files that differ from it (read-only git)."""
+
+    def git(*command: str) -> str:
+        done = subprocess.run(["git", *command], cwd=ROOT, capture_output=True, text=True)
+        return done.stdout.strip()
+
+    paths = ["tracking", "sync", "accounts", "backend"]
+    exported = ROOT / "COMMIT"  # a `git archive` snapshot: the commit it was taken from
+    if exported.exists():
+        return {"root": str(ROOT), "commit": exported.read_text().strip()}
+    return {
+        "root": str(ROOT),
+        "commit": git("rev-parse", "--short", "HEAD"),
+        "changed_since_commit": git("diff", "--name-only", "HEAD", "--", *paths).split(),
+    }
+
+
+def verdict(ok: bool) -> str:
+    return "met" if ok else "NOT met"
+
+
+def print_summary(results: dict) -> None:
+    print()
+    print("| measure | figure | target | |")
+    print("|---|---|---|---|")
+    for run in results.get("batch", []):
+        ok = run["completed"] == run["members"] and run["wall_s"] <= TARGET_BATCH_S
+        print(
+            f"| nightly batch, {run['label']}, {run['members']:,} members | "
+            f"{run['wall_s']:.1f} s ({run['members_per_s']:.0f} members/s) | "
+            f"≤ {TARGET_BATCH_S:.0f} s | {verdict(ok)} |"
+        )
+    naive = results.get("naive")
+    if naive:
+        print(
+            f"| naive per-member/per-day ORM loop, {naive['members']} members | "
+            f"{naive['naive_members_per_s']:.1f} members/s | | |"
+        )
+        for label, run in naive["engine"].items():
+            print(
+                f"| computation.recompute, same members, {label} ({run['rows_written']} rows "
+                f"written) | {run['members_per_s']:.0f} members/s = {run['ratio']}x naive | "
+                f"≥ {TARGET_RATIO:.0f}x | {verdict(run['ratio'] >= TARGET_RATIO)} |"
+            )
+    latency = results.get("latency")
+    if latency:
+        print(
+            f"| recompute([member]) p50 / p95 / p99, {latency['members']} members | "
+            f"{latency['p50_ms']} / {latency['p95_ms']} / {latency['p99_ms']} ms | "
+            f"p50 ≤ {TARGET_P50_MS:.0f} ms | {verdict(latency['p50_ms'] <= TARGET_P50_MS)} |"
+        )
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--members", type=int, default=10_000)
+    parser.add_argument("--naive", type=int, default=200, help="members for the naive loop")
+    parser.add_argument("--latency", type=int, default=300, help="members timed one by one")
+    parser.add_argument(
+        "--skip-generate", action="store_true", help="reuse the data already in the database"
+    )
+    parser.add_argument(
+        "--reset",
+        action="store_true",
+        help="with --skip-generate: delete computed snapshots, flags and runs first, so the "
+        "first batch run writes everything again",
+    )
+    parser.add_argument(
+        "--only",
+        default="batch,naive,latency",
+        help="comma-separated subset of batch, naive, latency, profile",
+    )
+    parser.add_argument(
+        "--repeats", type=int, default=3, help="runs of each short engine measurement"
+    )
+    parser.add_argument("--copy-chunk", type=int, default=500, help="members per COPY round")
+    parser.add_argument("--batch-timeout", type=float, default=900)
+    parser.add_argument("--quiet-limit", type=float, default=0.15, help="busy share to wait for")
+    parser.add_argument("--quiet-timeout", type=float, default=60)
+    parser.add_argument("--pg-url", default="postgres://postgres@127.0.0.1:5432")
+    parser.add_argument("--database", default="ossa_bench_batch")
+    parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/1")
+    parser.add_argument("--log-dir", default="/tmp")
+    parser.add_argument("--seed", type=int, default=3)
+    parser.add_argument("--json", type=Path, help="also write the raw results here")
+    args = parser.parse_args()
+    wanted = set(args.only.split(","))
+
+    env = configure_environment(args)
+    results: dict = {"args": vars(args) | {"json": str(args.json)}}
+    if not args.skip_generate:
+        recreate_database(args.pg_url, args.database)
+    # Always: the schema must match the code even when the data is reused.
+    results["migrate_s"] = round(setup_django(migrate=True), 1)
+
+    from accounts.models import Profile
+
+    if not args.skip_generate:
+        started = time.monotonic()
+        generated = generate(args, random.Random(args.seed))
+        generated["total_s"] = round(time.monotonic() - started, 1)
+        results["generate"] = generated
+        t = generated["timings"]
+        print(
+            f"generated in {generated['total_s']} s (python {t['python']:.1f} s, COPY "
+            f"{t['copy']:.1f} s, VACUUM ANALYZE {t['analyze']:.1f} s): {generated['counts']}"
+        )
+    elif args.reset:
+        from django.db import connection
+
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "TRUNCATE tracking_adherencesnapshot, tracking_flag, tracking_membercomputation"
+            )
+    results["machine"] = machine()
+    results["code"] = code_version()
+    members = Profile.objects.filter(user__is_active=True).count()
+    all_ids = list(Profile.objects.order_by("user_id").values_list("user_id", flat=True))
+    print(f"{members} members; machine {results['machine']}; code {results['code']}")
+
+    if "batch" in wanted:
+        print("nightly batch, celery worker --concurrency 2:")
+        results["batch"] = nightly(args, env, members)
+    if "naive" in wanted:
+        print("naive vs engine, in-process:")
+        results["naive"] = naive_vs_engine(args, all_ids)
+    if "latency" in wanted:
+        print("per-member latency, in-process:")
+        results["latency"] = per_member_latency(args, all_ids)
+    if "profile" in wanted:
+        print("one chunk in-process, phases and profiles:")
+        results["profile"] = profile_chunk(args, all_ids)
+    results["rows"] = row_counts()
+    print(f"rows: {results['rows']}")
+    print_summary(results)
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=2, default=str))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

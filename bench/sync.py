@@ -1,0 +1,838 @@
+"""Sync benchmark (issue 4).
+
+    .venv/bin/python bench/sync.py [--skip-seed] [--phases full,unchanged,changes,push]
+                                   [--orjson-python /tmp/sync-floor-venv/bin/python]
+
+On PostgreSQL (database `ossa_bench_sync`, created and migrated if missing) it seeds one
+member with five years of daily doses for four plans (~7,300 intake logs), the adherence
+weeks and flags the nightly recompute would have written over those years, and a weekly
+digest in the inbox for every week. Then, in this process, through the whole Django stack
+(middleware, JWT authentication, DRF view, gzip_page) with django.test.Client, it times:
+
+- the first full pull (last_pulled_at=null), identity and gzip, next to the floor: the same
+  rows and columns read with one raw SQL SELECT per table (psycopg) and serialised with
+  json.dumps into the same bytes;
+- an incremental pull with nothing changed;
+- an incremental pull after 20 changes made through tracking.services;
+- a push of 500 new intake logs in one body (checked in the database, then removed).
+
+Server time is the wall time of `Client.get/post`: the request is built in-process and the
+full handler runs (no network, no WSGI server). SQL statements are counted on separate,
+untimed requests with CaptureQueriesContext. Before each phase the script waits until the
+1-minute load is at most --max-load (the machine is shared) and reports the load it started
+at. Needs PostgreSQL accepting `postgres` without a password and a Redis.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import gc
+import gzip
+import json
+import math
+import os
+import random
+import secrets
+import statistics
+import subprocess
+import sys
+import time
+import uuid
+import warnings
+from decimal import Decimal
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+ROOT = Path(__file__).resolve().parent.parent
+
+MEMBER_EMAIL = "bench-sync@ossa.invalid"
+MEMBER_TZ = "Europe/Amsterdam"
+YEARS = 5
+# Catalogue product, servings per dose, local time of the daily dose.
+REGIMENS = [
+    ("Vitamin D3 25 mcg (1000 IU)", Decimal("1"), "08:00"),
+    ("Vitamin K2 MK-7 90 mcg", Decimal("1"), "08:00"),
+    ("Calcium citrate 315 mg", Decimal("2"), "19:00"),
+    ("Magnesium bisglycinate 100 mg", Decimal("1"), "21:30"),
+]
+SKIP_RATE = 0.06
+RECOMPUTE_STEP = dt.timedelta(weeks=12)  # under the 13-week window: every week computed
+
+PULL = "/api/v1/sync/pull"
+PUSH = "/api/v1/sync/push"
+CHANGES = 20
+PUSHED = 500
+TARGET_FULL_RATIO = 2.0
+TARGET_NOCHANGE_QUERIES = 3
+TARGET_NOCHANGE_P50_MS = 10.0
+TARGET_PUSH_MS = 1000.0
+PHASES = ("full", "unchanged", "changes", "push")
+
+
+# --- Environment and database ---------------------------------------------------------
+def configure_environment(args) -> None:
+    os.environ.update(
+        {
+            "DJANGO_SETTINGS_MODULE": "bench.settings",
+            "DATABASE_URL": f"{args.pg_url}/{args.database}",
+            "REDIS_URL": args.redis_url,
+            "CELERY_BROKER_URL": args.redis_url,
+            "SECRET_KEY": os.environ.get("BENCH_SECRET_KEY") or secrets.token_urlsafe(50),
+            "DEBUG": "0",
+            "DJANGO_ENV": "benchmark",
+            "JWT_ACCESS_MINUTES": "240",
+            "LOG_LEVEL": "WARNING",
+        }
+    )
+    if str(ROOT) not in sys.path:
+        sys.path.insert(0, str(ROOT))
+
+
+def ensure_database(pg_url: str, name: str) -> None:
+    import psycopg
+
+    with psycopg.connect(f"{pg_url}/postgres", autocommit=True) as conn:
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
+        if not exists:
+            conn.execute(f'CREATE DATABASE "{name}"')
+            print(f"created database {name}")
+
+
+def setup_django() -> None:
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", interactive=False, verbosity=0)
+
+
+# --- Seed -----------------------------------------------------------------------------
+def seed(rng: random.Random):
+    """One member, four daily plans from five years ago and a dose log for every day,
+    written as the services would (bulk_create for the logs, stamped from the member's
+    clock in the order taken). Then the years of adherence weeks and flags: recompute only
+    (re)writes a 13-week window, so it runs as the nightly batch would have, every 12 weeks
+    from the start to now. Then one weekly digest per week in the inbox, all but the last
+    two read."""
+    from django.db import connection, transaction
+    from django.db.models import F
+    from django.utils import timezone
+
+    from accounts import services as account_services
+    from accounts.models import User
+    from notifications import services as notification_services
+    from notifications.models import Notification
+    from sync.models import SyncClock
+    from tracking import computation, services
+    from tracking.models import AdherenceSnapshot, Flag, IntakeLog, Product, Regimen
+
+    old = User.objects.filter(email=MEMBER_EMAIL).first()
+    if old is not None:
+        IntakeLog.objects.filter(member=old).delete()
+        old.delete()
+
+    member = account_services.register_member(
+        email=MEMBER_EMAIL,
+        password=secrets.token_urlsafe(24),
+        display_name="Bench sync",
+        timezone_name=MEMBER_TZ,
+    )
+    zone = ZoneInfo(MEMBER_TZ)
+    today = timezone.localdate(timezone=zone)
+    start = today.replace(year=today.year - YEARS)
+    regimens = [
+        services.create_regimen(
+            member,
+            {
+                "product": Product.objects.get(name=name, owner__isnull=True),
+                "servings_per_dose": servings,
+                "schedule_kind": "daily",
+                "times": [at],
+                "start_date": start,
+            },
+        )
+        for name, servings, at in REGIMENS
+    ]
+
+    now = timezone.now()
+    logs = []
+    day = start
+    while day <= today:
+        for regimen in regimens:
+            hour, minute = map(int, regimen.times[0].split(":"))
+            local = dt.datetime(day.year, day.month, day.day, hour, minute, tzinfo=zone)
+            taken_at = (local + dt.timedelta(minutes=rng.randint(-20, 75))).astimezone(dt.UTC)
+            taken_at = taken_at.replace(second=rng.randint(0, 59))
+            if taken_at > now:
+                continue
+            skipped = rng.random() < SKIP_RATE
+            logs.append(
+                IntakeLog(
+                    member=member,
+                    regimen=regimen,
+                    product_id=regimen.product_id,
+                    servings=regimen.servings_per_dose,
+                    taken_at=taken_at,
+                    status="skipped" if skipped else "taken",
+                    note="Forgot at home" if skipped and rng.random() < 0.3 else "",
+                    source="app",
+                )
+            )
+        day += dt.timedelta(days=1)
+    logs.sort(key=lambda log: log.taken_at)
+    with transaction.atomic():
+        clock = SyncClock.objects.select_for_update().get(member=member)
+        first = clock.value + 1
+        clock.value += len(logs)
+        clock.save(update_fields=["value"])
+        for offset, log in enumerate(logs):
+            log.server_version = first + offset
+        IntakeLog.objects.bulk_create(logs, batch_size=1000)
+        IntakeLog.objects.filter(member=member).update(
+            created_at=F("taken_at"), updated_at=F("taken_at")
+        )
+
+    at = dt.datetime.combine(start, dt.time(3), tzinfo=dt.UTC) + RECOMPUTE_STEP
+    while at < now:
+        computation.recompute([member.id], now=at)
+        at += RECOMPUTE_STEP
+    computation.recompute([member.id], now=now)
+
+    monday = start - dt.timedelta(days=start.weekday()) + dt.timedelta(weeks=1)
+    digests = 0
+    while True:
+        sent = dt.datetime.combine(monday, dt.time(7), tzinfo=zone)
+        if sent > now:
+            break
+        year, week, _ = monday.isocalendar()
+        note = notification_services.weekly_notification(member.id, f"{year}-W{week:02d}", sent)
+        if note is not None:
+            read = sent + dt.timedelta(hours=5) if sent < now - dt.timedelta(weeks=2) else None
+            Notification.objects.filter(id=note.id).update(created_at=sent, read_at=read)
+            digests += 1
+        monday += dt.timedelta(weeks=1)
+
+    with connection.cursor() as cursor:
+        for model in (User, Regimen, IntakeLog, SyncClock, AdherenceSnapshot, Flag, Notification):
+            cursor.execute(f'ANALYZE "{model._meta.db_table}"')
+    return member
+
+
+def seeded_member():
+    from accounts.models import User
+
+    member = User.objects.filter(email=MEMBER_EMAIL).first()
+    if member is None:
+        sys.exit(f"no {MEMBER_EMAIL} in the database: run once without --skip-seed")
+    return member
+
+
+def row_counts(member) -> dict[str, tuple[int, int]]:
+    """Per synced table: live rows (what a first pull sends) and tombstones."""
+    from sync.registry import TABLES
+
+    counts = {}
+    for name, table in TABLES.items():
+        rows = table.rows_for(member.id)
+        counts[name] = (
+            rows.filter(deleted_at__isnull=True).count(),
+            rows.filter(deleted_at__isnull=False).count(),
+        )
+    return counts
+
+
+# --- The floor: one raw SELECT per table, json.dumps ----------------------------------
+def floor_plan(member_id) -> list[dict]:
+    """Per synced table, the SQL that returns its wire columns already converted (epoch
+    milliseconds, ISO dates, "HH:MM", floats, UUID text), in the order the server sends
+    them. JSON-text columns come back as Python values and are dumped like the server's."""
+    from sync import codecs
+    from sync.models import SyncClock
+    from sync.registry import TABLES
+
+    def wire(codec, column: str) -> str:
+        if isinstance(codec, codecs.EpochMs):
+            return f"floor(extract(epoch from t.{column}) * 1000)::bigint"
+        if isinstance(codec, codecs.Number):
+            return f"t.{column}::float8"
+        if isinstance(codec, codecs.Date):
+            return f"to_char(t.{column}, 'YYYY-MM-DD')"
+        if isinstance(codec, codecs.ClockTime):
+            return f"to_char(t.{column}, 'HH24:MI')"
+        if isinstance(codec, codecs.Id):
+            return f"t.{column}::text"
+        return f"t.{column}"
+
+    plan = []
+    for name, table in TABLES.items():
+        meta = table.model._meta
+        plain = [col for col in table.columns if col.load is None]
+        if len(plain) != len(table.columns):
+            # Loaded columns (product ingredients) need a second query; the benchmark
+            # member owns no product, so both the server and the floor skip it.
+            loaded = [col.name for col in table.columns if col.load is not None]
+            assert table.rows_for(member_id).count() == 0, f"floor lacks {name}.{loaded}"
+        exprs = ["t.id::text", *(wire(c.codec, meta.get_field(c.attr).column) for c in plain)]
+        member_column = meta.get_field(f"{table.member_field}_id").column
+        plan.append(
+            {
+                "table": name,
+                "sql": (
+                    f"SELECT {', '.join(exprs)} FROM {meta.db_table} t "
+                    f"WHERE t.{member_column} = %s AND t.deleted_at IS NULL"
+                ),
+                "names": ["id", *(c.name for c in plain)],
+                "json": [
+                    i + 1 for i, c in enumerate(plain) if isinstance(c.codec, codecs.JsonText)
+                ],
+            }
+        )
+    clock = f"SELECT value FROM {SyncClock._meta.db_table} WHERE member_id = %s"
+    return [{"table": None, "sql": clock, "names": [], "json": []}, *plan]
+
+
+def floor_body(conn, plan: list[dict], member_id: str, encoder: str = "json") -> bytes:
+    """The first-pull response body, the fastest plain way: rows as tuples straight from
+    the driver, dicts by zip, one dumps."""
+    if encoder == "orjson":
+        import orjson
+
+        def dumps(value) -> str:
+            return orjson.dumps(value).decode()
+
+        def encode(body) -> bytes:
+            return orjson.dumps(body)
+    else:
+
+        def dumps(value) -> str:
+            return json.dumps(value, separators=(",", ":"))
+
+        def encode(body) -> bytes:
+            return json.dumps(body, separators=(",", ":")).encode()
+
+    changes = {}
+    timestamp = None
+    with conn.cursor() as cursor:
+        for entry in plan:
+            cursor.execute(entry["sql"], [member_id])
+            rows = cursor.fetchall()
+            if entry["table"] is None:
+                timestamp = rows[0][0]
+                continue
+            names, json_columns = entry["names"], entry["json"]
+            if json_columns:
+                rows = [list(row) for row in rows]
+                for row in rows:
+                    for i in json_columns:
+                        row[i] = dumps(row[i])
+            updated = [dict(zip(names, row, strict=True)) for row in rows]
+            changes[entry["table"]] = {"created": [], "updated": updated, "deleted": []}
+    return encode({"changes": changes, "timestamp": timestamp})
+
+
+def floor_worker() -> int:
+    """`--floor-worker`: time the floor in another interpreter (e.g. one with orjson);
+    reads {"dsn", "member_id", "plan", "reps", "encoder"} on stdin, prints the timings."""
+    import psycopg
+
+    job = json.load(sys.stdin)
+    results = []
+    with psycopg.connect(job["dsn"], autocommit=True) as conn:
+        for _ in range(2):
+            floor_body(conn, job["plan"], job["member_id"], job["encoder"])
+        for _ in range(job["reps"]):
+            gc.collect()
+            started = time.perf_counter()
+            body = floor_body(conn, job["plan"], job["member_id"], job["encoder"])
+            results.append({"ms": (time.perf_counter() - started) * 1000, "bytes": len(body)})
+    json.dump(results, sys.stdout)
+    return 0
+
+
+# --- Measuring ------------------------------------------------------------------------
+def wait_for_load(label: str, limit: float, max_wait: float) -> dict:
+    """Wait (polling every 10 s, up to max_wait) until the 1-minute load is at most limit;
+    return the load the phase starts at."""
+    waited = 0.0
+    load = os.getloadavg()[0]
+    while load > limit and waited < max_wait:
+        time.sleep(10)
+        waited += 10
+        load = os.getloadavg()[0]
+    note = f" after waiting {waited:.0f} s" if waited else ""
+    over = " (still above the limit)" if load > limit else ""
+    print(f"[{label}] 1-min load {load:.2f}{note}{over}", flush=True)
+    return {"load": load, "waited_s": waited}
+
+
+def timed(action):
+    gc.collect()
+    cpu, started = time.process_time(), time.perf_counter()
+    result = action()
+    wall = (time.perf_counter() - started) * 1000
+    return wall, (time.process_time() - cpu) * 1000, result
+
+
+def summary(walls: list[float], cpus: list[float] | None = None) -> dict:
+    ordered = sorted(walls)
+    out = {
+        "n": len(walls),
+        "p50": statistics.median(walls),
+        "p95": ordered[max(0, math.ceil(0.95 * len(ordered)) - 1)],
+        "min": ordered[0],
+        "max": ordered[-1],
+    }
+    if cpus:
+        out["cpu_p50"] = statistics.median(cpus)
+    return out
+
+
+class Api:
+    """django.test.Client with the member's bearer token; every call checked."""
+
+    def __init__(self, token: str):
+        from django.test import Client
+
+        self.client = Client(HTTP_HOST="127.0.0.1", HTTP_AUTHORIZATION=f"Bearer {token}")
+
+    def pull(self, cursor: int | None, gzip_ok: bool = False):
+        query = {"last_pulled_at": "null" if cursor is None else cursor, "schema_version": 1}
+        extra = {"HTTP_ACCEPT_ENCODING": "gzip"} if gzip_ok else {}
+        response = self.client.get(PULL, query, **extra)
+        assert response.status_code == 200, (response.status_code, response.content[:300])
+        return response
+
+    def push(self, cursor: int, body: bytes):
+        response = self.client.post(
+            f"{PUSH}?last_pulled_at={cursor}", body, content_type="application/json"
+        )
+        assert response.status_code == 200, (response.status_code, response.content[:500])
+        return response
+
+    def get(self, path: str):
+        response = self.client.get(path)
+        assert response.status_code == 200, response.status_code
+        return response
+
+
+def count_queries(action) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        action()
+    return len(queries)
+
+
+def body_of(response) -> dict:
+    content = response.content
+    if response.get("Content-Encoding") == "gzip":
+        content = gzip.decompress(content)
+    return json.loads(content)
+
+
+def same_rows(server: dict, floor: dict) -> list[str]:
+    """Tables whose rows differ between the server's body and the floor's."""
+    differ = []
+    for name, changes in server["changes"].items():
+        mine = sorted(changes["updated"], key=lambda r: r["id"])
+        theirs = sorted(floor["changes"][name]["updated"], key=lambda r: r["id"])
+        if mine != theirs or changes["deleted"] or changes["created"]:
+            differ.append(name)
+    return differ
+
+
+def phase_full(args, api: Api, plan, member_id: str, dsn: str) -> dict:
+    """First pull, identity and gzip, interleaved with the floor (and floor + gzip)."""
+    import psycopg
+
+    runs = {"pull": [], "pull_gzip": [], "floor": [], "floor_gzip": []}
+    cpus = {name: [] for name in runs}
+    sizes = {}
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        for _ in range(2):  # warm-up: imports, plans, caches
+            api.pull(None)
+            floor_body(conn, plan, member_id)
+        load = wait_for_load("full pull", args.max_load, args.load_wait)
+        for _ in range(args.reps_full):
+            wall, cpu, response = timed(lambda: api.pull(None))
+            runs["pull"].append(wall)
+            cpus["pull"].append(cpu)
+            sizes["pull"] = len(response.content)
+            wall, cpu, zipped = timed(lambda: api.pull(None, gzip_ok=True))
+            assert zipped.get("Content-Encoding") == "gzip"
+            runs["pull_gzip"].append(wall)
+            cpus["pull_gzip"].append(cpu)
+            sizes["pull_gzip"] = len(zipped.content)
+            wall, cpu, floor = timed(lambda: floor_body(conn, plan, member_id))
+            runs["floor"].append(wall)
+            cpus["floor"].append(cpu)
+            sizes["floor"] = len(floor)
+            wall, cpu, floor_zipped = timed(
+                lambda: gzip.compress(floor_body(conn, plan, member_id), 6, mtime=0)
+            )
+            runs["floor_gzip"].append(wall)
+            cpus["floor_gzip"].append(cpu)
+            sizes["floor_gzip"] = len(floor_zipped)
+    server = body_of(response)
+    floor_parsed = json.loads(floor)
+    result = {name: summary(walls, cpus.get(name)) for name, walls in runs.items()}
+    result |= {
+        "load": load,
+        "bytes": sizes,
+        "identical_bytes": response.content == floor,
+        "differing_tables": same_rows(server, floor_parsed),
+        "rows": {name: len(c["updated"]) for name, c in server["changes"].items()},
+        "timestamp": server["timestamp"],
+        "queries": count_queries(lambda: api.pull(None)),
+        "floor_queries": len(plan),
+    }
+    return result
+
+
+def phase_orjson(args, plan, member_id: str, dsn: str) -> dict | None:
+    if not args.orjson_python:
+        return None
+    load = wait_for_load("floor with orjson", args.max_load, args.load_wait)
+    job = {"dsn": dsn, "member_id": member_id, "plan": plan, "reps": args.reps_full}
+    job["encoder"] = "orjson"
+    out = subprocess.run(
+        [args.orjson_python, __file__, "--floor-worker"],
+        input=json.dumps(job),
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    results = json.loads(out)
+    return summary([r["ms"] for r in results]) | {"load": load, "bytes": results[-1]["bytes"]}
+
+
+def phase_unchanged(args, api: Api, cursor: int) -> dict:
+    for _ in range(5):
+        api.pull(cursor)
+        api.get("/bench/floor")
+    load = wait_for_load("no-change pull", args.max_load, args.load_wait)
+    walls, cpus, floor_walls = [], [], []
+    for _ in range(args.reps_fast):
+        wall, cpu, response = timed(lambda: api.pull(cursor))
+        walls.append(wall)
+        cpus.append(cpu)
+        floor_walls.append(timed(lambda: api.get("/bench/floor"))[0])
+    body = json.loads(response.content)
+    assert body["timestamp"] == cursor, "something changed the member's data meanwhile"
+    assert not any(any(c.values()) for c in body["changes"].values())
+    return summary(walls, cpus) | {
+        "load": load,
+        "bytes": len(response.content),
+        "queries": count_queries(lambda: api.pull(cursor)),
+        "django_floor": summary(floor_walls),
+    }
+
+
+def make_changes(member, rng: random.Random, tag: str, created: list, count: int = CHANGES):
+    """`count` changes through the services: a quarter newly logged doses (log_intake),
+    the rest edited notes on existing ones (update_intake)."""
+    from django.utils import timezone
+
+    from tracking import services
+    from tracking.models import IntakeLog, Regimen
+
+    new = count // 4
+    logs = list(
+        IntakeLog.objects.filter(member=member, deleted_at__isnull=True)
+        .exclude(id__in=created)
+        .order_by("-taken_at")[:2000]
+    )
+    for log in rng.sample(logs, count - new):
+        services.update_intake(log, {"note": f"bench edit {tag} {rng.randint(0, 9999)}"})
+    regimens = list(Regimen.objects.filter(member=member, deleted_at__isnull=True))
+    for i in range(new):
+        when = timezone.now() - dt.timedelta(minutes=i + 1)
+        log, _ = services.log_intake(member, {"regimen": regimens[i % 4], "taken_at": when})
+        created.append(log.id)
+
+
+def current_clock(member) -> int:
+    from sync.models import SyncClock
+
+    return SyncClock.objects.get(member=member).value
+
+
+def phase_changes(args, api: Api, member, rng: random.Random) -> dict:
+    created: list = []
+    make_changes(member, rng, "warm-up", created)
+    api.pull(current_clock(member) - CHANGES)
+    load = wait_for_load("pull after 20 changes", args.max_load, args.load_wait)
+    walls, cpus = [], []
+    for rep in range(args.reps_changes):
+        cursor = current_clock(member)
+        make_changes(member, rng, str(rep), created)
+        wall, cpu, response = timed(lambda c=cursor: api.pull(c))
+        walls.append(wall)
+        cpus.append(cpu)
+        body = json.loads(response.content)
+        changed = {name: len(c["updated"]) for name, c in body["changes"].items()}
+        assert changed["intake_logs"] == CHANGES, changed
+        assert sum(changed.values()) == CHANGES, changed
+    queries = {}
+    for count in (1, CHANGES, 200):  # statements per incremental pull, by rows changed
+        cursor = current_clock(member)
+        make_changes(member, rng, f"count {count}", created, count)
+        queries[count] = count_queries(lambda c=cursor: api.pull(c))
+    return summary(walls, cpus) | {
+        "load": load,
+        "bytes": len(response.content),
+        "queries": queries,
+        "created": created,
+    }
+
+
+def push_body(member, regimens, count: int) -> tuple[bytes, list[str]]:
+    """`count` new doses as the app sends them after weeks offline (cf. log_row in
+    tests/sync/test_sync_protocol.py), spread over the last days, plans in turn."""
+    now_ms = int(time.time() * 1000)
+    rows = []
+    for i in range(count):
+        regimen = regimens[i % len(regimens)]
+        rows.append(
+            {
+                "id": str(uuid.uuid4()),
+                "regimen_id": str(regimen.id),
+                "product_id": str(regimen.product_id),
+                "servings": float(regimen.servings_per_dose),
+                "taken_at": now_ms - (i // len(regimens)) * 86_400_000 - 3_600_000,
+                "status": "skipped" if i % 17 == 0 else "taken",
+                "note": "",
+                "source": "app",
+                "created_at": now_ms,
+                "updated_at": now_ms,
+                "_status": "created",
+                "_changed": "",
+            }
+        )
+    changes = {"intake_logs": {"created": rows, "updated": [], "deleted": []}}
+    return json.dumps({"changes": changes}).encode(), [r["id"] for r in rows]
+
+
+def remove_pushed(ids: list[str]) -> None:
+    from tracking.models import IntakeLog
+
+    IntakeLog.objects.filter(id__in=ids).delete()
+
+
+def phase_push(args, api: Api, member) -> dict:
+    from tracking.models import IntakeLog, Regimen
+
+    regimens = list(Regimen.objects.filter(member=member, deleted_at__isnull=True))
+
+    def one(count: int, measure: bool):
+        body, ids = push_body(member, regimens, count)
+        cursor = current_clock(member)
+        if measure:
+            wall, cpu, response = timed(lambda: api.push(cursor, body))
+        else:
+            wall = cpu = None
+            queries = count_queries(lambda: api.push(cursor, body))
+        stored = IntakeLog.objects.filter(id__in=ids, member=member, deleted_at=None).count()
+        assert stored == count, f"pushed {count}, stored {stored}"
+        remove_pushed(ids)
+        if measure:
+            return wall, cpu, len(body), len(response.content)
+        return queries
+
+    one(PUSHED, measure=True)  # warm-up
+    load = wait_for_load("push of 500", args.max_load, args.load_wait)
+    walls, cpus = [], []
+    for _ in range(args.reps_push):
+        wall, cpu, request_bytes, response_bytes = one(PUSHED, measure=True)
+        walls.append(wall)
+        cpus.append(cpu)
+    queries = {n: one(n, measure=False) for n in (1, 10, 100, PUSHED)}
+    return summary(walls, cpus) | {
+        "load": load,
+        "request_bytes": request_bytes,
+        "bytes": response_bytes,
+        "queries": queries,
+    }
+
+
+def drain_broker(redis_url: str) -> int:
+    """Drop the recompute/activity tasks the writes queued: no worker reads this database."""
+    import redis
+
+    client = redis.Redis.from_url(redis_url)
+    queued = client.llen("celery")
+    if not redis_url.rstrip("/").endswith("/0"):
+        client.delete("celery")
+    return queued
+
+
+# --- Report ---------------------------------------------------------------------------
+def verdict(ok: bool) -> str:
+    return "met" if ok else "NOT met"
+
+
+def report(results: dict) -> str:
+    """A markdown table of the phases that ran, with the targets they are held to."""
+    lines = [
+        "| case | n | p50 ms | p95 ms | min ms | Python CPU p50 ms | SQL queries | bytes | "
+        "target | |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    notes = []
+
+    def row(label, s, queries, size, target="", mark=""):
+        cpu = f"{s['cpu_p50']:.1f}" if "cpu_p50" in s else "-"
+        lines.append(
+            f"| {label} | {s['n']} | {s['p50']:.1f} | {s['p95']:.1f} | {s['min']:.1f} | {cpu} "
+            f"| {queries} | {size} | {target} | {mark} |"
+        )
+
+    if full := results.get("full"):
+        ratio = full["pull"]["p50"] / full["floor"]["p50"]
+        ratio_gzip = full["pull_gzip"]["p50"] / full["floor_gzip"]["p50"]
+        kb, fq, q = full["bytes"], full["floor_queries"], full["queries"]
+        target = f"≤ {TARGET_FULL_RATIO:g}x floor (p50): **{ratio:.2f}x**"
+        ok = verdict(ratio <= TARGET_FULL_RATIO)
+        row("full pull (identity)", full["pull"], q, f"{kb['pull']:,}", target, ok)
+        row("floor: raw SQL + json.dumps", full["floor"], fq, f"{kb['floor']:,}")
+        gz = f"{ratio_gzip:.2f}x floor + gzip"
+        row("full pull (gzip)", full["pull_gzip"], q, f"{kb['pull_gzip']:,}", gz)
+        row("floor + gzip -6", full["floor_gzip"], fq, f"{kb['floor_gzip']:,}")
+        if o := results.get("orjson"):
+            row("extra: floor with orjson (scratch venv)", o, fq, f"{o['bytes']:,}")
+        notes += [
+            "Rows in the first pull: "
+            + ", ".join(f"{k} {v:,}" for k, v in full["rows"].items())
+            + f" ({sum(full['rows'].values()):,} rows, {q} SQL statements with BEGIN/COMMIT).",
+            f"Floor body byte-identical to the server's: {full['identical_bytes']}; tables "
+            f"whose rows differ: {full['differing_tables'] or 'none'}.",
+        ]
+    if unchanged := results.get("unchanged"):
+        ok = (
+            unchanged["queries"] <= TARGET_NOCHANGE_QUERIES
+            and unchanged["p50"] <= TARGET_NOCHANGE_P50_MS
+        )
+        row(
+            "incremental pull, no change",
+            unchanged,
+            unchanged["queries"],
+            unchanged["bytes"],
+            f"≤ {TARGET_NOCHANGE_QUERIES} queries, p50 ≤ {TARGET_NOCHANGE_P50_MS:g} ms",
+            verdict(ok),
+        )
+        row("Django floor: GET /bench/floor", unchanged["django_floor"], 0, "-")
+    if changes := results.get("changes"):
+        by_rows = changes["queries"]
+        row(
+            f"incremental pull after {CHANGES} changes",
+            changes,
+            by_rows[CHANGES],
+            f"{changes['bytes']:,}",
+            "queries independent of rows",
+            verdict(len(set(by_rows.values())) == 1),
+        )
+        notes.append(
+            "Incremental pull SQL statements by rows changed: "
+            + ", ".join(f"{n}: {q}" for n, q in by_rows.items())
+        )
+    if pushed := results.get("push"):
+        push_queries = pushed["queries"]
+        row(
+            f"push of {PUSHED} new logs",
+            pushed,
+            push_queries[PUSHED],
+            f"{pushed['request_bytes']:,} in / {pushed['bytes']} out",
+            f"≤ {TARGET_PUSH_MS:g} ms",
+            f"p50 {verdict(pushed['p50'] <= TARGET_PUSH_MS)}, "
+            f"p95 {verdict(pushed['p95'] <= TARGET_PUSH_MS)}",
+        )
+        grows = len(set(push_queries.values())) > 1
+        notes.append(
+            "Push SQL statements by rows pushed: "
+            + ", ".join(f"{n}: {q}" for n, q in push_queries.items())
+            + (" (grows with rows: NOT independent)" if grows else " (independent of rows)")
+        )
+    notes.append(
+        "Load (1-min) at the start of each phase: "
+        + ", ".join(f"{k} {v['load']['load']:.2f}" for k, v in results.items() if v)
+    )
+    return "\n".join([*lines, "", *notes])
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--skip-seed", action="store_true", help="reuse the seeded member")
+    parser.add_argument("--reps-full", type=int, default=10)
+    parser.add_argument("--reps-fast", type=int, default=50)
+    parser.add_argument("--reps-changes", type=int, default=20)
+    parser.add_argument("--reps-push", type=int, default=7)
+    parser.add_argument("--max-load", type=float, default=1.0)
+    parser.add_argument("--load-wait", type=float, default=600, help="seconds, per phase")
+    parser.add_argument("--pg-url", default="postgres://postgres@127.0.0.1:5432")
+    parser.add_argument("--database", default="ossa_bench_sync")
+    parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/3")
+    parser.add_argument(
+        "--orjson-python", help="an interpreter with psycopg and orjson for an extra floor line"
+    )
+    parser.add_argument("--seed", type=int, default=4)
+    parser.add_argument("--json", type=Path, help="also write the raw results here")
+    parser.add_argument(
+        "--phases", default=",".join(PHASES), help="comma-separated subset of " + ",".join(PHASES)
+    )
+    parser.add_argument("--floor-worker", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.floor_worker:
+        return floor_worker()
+
+    warnings.filterwarnings("ignore", message="No directory at")
+    configure_environment(args)
+    ensure_database(args.pg_url, args.database)
+    setup_django()
+
+    from accounts import services as account_services
+
+    rng = random.Random(args.seed)
+    if args.skip_seed:
+        member = seeded_member()
+    else:
+        started = time.monotonic()
+        member = seed(rng)
+        print(f"seeded in {time.monotonic() - started:.1f} s")
+    counts = row_counts(member)
+    print("live rows (tombstones): " + ", ".join(f"{k} {a} ({b})" for k, (a, b) in counts.items()))
+    session = account_services.start_session(member, device_name="bench-sync", user_agent="bench")
+    api = Api(account_services.issue_tokens(session)["access"])
+    dsn = f"{args.pg_url}/{args.database}"
+    member_id = str(member.id)
+    plan = floor_plan(member.id)
+
+    phases = set(args.phases.split(","))
+    if unknown := phases - set(PHASES):
+        sys.exit(f"unknown phases: {', '.join(sorted(unknown))}")
+    results: dict = {}
+    if "full" in phases:
+        results["full"] = phase_full(args, api, plan, member_id, dsn)
+        results["orjson"] = phase_orjson(args, plan, member_id, dsn)
+    if "unchanged" in phases:
+        cursor = api.pull(None).json()["timestamp"]
+        results["unchanged"] = phase_unchanged(args, api, cursor)
+    if "changes" in phases:
+        results["changes"] = phase_changes(args, api, member, rng)
+        remove_pushed(results["changes"].pop("created"))
+    if "push" in phases:
+        results["push"] = phase_push(args, api, member)
+    queued = drain_broker(args.redis_url)
+
+    print()
+    print(report(results))
+    print(f"\n{queued} tasks the writes queued were dropped from {args.redis_url}")
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=2, default=str))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
