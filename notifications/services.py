@@ -8,7 +8,7 @@ import logging
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
@@ -27,12 +27,16 @@ PLAN_CHUNK = 500
 
 # --- Planning -------------------------------------------------------------------------
 def due_profiles(now: datetime, limit: int):
-    """Members whose weekly reminder moment has come: one query on an indexed column."""
+    """Members whose weekly reminder moment has come: one query on an indexed column.
+    Deactivated members are included so they are claimed (and not sent to) rather than
+    left at the head of the index for every later query to walk past."""
     return (
-        Profile.objects.filter(next_weekly_reminder_at__lte=now, user__is_active=True)
+        Profile.objects.filter(next_weekly_reminder_at__lte=now)
+        .select_related("user")
         .order_by("next_weekly_reminder_at")
         .only(
             "user_id",
+            "user__is_active",
             "next_weekly_reminder_at",
             "timezone",
             "reminder_weekday",
@@ -41,6 +45,14 @@ def due_profiles(now: datetime, limit: int):
             "quiet_hours_end",
         )[:limit]
     )
+
+
+def _week_of(profile: Profile, due: datetime, upcoming: datetime) -> str:
+    """The ISO week a claimed reminder belongs to: the latest moment due. A week earlier on
+    the member's wall clock, not 168 hours: across a DST change the hour difference would
+    carry a late-Sunday reminder into the next ISO week."""
+    previous = upcoming.astimezone(profile.zone) - timedelta(weeks=1)
+    return iso_week_label(max(due, previous), profile.timezone)
 
 
 def claim_weekly(profile: Profile, now: datetime) -> str | None:
@@ -52,21 +64,38 @@ def claim_weekly(profile: Profile, now: datetime) -> str | None:
     claimed = Profile.objects.filter(pk=profile.pk, next_weekly_reminder_at=due).update(
         next_weekly_reminder_at=upcoming
     )
-    if not claimed:
-        return None
-    # A week earlier on the member's wall clock, not 168 hours: across a DST change the
-    # hour difference would carry a late-Sunday reminder into the next ISO week.
-    previous = upcoming.astimezone(profile.zone) - timedelta(weeks=1)
-    return iso_week_label(max(due, previous), profile.timezone)
+    return _week_of(profile, due, upcoming) if claimed else None
+
+
+def claim_chunk(profiles: list[Profile], now: datetime) -> list[tuple[Profile, str]]:
+    """Claim a chunk of due members with one conditional UPDATE ... FROM (VALUES ...)
+    RETURNING on PostgreSQL (one statement and one commit for 500 members); elsewhere one
+    conditional update each. Either way a member is claimed only if their moment is still
+    the one read, so concurrent planners never both claim them."""
+    if connection.vendor != "postgresql":
+        return [(p, week) for p in profiles if (week := claim_weekly(p, now))]
+    moments = {p.pk: (p, p.next_weekly_reminder_at, p.next_reminder_after(now)) for p in profiles}
+    values = ", ".join(["(%s::uuid, %s::timestamptz, %s::timestamptz)"] * len(moments))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {Profile._meta.db_table} AS p SET next_weekly_reminder_at = v.upcoming "
+            f"FROM (VALUES {values}) AS v(id, due, upcoming) "
+            "WHERE p.id = v.id AND p.next_weekly_reminder_at = v.due RETURNING p.id",
+            [value for pk, (_, due, upcoming) in moments.items() for value in (pk, due, upcoming)],
+        )
+        claimed = [row[0] for row in cursor.fetchall()]
+    return [(moments[pk][0], _week_of(*moments[pk])) for pk in claimed]
 
 
 def plan_weekly(now: datetime) -> Iterator[list[tuple[str, str]]]:
-    """Claim every due member; yield (member id, ISO week) in chunks for fan-out."""
+    """Claim every due member; yield (member id, ISO week) of the active ones in chunks."""
     while True:
         profiles = list(due_profiles(now, PLAN_CHUNK))
         if not profiles:
             return
-        claimed = [(str(p.user_id), week) for p in profiles if (week := claim_weekly(p, now))]
+        claimed = [
+            (str(p.user_id), week) for p, week in claim_chunk(profiles, now) if p.user.is_active
+        ]
         if claimed:
             yield claimed
 
