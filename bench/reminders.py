@@ -799,8 +799,8 @@ def main() -> int:
     parser.add_argument("--reps-catch-up", type=int, default=3)
     parser.add_argument("--reps-enqueue", type=int, default=7)
     parser.add_argument("--enqueue-chunks", type=int, default=40)
-    # Since the chunked claim, the planner claims deactivated members too (without sending), so they no
-    # longer pile up at the head of the index; the phase measured the old behaviour.
+    # The planner now claims deactivated members too (without sending), so they no longer
+    # pile up at the head of the index; the phase measured the old behaviour.
     parser.add_argument(
         "--stale-share", type=float, default=0.0, help="0 skips the (historical) phase"
     )
