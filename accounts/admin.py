@@ -9,7 +9,7 @@ from unfold.forms import AdminPasswordChangeForm, UserChangeForm, UserCreationFo
 from sync.admin_mixins import SyncableAdminMixin
 
 from . import services
-from .models import LoginSession, Profile, User
+from .models import AccessLog, CareLink, LoginSession, Profile, User
 
 
 class MemberCreationForm(UserCreationForm):
@@ -74,3 +74,40 @@ class LoginSessionAdmin(ModelAdmin):
     def revoke(self, request, queryset):
         for session in queryset:
             services.revoke_session(session)
+
+
+class OperatorsOnlyAdmin(ModelAdmin):
+    """Consent and its audit trail: operators look, nobody edits by hand."""
+
+    def has_module_permission(self, request) -> bool:
+        return request.user.is_superuser
+
+    def has_view_permission(self, request, obj=None) -> bool:
+        return request.user.is_superuser
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(CareLink)
+class CareLinkAdmin(OperatorsOnlyAdmin):
+    list_display = ["member", "dietitian", "invited_email", "status", "granted_at", "revoked_at"]
+    list_filter = [("revoked_at", admin.EmptyFieldListFilter)]
+    search_fields = ["member__email", "dietitian__email", "invited_email"]
+    list_select_related = ["member", "dietitian"]
+    exclude = ["code_digest"]
+
+
+@admin.register(AccessLog)
+class AccessLogAdmin(OperatorsOnlyAdmin):
+    list_display = ["at", "actor_name", "action", "member", "detail"]
+    list_filter = ["action"]
+    search_fields = ["member__email", "actor_name"]
+    list_select_related = ["member"]
+    date_hierarchy = "at"

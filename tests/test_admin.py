@@ -16,6 +16,7 @@ from django_celery_beat.models import (
 )
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 
+from accounts import care
 from accounts.models import User
 from notifications import services as notification_services
 from notifications.models import PushSubscription
@@ -67,6 +68,9 @@ def one_of_each(alice):
     PushSubscription.objects.create(
         member=alice, endpoint="https://push.example/abc", p256dh="key", auth="secret"
     )
+    # A care link and an access-log entry.
+    care.create_share_code(alice)
+    care.log_access(alice.id, User.objects.get(email="operator@example.com"), "view_client")
     return log
 
 
