@@ -15,6 +15,8 @@ from django.utils import timezone
 from accounts.models import Profile
 from accounts.reminders import iso_week_label
 from sync.clock import stamp
+from tracking.models import Regimen
+from tracking.reminders import next_dose_after
 
 from . import digest
 from .models import Delivery, DeliveryStatus, Kind, Notification, PushSubscription
@@ -98,6 +100,44 @@ def plan_weekly(now: datetime) -> Iterator[list[tuple[str, str]]]:
         ]
         if claimed:
             yield claimed
+
+
+def plan_doses(now: datetime) -> Iterator[list[tuple[str, str, str]]]:
+    """Bisphosphonate dose mornings: claim each due plan by moving its next dose moment on
+    (conditional update, one indexed query per chunk); yield (regimen id, period, due)."""
+    while True:
+        due = list(
+            Regimen.objects.filter(next_dose_reminder_at__lte=now)
+            .select_related("member__profile", "product")
+            .order_by("next_dose_reminder_at")[:PLAN_CHUNK]
+        )
+        if not due:
+            return
+        claimed = []
+        for regimen in due:
+            moment = regimen.next_dose_reminder_at
+            upcoming = next_dose_after(regimen, now)
+            if (
+                Regimen.objects.filter(pk=regimen.pk, next_dose_reminder_at=moment).update(
+                    next_dose_reminder_at=upcoming
+                )
+                and regimen.member.is_active
+            ):
+                local_day = moment.astimezone(regimen.member.profile.zone).date()
+                claimed.append((str(regimen.pk), f"{regimen.pk}:{local_day}", moment.isoformat()))
+        if claimed:
+            yield claimed
+
+
+def dose_notification(regimen_id: str, period: str, due: datetime) -> Notification | None:
+    regimen = Regimen.objects.select_related("member__profile", "product").get(pk=regimen_id)
+    local = due.astimezone(regimen.member.profile.zone)
+    content = {
+        "title": f"{regimen.product.name}: dose today at {local:%H:%M}",
+        "body": regimen.product.notes or "Take it as your label says.",
+        "data": {"regimen": regimen_id, "due": due.isoformat()},
+    }
+    return _create_once(regimen.member, Kind.DOSE_REMINDER, period, content)
 
 
 # --- Writing the inbox row --------------------------------------------------------------

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from celery import shared_task
 from django.db import DatabaseError, OperationalError, transaction
@@ -27,7 +27,8 @@ DB_RETRY = {
 
 @shared_task(acks_late=True, soft_time_limit=600, time_limit=660, **DB_RETRY)
 def plan_reminders() -> int:
-    """Every 15 minutes: claim the members whose weekly moment came, fan out in chunks."""
+    """Every 15 minutes: claim the members whose weekly moment came and the bisphosphonate
+    plans whose dose moment came, and fan out in chunks."""
     now = timezone.now()
     planned = 0
     for chunk in services.plan_weekly(now):
@@ -35,6 +36,10 @@ def plan_reminders() -> int:
         # their digest for this week would be lost.
         if not enqueue_now(send_weekly_digests, chunk, now.isoformat()):
             send_weekly_digests(chunk, now.isoformat())
+        planned += len(chunk)
+    for chunk in services.plan_doses(now):
+        if not enqueue_now(send_dose_reminders, chunk):
+            send_dose_reminders(chunk)
         planned += len(chunk)
     for delivery_id in services.requeue_stuck(STUCK_AFTER, MAX_DELIVERY_ATTEMPTS):
         enqueue_now(deliver, delivery_id)
@@ -56,6 +61,21 @@ def send_weekly_digests(claimed: list[list[str]], planned_at: str) -> int:
         for delivery in deliveries:
             enqueue_now(deliver, delivery.id)  # if not published, requeue_stuck sends it
         sent += 1
+    return sent
+
+
+@shared_task(acks_late=True, soft_time_limit=300, time_limit=360, **DB_RETRY)
+def send_dose_reminders(claimed: list[list[str]]) -> int:
+    sent = 0
+    for regimen_id, period, due in claimed:
+        with transaction.atomic():
+            notification = services.dose_notification(
+                regimen_id, period, datetime.fromisoformat(due)
+            )
+            deliveries = services.open_deliveries(notification) if notification else []
+        for delivery in deliveries:
+            enqueue_now(deliver, delivery.id)
+        sent += notification is not None
     return sent
 
 

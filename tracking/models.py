@@ -187,6 +187,9 @@ class Regimen(Syncable):
     start_date = models.DateField()
     end_date = models.DateField(null=True, blank=True)
     note = models.TextField(max_length=1000, blank=True)
+    # Bisphosphonates only: the next dose moment, kept by tracking.services; the reminder
+    # planner selects due plans with this indexed column and claims each by moving it on.
+    next_dose_reminder_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["start_date", "created_at"]
@@ -208,7 +211,10 @@ class Regimen(Syncable):
                 name="regimen_interval_has_days",
             ),
         ]
-        indexes = [models.Index(fields=["member", "server_version"])]
+        indexes = [
+            models.Index(fields=["member", "server_version"]),
+            models.Index(fields=["next_dose_reminder_at"], name="regimen_dose_reminder_due"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.product} ({self.get_schedule_kind_display()})"

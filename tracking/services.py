@@ -18,6 +18,7 @@ from backend.errors import Conflict
 from sync.clock import stamp
 
 from .models import Flag, Ingredient, IntakeLog, Product, Regimen, RegimenSchedule
+from .reminders import next_dose_after
 from .schedules import clean_schedule
 
 MAX_FUTURE = timedelta(days=1)
@@ -91,8 +92,17 @@ def _save_regimen(regimen: Regimen) -> Regimen:
     stamp(regimen)
     regimen.save()
     _record_schedule(regimen)
+    schedule_dose_reminder(regimen)
     request_recompute(regimen.member_id)
     return regimen
+
+
+def schedule_dose_reminder(regimen: Regimen) -> None:
+    """Keep a bisphosphonate plan's next dose moment for the reminder planner. A server-
+    side field: no new stamp, devices never see it."""
+    upcoming = next_dose_after(regimen, timezone.now())
+    Regimen.objects.filter(pk=regimen.pk).update(next_dose_reminder_at=upcoming)
+    regimen.next_dose_reminder_at = upcoming
 
 
 VERSIONED_FIELDS = ("servings_per_dose", "schedule_kind", *SCHEDULE_FIELDS)
@@ -127,6 +137,7 @@ def end_regimen(regimen: Regimen) -> None:
     regimen.deleted_at = timezone.now()
     stamp(regimen)
     regimen.save(update_fields=["end_date", "deleted_at", "server_version", "updated_at"])
+    schedule_dose_reminder(regimen)
     request_recompute(regimen.member_id)
 
 
