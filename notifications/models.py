@@ -26,7 +26,7 @@ class Notification(Syncable):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
     )
     kind = models.CharField(max_length=16, choices=Kind.choices)
-    period = models.CharField(max_length=40, help_text='"2026-W47" or a dose occurrence')
+    period = models.CharField(max_length=64, help_text='"2026-W47" or a dose occurrence')
     title = models.CharField(max_length=160)
     body = models.TextField()
     data = models.JSONField(default=dict, blank=True)
