@@ -37,7 +37,6 @@ import uuid
 import warnings
 from decimal import Decimal
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT / "bench"
@@ -105,15 +104,12 @@ def seed(rng: random.Random):
     from the member's sync clock in the order the doses were taken, created_at = taken_at),
     but with bulk_create so ~7,000 rows take seconds rather than minutes.
     """
-    from django.db import connection, transaction
-    from django.db.models import F
-    from django.utils import timezone
+    from django.db import connection
 
     from accounts import services as account_services
     from accounts.models import User
     from sync.models import SyncClock
-    from tracking import services
-    from tracking.models import IntakeLog, Product, Regimen
+    from tracking.models import IntakeLog, Regimen
 
     old = User.objects.filter(email=MEMBER_EMAIL).first()
     if old is not None:
@@ -126,67 +122,18 @@ def seed(rng: random.Random):
         display_name="Bench",
         timezone_name=MEMBER_TZ,
     )
-    zone = ZoneInfo(MEMBER_TZ)
-    today = timezone.localdate(timezone=zone)
-    start = today.replace(year=today.year - YEARS, day=min(today.day, 28))
-    regimens = [
-        services.create_regimen(
-            member,
-            {
-                "product": Product.objects.get(name=name, owner__isnull=True),
-                "servings_per_dose": servings,
-                "schedule_kind": "daily",
-                "times": [at],
-                "start_date": start,
-            },
-        )
-        for name, servings, at in REGIMENS
-    ]
+    from bench.history import seed_daily_history
 
-    now = timezone.now()
-    logs = []
-    day = start
-    while day <= today:
-        for regimen in regimens:
-            hour, minute = map(int, regimen.times[0].split(":"))
-            local = dt.datetime(day.year, day.month, day.day, hour, minute, tzinfo=zone)
-            taken_at = (local + dt.timedelta(minutes=rng.randint(-20, 75))).astimezone(dt.UTC)
-            taken_at = taken_at.replace(second=rng.randint(0, 59))
-            if taken_at > now:
-                continue
-            skipped = rng.random() < SKIP_RATE
-            logs.append(
-                IntakeLog(
-                    member=member,
-                    regimen=regimen,
-                    product_id=regimen.product_id,
-                    servings=regimen.servings_per_dose,
-                    taken_at=taken_at,
-                    status="skipped" if skipped else "taken",
-                    note="Forgot at home" if skipped and rng.random() < 0.3 else "",
-                    source="app",
-                )
-            )
-        day += dt.timedelta(days=1)
-    logs.sort(key=lambda log: log.taken_at)
-
-    with transaction.atomic():
-        clock = SyncClock.objects.select_for_update().get(member=member)
-        first = clock.value + 1
-        clock.value += len(logs)
-        clock.save(update_fields=["value"])
-        for offset, log in enumerate(logs):
-            log.server_version = first + offset
-        IntakeLog.objects.bulk_create(logs, batch_size=1000)
-        IntakeLog.objects.filter(member=member).update(
-            created_at=F("taken_at"), updated_at=F("taken_at")
-        )
+    history = seed_daily_history(
+        member, REGIMENS, years=YEARS, zone_name=MEMBER_TZ, rng=rng, skip_rate=SKIP_RATE
+    )
+    regimens = history.regimens
     # Planner statistics, as autovacuum would have them on a live database (and may not
     # soon enough here: without them the list sorts all the member's rows per request).
     with connection.cursor() as cursor:
         for model in (User, Regimen, IntakeLog, SyncClock):
             cursor.execute(f'ANALYZE "{model._meta.db_table}"')
-    return member, regimens, len(logs)
+    return member, regimens, history.logs
 
 
 def remove_posted(member, since) -> int:

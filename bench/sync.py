@@ -116,8 +116,7 @@ def seed(rng: random.Random):
     (re)writes a 13-week window, so it runs as the nightly batch would have, every 12 weeks
     from the start to now. Then one weekly digest per week in the inbox, all but the last
     two read."""
-    from django.db import connection, transaction
-    from django.db.models import F
+    from django.db import connection
     from django.utils import timezone
 
     from accounts import services as account_services
@@ -125,8 +124,8 @@ def seed(rng: random.Random):
     from notifications import services as notification_services
     from notifications.models import Notification
     from sync.models import SyncClock
-    from tracking import computation, services
-    from tracking.models import AdherenceSnapshot, Flag, IntakeLog, Product, Regimen
+    from tracking import computation
+    from tracking.models import AdherenceSnapshot, Flag, IntakeLog, Regimen
 
     old = User.objects.filter(email=MEMBER_EMAIL).first()
     if old is not None:
@@ -140,59 +139,12 @@ def seed(rng: random.Random):
         timezone_name=MEMBER_TZ,
     )
     zone = ZoneInfo(MEMBER_TZ)
-    today = timezone.localdate(timezone=zone)
-    start = today.replace(year=today.year - YEARS)
-    regimens = [
-        services.create_regimen(
-            member,
-            {
-                "product": Product.objects.get(name=name, owner__isnull=True),
-                "servings_per_dose": servings,
-                "schedule_kind": "daily",
-                "times": [at],
-                "start_date": start,
-            },
-        )
-        for name, servings, at in REGIMENS
-    ]
+    from bench.history import seed_daily_history
 
-    now = timezone.now()
-    logs = []
-    day = start
-    while day <= today:
-        for regimen in regimens:
-            hour, minute = map(int, regimen.times[0].split(":"))
-            local = dt.datetime(day.year, day.month, day.day, hour, minute, tzinfo=zone)
-            taken_at = (local + dt.timedelta(minutes=rng.randint(-20, 75))).astimezone(dt.UTC)
-            taken_at = taken_at.replace(second=rng.randint(0, 59))
-            if taken_at > now:
-                continue
-            skipped = rng.random() < SKIP_RATE
-            logs.append(
-                IntakeLog(
-                    member=member,
-                    regimen=regimen,
-                    product_id=regimen.product_id,
-                    servings=regimen.servings_per_dose,
-                    taken_at=taken_at,
-                    status="skipped" if skipped else "taken",
-                    note="Forgot at home" if skipped and rng.random() < 0.3 else "",
-                    source="app",
-                )
-            )
-        day += dt.timedelta(days=1)
-    logs.sort(key=lambda log: log.taken_at)
-    with transaction.atomic():
-        clock = SyncClock.objects.select_for_update().get(member=member)
-        first = clock.value + 1
-        clock.value += len(logs)
-        clock.save(update_fields=["value"])
-        for offset, log in enumerate(logs):
-            log.server_version = first + offset
-        IntakeLog.objects.bulk_create(logs, batch_size=1000)
-        IntakeLog.objects.filter(member=member).update(
-            created_at=F("taken_at"), updated_at=F("taken_at")
-        )
+    history = seed_daily_history(
+        member, REGIMENS, years=YEARS, zone_name=MEMBER_TZ, rng=rng, skip_rate=SKIP_RATE
+    )
+    start, now = history.start, timezone.now()
 
     at = dt.datetime.combine(start, dt.time(3), tzinfo=dt.UTC) + RECOMPUTE_STEP
     while at < now:
