@@ -6,11 +6,9 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 
 from accounts.models import Profile
-from tracking.computation import load
-from tracking.models import AdherenceSnapshot, Flag, Product
-from tracking.rules import schedule
+from tracking.models import AdherenceSnapshot, DrugClass, Flag, Regimen
+from tracking.reminders import next_dose_after
 
-NEXT_DOSE_HORIZON_DAYS = 35
 SEVERITY_ORDER = {"critical": 0, "warning": 1, "info": 2}
 
 
@@ -73,28 +71,17 @@ def _flags_paragraph(profile: Profile) -> str:
 
 def _next_dose_paragraph(profile: Profile, now: datetime) -> str:
     """The next bisphosphonate dose, from the same schedule rules as adherence."""
-    [member] = load([profile.user_id], now) or [None]
-    if member is None:
-        return ""
-    today = now.astimezone(profile.zone).date()
-    last = today + timedelta(days=NEXT_DOSE_HORIZON_DAYS)
-    upcoming = [
-        (occurrence, regimen)
-        for regimen in member.regimens
-        if regimen.product.drug_class == "bisphosphonate"
-        for occurrence in schedule.expand(regimen, today, last, profile.timezone)
-        if occurrence.due_at >= now
-    ]
+    plans = Regimen.objects.filter(
+        member_id=profile.user_id,
+        deleted_at=None,
+        product__drug_class=DrugClass.BISPHOSPHONATE,
+    ).select_related("product", "member__profile")
+    upcoming = [(due, plan) for plan in plans if (due := next_dose_after(plan, now))]
     if not upcoming:
         return ""
-    occurrence, regimen = min(upcoming, key=lambda pair: pair[0].due_at)
-    notes = _catalogue_notes(regimen.product.id)
-    when = weekday_date(occurrence.due_at)
-    return f"Next {regimen.product.name}: {when}. {notes}".strip()
-
-
-def _catalogue_notes(product_id: str) -> str:
-    return Product.objects.filter(id=product_id).values_list("notes", flat=True).first() or ""
+    due, plan = min(upcoming, key=lambda pair: pair[0])
+    when = weekday_date(due.astimezone(profile.zone))
+    return f"Next {plan.product.name}: {when}. {plan.product.notes}".strip()
 
 
 def pct(value: float | None) -> str:

@@ -87,8 +87,8 @@ def stage_of(client: Client) -> str:
     return life_stage(member_facts(client))
 
 
-def page(client: Client, viewer) -> dict:
-    """Everything on the client page, read in a fixed number of queries."""
+def summary(client: Client) -> dict:
+    """Profile context, plans, the 12-week chart and flags: the PDF report's content."""
     regimens = list(
         Regimen.objects.filter(member=client).select_related("product").order_by("start_date")
     )
@@ -103,6 +103,14 @@ def page(client: Client, viewer) -> dict:
             .order_by("resolved_at", "-first_seen_at")
             .select_related("acknowledged_by")[:50]
         ),
+    }
+
+
+def page(client: Client, viewer) -> dict:
+    """Everything on the client page, read in a fixed number of queries: the summary plus
+    the intake history and the viewer's own notes."""
+    return {
+        **summary(client),
         "intakes": list(
             IntakeLog.objects.filter(member=client, deleted_at=None)
             .select_related("product")
@@ -172,10 +180,6 @@ def intake_csv(client: Client) -> str:
             ]
         )
     return out.getvalue()
-
-
-def age_of(client: Client) -> int | None:
-    return client.profile.age
 
 
 def report_date() -> date:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from functools import cache
 from uuid import UUID
@@ -147,20 +147,16 @@ def _regimen_rows(members: dict[UUID, MemberData], earliest: date) -> Iterable[d
     regimens = Regimen.objects.filter(member_id__in=list(members)).filter(
         Q(end_date__isnull=True) | Q(end_date__gte=earliest)
     )
-    schedules: dict[UUID, list[Schedule]] = defaultdict(list)
+    schedules: dict[UUID, list[dict]] = defaultdict(list)
     for row in (
         RegimenSchedule.objects.filter(regimen__in=regimens)
         .order_by("regimen_id", "effective_from")
         .values()
     ):
-        schedules[row["regimen_id"]].append(_schedule(row))
+        schedules[row["regimen_id"]].append(row)
     fields = ("id", "member_id", "product_id", "start_date", "end_date", *CURRENT_SCHEDULE)
     for row in regimens.values(*fields):
-        # A regimen saved outside the services (an operator in the admin) may have no
-        # history yet: its current schedule then applies from its start.
-        versions = tuple(schedules.get(row["id"], ())) or (
-            _schedule({**row, "effective_from": row["start_date"]}),
-        )
+        versions = schedule_versions(schedules.get(row["id"], []), row)
         regimen = RuleRegimen(
             id=str(row["id"]),
             product=RuleProduct(id=str(row["product_id"]), name=""),
@@ -179,6 +175,14 @@ CURRENT_SCHEDULE = (
     "interval_days",
     "servings_per_dose",
 )
+
+
+def schedule_versions(version_rows: Iterable[dict], current: dict) -> tuple[Schedule, ...]:
+    """A regimen's schedule history as rule Schedules, oldest first. A regimen saved
+    outside the services (an operator in the admin) may have no history yet: its current
+    schedule (`current`: the regimen's fields) then applies from its start."""
+    versions = tuple(_schedule(row) for row in version_rows)
+    return versions or (_schedule({**current, "effective_from": current["start_date"]}),)
 
 
 def _schedule(row: dict) -> Schedule:
@@ -237,19 +241,9 @@ def _load_products(member_ids: Sequence[UUID], earliest: datetime) -> dict[str, 
 def _attach_products(members: Iterable[MemberData], products: dict[str, RuleProduct]) -> None:
     for data in members:
         data.regimens = [
-            _with_product(regimen, products[regimen.product.id]) for regimen in data.regimens
+            replace(regimen, product=products[regimen.product.id]) for regimen in data.regimens
         ]
         data.products = products
-
-
-def _with_product(regimen: RuleRegimen, product: RuleProduct) -> RuleRegimen:
-    return RuleRegimen(
-        id=regimen.id,
-        product=product,
-        start_date=regimen.start_date,
-        end_date=regimen.end_date,
-        schedules=regimen.schedules,
-    )
 
 
 @cache

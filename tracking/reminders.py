@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from .computation import CURRENT_SCHEDULE, schedule_versions
 from .models import DrugClass, Regimen
 from .rules import schedule
 from .rules.types import Product as RuleProduct
 from .rules.types import Regimen as RuleRegimen
-from .rules.types import Schedule
 
 # A monthly dose is at most 31 days away; look a little further for month-end days.
 HORIZON = timedelta(days=40)
@@ -27,32 +27,12 @@ def next_dose_after(regimen: Regimen, moment: datetime) -> datetime | None:
 
 
 def _as_rule(regimen: Regimen) -> RuleRegimen:
-    versions = tuple(
-        Schedule(
-            effective_from=v.effective_from,
-            kind=v.schedule_kind,
-            times=tuple(v.times),
-            weekdays=tuple(v.weekdays),
-            day_of_month=v.day_of_month,
-            interval_days=v.interval_days,
-            servings_per_dose=float(v.servings_per_dose),
-        )
-        for v in regimen.schedules.order_by("effective_from")
-    ) or (
-        Schedule(
-            effective_from=regimen.start_date,
-            kind=regimen.schedule_kind,
-            times=tuple(regimen.times),
-            weekdays=tuple(regimen.weekdays),
-            day_of_month=regimen.day_of_month,
-            interval_days=regimen.interval_days,
-        ),
-    )
-    product = RuleProduct(id=str(regimen.product_id), name=regimen.product.name)
+    current = {name: getattr(regimen, name) for name in CURRENT_SCHEDULE}
+    versions = regimen.schedules.order_by("effective_from").values()
     return RuleRegimen(
         id=str(regimen.id),
-        product=product,
+        product=RuleProduct(id=str(regimen.product_id), name=regimen.product.name),
         start_date=regimen.start_date,
         end_date=regimen.end_date,
-        schedules=versions,
+        schedules=schedule_versions(versions, {**current, "start_date": regimen.start_date}),
     )

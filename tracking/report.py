@@ -19,7 +19,7 @@ PALETTE = [colors.HexColor(c) for c in ("#1f77b4", "#d62728", "#2ca02c", "#9467b
 
 
 def client_report(client) -> bytes:
-    data = clients.page(client, viewer=None)
+    data = clients.summary(client)
     styles = getSampleStyleSheet()
     story = [
         Paragraph(f"Ossa report: {client.display_name or client.email}", styles["Title"]),
