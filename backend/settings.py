@@ -84,7 +84,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "backend.appfiles.AppWhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -281,6 +281,9 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
+# The installable app, built by `make run` / `make test` (npm run build in app/).
+APP_DIST_DIR = BASE_DIR / "app" / "dist"
+WHITENOISE_INDEX_FILE = True
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

@@ -1,0 +1,133 @@
+// The local database: WatermelonDB on LokiJS, persisted in IndexedDB in the browser.
+// Screens read plain row snapshots (db/rows.ts) and write through the helpers below, which
+// stamp created_at/updated_at as data (the server keeps its own clock; DESIGN.md).
+import { Database, Model, Q } from '@nozbe/watermelondb'
+import type { Clause } from '@nozbe/watermelondb/QueryDescription'
+import LokiJSAdapter from '@nozbe/watermelondb/adapters/lokijs'
+import { setGenerator } from '@nozbe/watermelondb/utils/common/randomId'
+import { map, type Observable } from 'rxjs'
+
+import type { Rows } from './rows'
+import { COLUMNS, migrations, schema, TABLE_NAMES, type TableName } from './schema'
+
+// Member data keeps UUID keys everywhere; the server refuses other ids.
+setGenerator(() => crypto.randomUUID())
+
+function modelFor(table: TableName): typeof Model {
+  return class extends Model {
+    static table = table
+  }
+}
+
+export interface DatabaseOptions {
+  name?: string
+  // In tests (Node) the store stays in memory.
+  persistent?: boolean
+}
+
+export function createDatabase({ name = 'ossa', persistent = true }: DatabaseOptions = {}): Database {
+  const adapter = new LokiJSAdapter({
+    schema,
+    migrations,
+    dbName: name,
+    useWebWorker: false,
+    useIncrementalIndexedDB: persistent,
+    ...(persistent ? {} : { extraLokiOptions: { autosave: false } }),
+    onSetUpError: (error: Error) => {
+      console.error('local database could not be opened', error)
+    },
+  })
+  return new Database({ adapter, modelClasses: TABLE_NAMES.map(modelFor) })
+}
+
+let current: Database | null = null
+
+export function db(): Database {
+  current ??= createDatabase()
+  return current
+}
+
+export function useDatabase(database: Database): void {
+  current = database
+}
+
+type Values<T extends TableName> = Partial<Omit<Rows[T], 'id'>>
+
+const BOOKKEEPING = new Set(['_status', '_changed'])
+
+export function snapshot<T extends TableName>(record: Model): Rows[T] {
+  const raw = record._raw as unknown as Record<string, unknown>
+  const row: Record<string, unknown> = {}
+  for (const key of Object.keys(raw)) if (!BOOKKEEPING.has(key)) row[key] = raw[key]
+  return row as unknown as Rows[T]
+}
+
+function assign<T extends TableName>(record: Model, table: T, values: Values<T>): void {
+  const columns = COLUMNS[table] as Record<string, unknown>
+  for (const [column, value] of Object.entries(values)) {
+    if (!(column in columns)) throw new Error(`${table} has no column ${column}`)
+    record._setRaw(column, value as never)
+  }
+  const now = Date.now()
+  if ('updated_at' in columns) record._setRaw('updated_at', now)
+}
+
+export async function create<T extends TableName>(
+  table: T,
+  values: Values<T>,
+  database: Database = db(),
+): Promise<Rows[T]> {
+  return database.write(async () => {
+    const record = await database.get(table).create((r) => {
+      if ('created_at' in COLUMNS[table]) r._setRaw('created_at', Date.now())
+      assign(r, table, values)
+    })
+    return snapshot<T>(record)
+  })
+}
+
+export async function update<T extends TableName>(
+  table: T,
+  id: string,
+  values: Values<T>,
+  database: Database = db(),
+): Promise<Rows[T]> {
+  return database.write(async () => {
+    const record = await database.get(table).find(id)
+    await record.update((r) => assign(r, table, values))
+    return snapshot<T>(record)
+  })
+}
+
+/** Delete locally; the deletion travels to the server on the next sync. */
+export async function remove(table: TableName, id: string, database: Database = db()): Promise<void> {
+  await database.write(async () => {
+    const record = await database.get(table).find(id)
+    await record.markAsDeleted()
+  })
+}
+
+export async function fetchRows<T extends TableName>(
+  table: T,
+  clauses: Clause[] = [],
+  database: Database = db(),
+): Promise<Rows[T][]> {
+  const records = await database.get(table).query(...clauses).fetch()
+  return records.map((r) => snapshot<T>(r))
+}
+
+/** Rows of a query, again whenever one of them (or any column of them) changes. */
+export function observeRows<T extends TableName>(
+  table: T,
+  clauses: Clause[] = [],
+  database: Database = db(),
+): Observable<Rows[T][]> {
+  const columns = Object.keys(COLUMNS[table])
+  return database
+    .get(table)
+    .query(...clauses)
+    .observeWithColumns(columns)
+    .pipe(map((records: Model[]) => records.map((r) => snapshot<T>(r))))
+}
+
+export { Q }

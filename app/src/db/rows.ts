@@ -1,0 +1,128 @@
+// Plain row shapes the screens work with: a snapshot of a record's raw columns.
+
+export interface Row {
+  id: string
+}
+
+export interface Product extends Row {
+  name: string
+  brand: string
+  kind: 'supplement' | 'medicine'
+  drug_class: string
+  drug: string
+  release: string
+  strength_mg: number | null
+  serving_unit: string
+  notes: string
+  ingredients: string // JSON: [{nutrient, amount, form}]
+  created_at: number
+  updated_at: number
+}
+
+export type ScheduleKind = 'daily' | 'weekdays' | 'monthly' | 'interval' | 'as_needed'
+
+export interface Regimen extends Row {
+  product_id: string
+  servings_per_dose: number
+  schedule_kind: ScheduleKind
+  times: string // JSON list of "HH:MM"
+  weekdays: string // JSON list of ISO weekdays 1..7
+  day_of_month: number | null
+  interval_days: number | null
+  start_date: string
+  end_date: string | null
+  note: string
+  created_at: number
+  updated_at: number
+}
+
+export interface IntakeLog extends Row {
+  regimen_id: string | null
+  product_id: string
+  servings: number
+  taken_at: number
+  status: 'taken' | 'skipped'
+  note: string
+  source: string
+  created_at: number
+  updated_at: number
+}
+
+export interface Profile extends Row {
+  date_of_birth: string | null
+  sex: string
+  menopause_status: string
+  final_period_date: string | null
+  pregnant: boolean
+  lactating: boolean
+  weight_kg: number | null
+  timezone: string
+  units: string
+  reminder_weekday: number
+  reminder_time: string
+  remind_in_app: boolean
+  remind_by_push: boolean
+  remind_by_email: boolean
+  quiet_hours_start: string | null
+  quiet_hours_end: string | null
+  updated_at: number
+}
+
+export interface Flag extends Row {
+  code: string
+  subject: string
+  severity: 'info' | 'warning' | 'critical'
+  title: string
+  explanation: string
+  evidence: string
+  source: string
+  audience: string
+  first_seen_at: number
+  resolved_at: number | null
+  acknowledged_at: number | null
+}
+
+export interface AdherenceWeek extends Row {
+  regimen_id: string | null
+  week_start: string
+  scheduled: number
+  taken: number
+  on_time: number
+  skipped: number
+  days_covered: number
+  days_in_period: number
+  dose_taking_pct: number | null
+  timing_pct: number | null
+  pdc_pct: number | null
+  streak_days: number
+}
+
+export interface Notification extends Row {
+  kind: string
+  period: string
+  title: string
+  body: string
+  data: string
+  created_at: number
+  read_at: number | null
+}
+
+export interface Rows {
+  products: Product
+  regimens: Regimen
+  intake_logs: IntakeLog
+  profiles: Profile
+  flags: Flag
+  adherence_weeks: AdherenceWeek
+  notifications: Notification
+}
+
+export function parseList<T>(json: string | null | undefined): T[] {
+  if (!json) return []
+  try {
+    const value = JSON.parse(json)
+    return Array.isArray(value) ? value : []
+  } catch {
+    return []
+  }
+}

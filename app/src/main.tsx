@@ -1,0 +1,8 @@
+import { render } from 'preact'
+
+import { App } from './App'
+import { registerServiceWorker } from './push'
+import './styles.css'
+
+render(<App />, document.getElementById('app')!)
+registerServiceWorker()

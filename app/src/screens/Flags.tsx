@@ -1,0 +1,5 @@
+import { Screen } from '../ui'
+
+export function Flags() {
+  return <Screen title="Flags">{null}</Screen>
+}

@@ -1,0 +1,5 @@
+import { Screen } from '../ui'
+
+export function Inbox() {
+  return <Screen title="Inbox">{null}</Screen>
+}

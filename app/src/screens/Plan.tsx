@@ -1,0 +1,5 @@
+import { Screen } from '../ui'
+
+export function Plan(_props: { params: string[] }) {
+  return <Screen title="Plan">{null}</Screen>
+}

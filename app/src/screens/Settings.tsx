@@ -1,0 +1,5 @@
+import { Screen } from '../ui'
+
+export function Settings() {
+  return <Screen title="Settings">{null}</Screen>
+}

@@ -1,0 +1,5 @@
+import { Screen } from '../ui'
+
+export function Sharing() {
+  return <Screen title="Sharing">{null}</Screen>
+}

@@ -1,0 +1,5 @@
+import { Screen } from '../ui'
+
+export function Today() {
+  return <Screen title="Today">{null}</Screen>
+}

@@ -1,0 +1,5 @@
+import { Screen } from '../ui'
+
+export function Trends() {
+  return <Screen title="Trends">{null}</Screen>
+}

@@ -1,0 +1,41 @@
+import { createHash } from 'node:crypto'
+import { readFileSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
+
+import type { Plugin } from 'vite'
+import { defineConfig } from 'vitest/config'
+
+// Emit sw.js with the list of files the app shell needs offline, named after the build.
+function serviceWorker(): Plugin {
+  return {
+    name: 'ossa-service-worker',
+    apply: 'build',
+    generateBundle(_options, bundle) {
+      const files = Object.keys(bundle).filter((name) => !name.endsWith('.map'))
+      const shell = ['/app/', ...files.filter((f) => f !== 'index.html').map((f) => `/app/${f}`)]
+      const staticFiles = ['manifest.webmanifest', 'icons/icon-192.png', 'icons/icon-512.png', 'icons/icon-maskable-512.png']
+      shell.push(...staticFiles.map((f) => `/app/${f}`))
+      const version = createHash('sha256').update(files.sort().join('\n')).digest('hex').slice(0, 12)
+      const source = readFileSync(fileURLToPath(new URL('./sw/sw.js', import.meta.url)), 'utf8')
+        .replace('__OSSA_VERSION__', JSON.stringify(version))
+        .replace('__OSSA_SHELL__', JSON.stringify(shell))
+      this.emitFile({ type: 'asset', fileName: 'sw.js', source })
+    },
+  }
+}
+
+export default defineConfig({
+  base: '/app/',
+  plugins: [serviceWorker()],
+  build: {
+    outDir: 'dist',
+    emptyOutDir: true,
+    target: 'es2022',
+    sourcemap: false,
+    reportCompressedSize: true,
+  },
+  test: {
+    environment: 'node',
+    include: ['src/**/*.test.ts', 'src/**/*.test.tsx'],
+  },
+})
