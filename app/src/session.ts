@@ -25,7 +25,8 @@ interface TokenPair {
 const OWNER_KEY = 'ossa.owner'
 
 async function keep(email: string, pair: TokenPair): Promise<void> {
-  if (localStorage.getItem(OWNER_KEY) !== email) await forgetLocalData()
+  const owner = localStorage.getItem(OWNER_KEY)
+  if (owner && owner !== email) await forgetLocalData()
   localStorage.setItem(OWNER_KEY, email)
   const tokens = { ...pair, email }
   saveTokens(tokens)

@@ -1,6 +1,6 @@
-// Ossa's service worker. The build (vite.config.ts) replaces __OSSA_SHELL__ with the app
-// shell's files and __OSSA_VERSION__ with a hash of them, so each release gets a new cache
-// and the old one is removed once the new worker takes over.
+// Ossa's service worker. The build (vite.config.mts) fills in the app shell's files and a
+// hash of them, so each release gets a new cache and the old one is removed once the new
+// worker takes over.
 const VERSION = __OSSA_VERSION__
 const SHELL = __OSSA_SHELL__
 const CACHE = `ossa-shell-${VERSION}`

@@ -4,6 +4,7 @@
 import { Database, Model, Q } from '@nozbe/watermelondb'
 import type { Clause } from '@nozbe/watermelondb/QueryDescription'
 import LokiJSAdapter from '@nozbe/watermelondb/adapters/lokijs'
+import logger from '@nozbe/watermelondb/utils/common/logger'
 import { setGenerator } from '@nozbe/watermelondb/utils/common/randomId'
 import { map, type Observable } from 'rxjs'
 
@@ -12,6 +13,8 @@ import { COLUMNS, migrations, schema, TABLE_NAMES, type TableName } from './sche
 
 // Member data keeps UUID keys everywhere; the server refuses other ids.
 setGenerator(() => crypto.randomUUID())
+// WatermelonDB narrates every database step on the console; errors still surface.
+if (import.meta.env.PROD) logger.silence()
 
 function modelFor(table: TableName): typeof Model {
   return class extends Model {
