@@ -282,7 +282,7 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 # The installable app, built by `make run` / `make test` (npm run build in app/).
-APP_DIST_DIR = BASE_DIR / "app" / "dist"
+APP_DIST_DIR = Path(env("OSSA_APP_DIST", str(BASE_DIR / "app" / "dist")))
 WHITENOISE_INDEX_FILE = True
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STORAGES = {
