@@ -15,11 +15,9 @@ import { Today } from './screens/Today'
 import { Trends } from './screens/Trends'
 import { Week } from './screens/Week'
 import { sessionEnded, signedIn } from './session'
-import { SyncEngine } from './sync'
+import { engine } from './sync'
 import { SyncIndicator } from './SyncIndicator'
 import { Loading } from './ui'
-
-export const engine = new SyncEngine()
 
 const NAV: [string, string][] = [
   ['today', 'Today'],

@@ -93,7 +93,12 @@ export class SyncEngine {
   private again = false
   private stops: (() => void)[] = []
 
-  constructor(private database: Database = db()) {}
+  // The database is looked up when first needed, so importing this module opens nothing.
+  constructor(private databaseOverride: Database | null = null) {}
+
+  private get database(): Database {
+    return this.databaseOverride ?? db()
+  }
 
   /** Sync now (or right after the run in progress). Never throws: the status says how it went. */
   sync(): Promise<void> {
@@ -190,3 +195,6 @@ export class SyncEngine {
     for (const stop of this.stops.splice(0)) stop()
   }
 }
+
+/** The app's one engine: screens call engine.sync() after a change the server must see soon. */
+export const engine = new SyncEngine()

@@ -1,0 +1,106 @@
+// Products a plan can point at: the shared catalogue (fetched from the server when online
+// and kept in localStorage, since only a member's own products travel over sync) plus the
+// member's own products from the local database. Names and drug details show offline.
+import { useEffect, useMemo, useState } from 'preact/hooks'
+
+import { api } from './api'
+import { parseList, type Product } from './db/rows'
+import { useRows } from './hooks'
+import { Store } from './store'
+
+const KEY = 'ossa.catalogue'
+
+interface Ingredient {
+  nutrient: string
+  amount: number | string
+  form: string
+}
+
+interface CatalogueEntry extends Omit<Product, 'ingredients' | 'strength_mg' | 'created_at' | 'updated_at'> {
+  ingredients: Ingredient[]
+  strength_mg: number | string | null
+  in_catalogue: boolean
+  created_at: string
+  updated_at: string
+}
+
+interface Page<T> {
+  next: string | null
+  results: T[]
+}
+
+function stored(): Product[] {
+  try {
+    return JSON.parse(localStorage.getItem(KEY) ?? '[]') as Product[]
+  } catch {
+    return []
+  }
+}
+
+export const catalogue = new Store<Product[]>(typeof localStorage === 'undefined' ? [] : stored())
+
+/** The REST shape as a local row (numbers as numbers, ingredients as JSON text). */
+export function fromApi(entry: CatalogueEntry): Product {
+  return {
+    ...entry,
+    strength_mg: entry.strength_mg === null ? null : Number(entry.strength_mg),
+    ingredients: JSON.stringify(entry.ingredients.map((i) => ({ ...i, amount: Number(i.amount) }))),
+    created_at: Date.parse(entry.created_at),
+    updated_at: Date.parse(entry.updated_at),
+  }
+}
+
+// The server's "next" link may name another host (behind a proxy); keep path and query.
+function samePath(link: string): string {
+  const url = new URL(link, location.origin)
+  return url.pathname + url.search
+}
+
+let loading: Promise<void> | null = null
+
+/** Refresh the cached catalogue; offline it keeps the last copy and stays quiet. */
+export function refreshCatalogue(): Promise<void> {
+  loading ??= (async () => {
+    const found: Product[] = []
+    let url: string | null = '/api/v1/products?mine=false&page_size=200'
+    while (url) {
+      const page: Page<CatalogueEntry> = await api<Page<CatalogueEntry>>(url)
+      found.push(...page.results.filter((p) => p.in_catalogue).map(fromApi))
+      url = page.next ? samePath(page.next) : null
+    }
+    localStorage.setItem(KEY, JSON.stringify(found))
+    catalogue.set(found)
+  })()
+    .catch(() => undefined)
+    .finally(() => {
+      loading = null
+    })
+  return loading
+}
+
+/** Catalogue and own products together, sorted by name; refreshed once per mount. */
+export function useProducts(): Product[] {
+  const own = useRows('products') ?? []
+  const [shared, setShared] = useState(catalogue.get())
+  useEffect(() => {
+    const stop = catalogue.subscribe(setShared)
+    void refreshCatalogue()
+    return stop
+  }, [])
+  return useMemo(() => [...shared, ...own].sort((a, b) => a.name.localeCompare(b.name)), [shared, own])
+}
+
+/** Products by id, for showing a plan's or a log's product. */
+export function useProductMap(): Map<string, Product> {
+  const products = useProducts()
+  return useMemo(() => new Map(products.map((p) => [p.id, p])), [products])
+}
+
+export function productLabel(product: Product | undefined): string {
+  if (!product) return 'Unknown product'
+  return product.brand ? `${product.name} (${product.brand})` : product.name
+}
+
+export function ingredientsOf(product: Product): Ingredient[] {
+  return parseList<Ingredient>(product.ingredients)
+}
