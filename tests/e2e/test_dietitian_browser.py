@@ -16,15 +16,10 @@ from __future__ import annotations
 
 import contextlib
 import io
-import os
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import TypeVar
 
 import pytest
 from django.contrib.auth.models import Group
-from django.db import connections
 from pypdf import PdfReader
 
 from accounts import care
@@ -32,8 +27,8 @@ from accounts.models import CareLink, ClientNote, User
 from tracking.models import Flag
 
 from ..dietitians.conftest import give_plan
+from .conftest import outside_the_browser_loop
 
-CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "dietitian"
 CHANGELIST = "/admin/tracking/client/"
 PASSWORD = "a dietitian's long passphrase"
@@ -41,48 +36,8 @@ FLAG = "vitamin_k_with_vka"
 NOTE = "Discussed with Alice: K2 stopped until the INR check."
 TIMEOUT_MS = 15_000
 
-T = TypeVar("T")
-
 # serialized_rollback: the catalogue (a data migration) survives other transactional tests.
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
-
-
-@pytest.fixture
-def chromium_path() -> str:
-    """Skip without the system chromium or Playwright, except in CI where it fails."""
-    missing = None
-    if not os.access(CHROMIUM, os.X_OK):
-        missing = f"{CHROMIUM} is not installed (apt-get install chromium)"
-    else:
-        try:
-            import playwright.sync_api  # noqa: F401
-        except ImportError:
-            missing = "the playwright package is not installed"
-    if missing:
-        message = f"browser tests unavailable: {missing}"
-        if os.environ.get("OSSA_REQUIRE_SERVICES") == "1":
-            pytest.fail(message + " (OSSA_REQUIRE_SERVICES=1)")
-        pytest.skip(message)
-    return str(CHROMIUM)
-
-
-def outside_the_browser_loop(work: Callable[[], T]) -> T:
-    """Run ORM work in a short-lived thread that closes its connection.
-
-    Playwright's sync API keeps an asyncio loop running in the test's thread. There Django
-    refuses the ORM (SynchronousOnlyOperation), and if forced (DJANGO_ALLOW_ASYNC_UNSAFE)
-    it opens a second connection in a context-local slot that nothing closes: on PostgreSQL
-    that session then blocks dropping the test database.
-    """
-
-    def run() -> T:
-        try:
-            return work()
-        finally:
-            connections.close_all()
-
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        return pool.submit(run).result()
 
 
 @pytest.fixture
