@@ -1,0 +1,39 @@
+"""The app is installable: a manifest with icons and a service worker that caches the shell,
+so it opens with no connection at all."""
+
+from __future__ import annotations
+
+import pytest
+
+from .app_browser import app_is_built, browser, phone
+
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.skipif(not app_is_built(), reason="the app is not built (make test builds it)"),
+]
+
+
+def test_the_app_installs_and_then_opens_offline(chromium_path, live_server):
+    errors: list[str] = []
+    with browser(chromium_path) as chromium:
+        context, page = phone(chromium, errors=errors)
+        page.goto(f"{live_server.url}/app/")
+
+        manifest = page.evaluate(
+            "fetch(document.querySelector('link[rel=manifest]').href).then(r => r.json())"
+        )
+        scope = page.evaluate("navigator.serviceWorker.ready.then(r => r.scope)")
+        page.reload()
+        controlled = page.evaluate("!!navigator.serviceWorker.controller")
+
+        context.set_offline(True)
+        page.reload()
+
+        assert manifest["display"] == "standalone"
+        assert {icon["sizes"] for icon in manifest["icons"]} >= {"192x192", "512x512"}
+        assert scope == f"{live_server.url}/app/"
+        assert controlled
+        # Offline, the shell comes from the service worker's cache and the app runs.
+        assert page.get_by_role("heading", name="Sign in to Ossa").is_visible()
+        assert errors == []
+        context.close()
