@@ -4,8 +4,8 @@ import { useEffect } from 'preact/hooks'
 import { onSignedOut } from './api'
 import { useProfile, useStore } from './hooks'
 import { navigate, useRoute, type Route } from './router'
-import { Flags } from './screens/Flags'
-import { Inbox } from './screens/Inbox'
+import { Flags, useActiveFlagCount } from './screens/Flags'
+import { Inbox, useUnreadCount } from './screens/Inbox'
 import { Onboarding, needsOnboarding } from './screens/Onboarding'
 import { Plan } from './screens/Plan'
 import { Settings } from './screens/Settings'
@@ -34,7 +34,20 @@ const MORE: [string, string][] = [
   ['settings', 'Settings'],
 ]
 
+/** A count in words beside a link's name, so it is not a coloured dot alone. */
+function Count({ n, words }: { n: number; words: string }) {
+  if (n === 0) return null
+  return (
+    <span class="count">
+      {' '}
+      {n}
+      <span class="visually-hidden"> {words}</span>
+    </span>
+  )
+}
+
 function More() {
+  const unread = useUnreadCount()
   return (
     <section class="screen" aria-labelledby="screen-title">
       <header class="screen-header">
@@ -45,7 +58,10 @@ function More() {
       <ul class="menu">
         {MORE.map(([path, label]) => (
           <li key={path}>
-            <a href={`#/${path}`}>{label}</a>
+            <a href={`#/${path}`}>
+              {label}
+              {path === 'inbox' && <Count n={unread} words="unread" />}
+            </a>
           </li>
         ))}
       </ul>
@@ -101,6 +117,10 @@ function SignedInApp() {
   }, [profile, route.name])
 
   const active = MORE.some(([path]) => path === route.name) ? 'more' : route.name
+  const counts: Record<string, [number, string]> = {
+    flags: [useActiveFlagCount(), 'active'],
+    more: [useUnreadCount(), 'unread'],
+  }
   return (
     <div class="shell">
       <SyncIndicator engine={engine} />
@@ -110,6 +130,7 @@ function SignedInApp() {
           {NAV.map(([path, label]) => (
             <a key={path} href={`#/${path}`} aria-current={active === path ? 'page' : undefined}>
               {label}
+              {counts[path] && <Count n={counts[path][0]} words={counts[path][1]} />}
             </a>
           ))}
         </nav>

@@ -57,9 +57,14 @@ function samePath(link: string): string {
 }
 
 let loading: Promise<void> | null = null
+let refreshedAt = 0
+// The catalogue changes with releases, not minute to minute: every screen that shows
+// products asks for it, so one fetch serves them all for a while.
+const FRESH_MS = 5 * 60_000
 
 /** Refresh the cached catalogue; offline it keeps the last copy and stays quiet. */
 export function refreshCatalogue(): Promise<void> {
+  if (Date.now() - refreshedAt < FRESH_MS) return Promise.resolve()
   loading ??= (async () => {
     const found: Product[] = []
     let url: string | null = '/api/v1/products?mine=false&page_size=200'
@@ -70,6 +75,7 @@ export function refreshCatalogue(): Promise<void> {
     }
     localStorage.setItem(KEY, JSON.stringify(found))
     catalogue.set(found)
+    refreshedAt = Date.now()
   })()
     .catch(() => undefined)
     .finally(() => {

@@ -73,7 +73,16 @@ export interface Slot {
   log: IntakeLog | null
 }
 
-/** Each occurrence in [first, last] with the log matched to it: every log (in time order)
+// Taken logs choose first (a taken dose wins an occurrence over a skip for it), then in time
+// order, then by id — the server's order (adherence.py _logged).
+function matchingOrder(a: IntakeLog, b: IntakeLog): number {
+  const taken = Number(a.status !== 'taken') - Number(b.status !== 'taken')
+  if (taken !== 0) return taken
+  if (a.taken_at !== b.taken_at) return a.taken_at - b.taken_at
+  return a.id < b.id ? -1 : a.id > b.id ? 1 : 0
+}
+
+/** Each occurrence in [first, last] with the log matched to it: every log (taken ones first)
  * takes the nearest open occurrence within its tolerance — nearest in local days, then in
  * time, ties to the earlier — as the server matches them. */
 export function slotsBetween(
@@ -86,13 +95,14 @@ export function slotsBetween(
   const reach = toleranceDays(regimen)
   const byDate = new Map<string, Slot[]>()
   const slots: Slot[] = []
-  // Occurrences just outside the range compete for the logs too, as on the server.
-  for (let date = addDays(first, -reach); date <= addDays(last, reach); date = addDays(date, 1)) {
+  // Occurrences up to two tolerances outside the range compete for the logs too, as on the
+  // server (tracking/rules/adherence.py _timeline): a log near the edge may belong to one.
+  for (let date = addDays(first, -2 * reach); date <= addDays(last, 2 * reach); date = addDays(date, 1)) {
     const day = occurrencesOn(regimen, date, zone).map((occurrence) => ({ occurrence, log: null }))
     byDate.set(date, day)
     slots.push(...day)
   }
-  const mine = logs.filter((log) => log.regimen_id === regimen.id).sort((a, b) => a.taken_at - b.taken_at)
+  const mine = logs.filter((log) => log.regimen_id === regimen.id).sort(matchingOrder)
   for (const log of mine) {
     const logDate = localDate(log.taken_at, zone)
     let best: Slot | null = null
