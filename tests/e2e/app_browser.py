@@ -39,9 +39,11 @@ def browser(chromium_path: str):
             launched.close()
 
 
-def phone(browser_, *, errors: list[str] | None = None):
+def phone(browser_, *, errors: list[str] | None = None, timezone_id: str | None = None):
     """A new device: its own storage, IndexedDB and service worker."""
-    context = browser_.new_context(viewport=PHONE, device_scale_factor=2, is_mobile=True)
+    context = browser_.new_context(
+        viewport=PHONE, device_scale_factor=2, is_mobile=True, timezone_id=timezone_id
+    )
     context.set_default_timeout(TIMEOUT_MS)
     page = context.new_page()
     if errors is not None:

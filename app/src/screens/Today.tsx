@@ -133,7 +133,7 @@ function DoseItem({ dose, product, logs, date, zone, now }: DoseProps) {
   const advice = adviceFor(product)
   const state = log ? log.status : 'open'
   return (
-    <li class={`dose card dose-${state}`} data-regimen={regimen.id} data-due={occurrence.dueAt}>
+    <li class={`dose card dose-${state}`} data-regimen={regimen.id} data-due={occurrence.dueAt} data-log={log?.id} data-state={state}>
       <div class="dose-head" id={labelId}>
         <span class="dose-time">{occurrence.time}</span>
         <span class="dose-what">
