@@ -27,6 +27,8 @@ function serviceWorker(): Plugin {
 export default defineConfig({
   base: '/app/',
   plugins: [serviceWorker()],
+  // `npm run dev` talks to the Django server that `make run` starts.
+  server: { proxy: { '/api': process.env.OSSA_API ?? 'http://127.0.0.1:8000' } },
   build: {
     outDir: 'dist',
     emptyOutDir: true,
