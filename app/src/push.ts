@@ -22,13 +22,26 @@ function keyBytes(base64url: string): Uint8Array<ArrayBuffer> {
   return bytes
 }
 
+// The service worker may have failed to start (then `ready` never settles): give up in words.
+const WORKER_WAIT_MS = 20_000
+
+function workerReady(): Promise<ServiceWorkerRegistration> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(
+      () => reject(new Error('The app’s background worker is not running, so push cannot be set up. Reload the app and try again.')),
+      WORKER_WAIT_MS,
+    )
+    navigator.serviceWorker.ready.then(resolve, reject).finally(() => clearTimeout(timer))
+  })
+}
+
 /** Ask for permission, subscribe with the server's VAPID key and register the device. */
 export async function enablePush(): Promise<void> {
   if (!pushSupported()) throw new Error('This browser cannot receive push notifications.')
   const permission = await Notification.requestPermission()
   if (permission !== 'granted') throw new Error('Notifications are blocked for Ossa in this browser’s settings.')
   const { public_key } = await api<{ public_key: string }>('/api/v1/push/vapid-public-key')
-  const registration = await navigator.serviceWorker.ready
+  const registration = await workerReady()
   const subscription =
     (await registration.pushManager.getSubscription()) ??
     (await registration.pushManager.subscribe({ userVisibleOnly: true, applicationServerKey: keyBytes(public_key) }))

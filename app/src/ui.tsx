@@ -102,12 +102,24 @@ export function SelectField({ label, options, hint, id, ...select }: SelectProps
   )
 }
 
-export function Checkbox({ label, checked, onChange, id }: { label: string; checked: boolean; onChange: (checked: boolean) => void; id?: string }) {
+export function Checkbox({
+  label,
+  checked,
+  onChange,
+  id,
+  disabled,
+}: {
+  label: string
+  checked: boolean
+  onChange: (checked: boolean) => void
+  id?: string
+  disabled?: boolean
+}) {
   const [fallback] = useState(() => `field-${++fieldIds}`)
   const boxId = id || fallback
   return (
     <div class="field checkbox">
-      <input id={boxId} type="checkbox" checked={checked} onChange={(e) => onChange((e.target as HTMLInputElement).checked)} />
+      <input id={boxId} type="checkbox" checked={checked} disabled={disabled} onChange={(e) => onChange((e.target as HTMLInputElement).checked)} />
       <label for={boxId}>{label}</label>
     </div>
   )
