@@ -45,6 +45,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_staff = models.BooleanField(default=False)
     date_joined = models.DateTimeField(default=timezone.now)
     last_activity_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # Set when the member asks to delete their account (accounts.deletion); the daily task
+    # deletes the account once this moment has passed. Cleared if they cancel.
+    deletion_scheduled_for = models.DateTimeField(null=True, blank=True, editable=False)
 
     objects = UserManager()
 
@@ -56,6 +59,13 @@ class User(AbstractBaseUser, PermissionsMixin):
         ordering = ["email"]
         constraints = [
             models.UniqueConstraint(Lower("email"), name="user_email_ci_unique"),
+        ]
+        indexes = [
+            models.Index(
+                fields=["deletion_scheduled_for"],
+                condition=models.Q(deletion_scheduled_for__isnull=False),
+                name="user_deletion_due",
+            ),
         ]
 
     def __str__(self) -> str:

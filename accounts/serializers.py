@@ -8,6 +8,7 @@ from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
 from rest_framework_simplejwt.serializers import TokenRefreshSerializer
 from rest_framework_simplejwt.tokens import RefreshToken
 
+from . import data_export
 from .models import AccessLog, CareLink, LoginSession, Profile, User
 from .timezones import validate_timezone
 
@@ -212,3 +213,61 @@ class AccessLogSerializer(serializers.ModelSerializer):
         model = AccessLog
         fields = ["id", "actor_name", "action", "detail", "at"]
         read_only_fields = fields
+
+
+# --- Data rights: export and account deletion ----------------------------------------
+class ExportQuerySerializer(serializers.Serializer):
+    format = serializers.ChoiceField(
+        choices=data_export.FORMATS,
+        default="json",
+        help_text="json: one document; csv: a zip of one CSV per table; fhir: a FHIR R4 Bundle.",
+    )
+
+
+def _export_document_fields() -> dict[str, serializers.Field]:
+    """The JSON export's shape for the schema, from the same table list that builds it."""
+    nested = {parent: [] for parent, _ in data_export.NESTED.values()}
+    for child, (parent, _) in data_export.NESTED.items():
+        nested[parent].append(data_export.NESTED_AS[child])
+    fields: dict[str, serializers.Field] = {
+        "format": serializers.CharField(help_text='Always "ossa-export".'),
+        "format_version": serializers.IntegerField(),
+        "exported_at": serializers.DateTimeField(),
+    }
+    for table in data_export.TABLES:
+        if table.name in data_export.NESTED:
+            continue
+        columns = [*table.columns, *nested.get(table.name, [])]
+        help_text = f"{table.description} Fields: {', '.join(columns)}."
+        if table.name in data_export.SINGLE:
+            fields[table.name] = serializers.DictField(help_text=help_text, allow_null=True)
+        else:
+            fields[table.name] = serializers.ListField(
+                child=serializers.DictField(), help_text=help_text
+            )
+    return fields
+
+
+DataExportSerializer = type(
+    "DataExportSerializer", (serializers.Serializer,), _export_document_fields()
+)
+
+
+class DeletionRequestSerializer(serializers.Serializer):
+    password = serializers.CharField(
+        write_only=True, max_length=128, style={"input_type": "password"}
+    )
+
+    def validate_password(self, value: str) -> str:
+        if not self.context["request"].user.check_password(value):
+            raise serializers.ValidationError("The password is not correct.", code="wrong_password")
+        return value
+
+
+class DeletionStatusSerializer(serializers.Serializer):
+    scheduled_for = serializers.DateTimeField(
+        allow_null=True, help_text="When the account will be deleted; null when not scheduled."
+    )
+    grace_days = serializers.IntegerField(
+        help_text="Days between asking and deletion, during which it can be cancelled."
+    )

@@ -15,5 +15,7 @@ urlpatterns = [
     path("me", views.MeView.as_view(), name="me"),
     path("profile", views.ProfileView.as_view(), name="profile"),
     path("access-log", views.AccessLogView.as_view(), name="access-log"),
+    path("me/export", views.DataExportView.as_view(), name="me-export"),
+    path("me/deletion", views.AccountDeletionView.as_view(), name="me-deletion"),
     *router.urls,
 ]

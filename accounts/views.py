@@ -1,14 +1,21 @@
 from __future__ import annotations
 
-from drf_spectacular.utils import extend_schema
+from django.http import HttpResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_standardized_errors.openapi_serializers import (
+    ErrorResponse401Serializer,
+    ValidationErrorResponseSerializer,
+)
 from rest_framework import generics, mixins, permissions, status, viewsets
+from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
 from rest_framework_simplejwt.tokens import RefreshToken
 from rest_framework_simplejwt.views import TokenRefreshView
 
-from . import care, selectors, serializers, services
+from . import care, data_export, deletion, selectors, serializers, services
 from .models import AccessLog, CareLink, LoginSession
 
 
@@ -156,3 +163,104 @@ class AccessLogView(generics.ListAPIView):
         if getattr(self, "swagger_fake_view", False):
             return AccessLog.objects.none()
         return selectors.access_log_for(self.request.user)
+
+
+# --- Data rights: export and account deletion ----------------------------------------
+class ExportFormatNegotiation(DefaultContentNegotiation):
+    """On the export, ?format= names the export (json, csv, fhir), not a DRF renderer: the
+    view picks the content type itself, and errors are rendered as JSON."""
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        return renderers[0], renderers[0].media_type
+
+
+EXPORT_FILES = (
+    'An attachment named "ossa-export-YYYY-MM-DD" plus the extension of its format: '
+    ".json for format=json (one document), .zip for format=csv (one UTF-8 CSV file with a "
+    'header row per table), .fhir.json for format=fhir (a FHIR R4 Bundle of type "collection" '
+    "with a Patient and MedicationStatements)."
+)
+NOT_SIGNED_IN = OpenApiResponse(ErrorResponse401Serializer, description="Not signed in.")
+
+
+class DataExportView(APIView):
+    """Download everything Ossa holds about you: JSON (default), a zip of CSV files or a
+    FHIR R4 Bundle. Recorded in your access log. Dietitians' private notes are theirs and
+    not included (see accounts.data_export)."""
+
+    content_negotiation_class = ExportFormatNegotiation
+
+    @extend_schema(
+        parameters=[serializers.ExportQuerySerializer],
+        responses={
+            (200, "application/json"): OpenApiResponse(
+                serializers.DataExportSerializer, description=EXPORT_FILES
+            ),
+            (200, "application/zip"): OpenApiResponse(OpenApiTypes.BINARY, EXPORT_FILES),
+            (200, "application/fhir+json"): OpenApiResponse(OpenApiTypes.OBJECT, EXPORT_FILES),
+            400: OpenApiResponse(
+                ValidationErrorResponseSerializer, description="Unknown format (attr: format)."
+            ),
+            401: NOT_SIGNED_IN,
+        },
+    )
+    def get(self, request):
+        query = serializers.ExportQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        export = data_export.export_for(request.user, query.validated_data["format"])
+        response = HttpResponse(export.content, content_type=export.content_type)
+        response["Content-Disposition"] = f'attachment; filename="{export.filename}"'
+        return response
+
+
+class AccountDeletionView(APIView):
+    """Delete your account after a grace period: POST with your password schedules it
+    (dietitians lose access at once, other devices are signed out, reminders stop), GET
+    shows the schedule, DELETE cancels it."""
+
+    @extend_schema(responses={200: serializers.DeletionStatusSerializer, 401: NOT_SIGNED_IN})
+    def get(self, request):
+        return self._status(request.user, status.HTTP_200_OK)
+
+    @extend_schema(
+        request=serializers.DeletionRequestSerializer,
+        responses={
+            202: OpenApiResponse(
+                serializers.DeletionStatusSerializer, description="Deletion scheduled."
+            ),
+            200: OpenApiResponse(
+                serializers.DeletionStatusSerializer,
+                description="Already scheduled: the existing schedule, unchanged.",
+            ),
+            400: OpenApiResponse(
+                ValidationErrorResponseSerializer,
+                description="Wrong password (attr: password, code: wrong_password).",
+            ),
+            401: NOT_SIGNED_IN,
+        },
+    )
+    def post(self, request):
+        body = serializers.DeletionRequestSerializer(
+            data=request.data, context={"request": request}
+        )
+        body.is_valid(raise_exception=True)
+        _, created = deletion.request_deletion(
+            request.user, keep_session_id=getattr(request.user, "login_session_id", None)
+        )
+        return self._status(
+            request.user, status.HTTP_202_ACCEPTED if created else status.HTTP_200_OK
+        )
+
+    @extend_schema(
+        responses={
+            204: OpenApiResponse(description="Cancelled (or nothing was scheduled)."),
+            401: NOT_SIGNED_IN,
+        }
+    )
+    def delete(self, request):
+        deletion.cancel_deletion(request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    def _status(self, user, status_code: int) -> Response:
+        body = serializers.DeletionStatusSerializer(deletion.schedule_of(user)).data
+        return Response(body, status=status_code)

@@ -177,10 +177,17 @@ CELERY_BEAT_SCHEDULE = {
         "task": "tracking.tasks.recompute_everyone",
         "schedule": crontab(hour=2, minute=30),
     },
+    # Accounts whose deletion grace period has passed (accounts.deletion).
+    "delete-due-accounts": {
+        "task": "accounts.tasks.delete_due_accounts",
+        "schedule": crontab(hour=3, minute=45),
+    },
 }
 
 # How long deleted rows stay as tombstones for devices to pull (README: Mobile sync).
 SYNC_TOMBSTONE_DAYS = int(env("SYNC_TOMBSTONE_DAYS", "90"))
+# Days between a member asking to delete their account and its deletion (they may cancel).
+ACCOUNT_DELETION_GRACE_DAYS = int(env("ACCOUNT_DELETION_GRACE_DAYS", "14"))
 
 # --- Reminders: Web Push (VAPID) and e-mail ------------------------------------------
 # Keys come from the environment; in development a pair is generated into var/ once.

@@ -39,6 +39,7 @@ def due_profiles(now: datetime, limit: int):
         .only(
             "user_id",
             "user__is_active",
+            "user__deletion_scheduled_for",
             "next_weekly_reminder_at",
             "timezone",
             "reminder_weekday",
@@ -89,6 +90,12 @@ def claim_chunk(profiles: list[Profile], now: datetime) -> list[tuple[Profile, s
     return [(moments[pk][0], _week_of(*moments[pk])) for pk in claimed]
 
 
+def wants_reminders(member) -> bool:
+    """Active, and not waiting for their account to be deleted: a member leaving Ossa gets
+    no more reminders, whatever their settings say (or another device syncs)."""
+    return member.is_active and member.deletion_scheduled_for is None
+
+
 def plan_weekly(now: datetime) -> Iterator[list[tuple[str, str]]]:
     """Claim every due member; yield (member id, ISO week) of the active ones in chunks."""
     while True:
@@ -96,7 +103,9 @@ def plan_weekly(now: datetime) -> Iterator[list[tuple[str, str]]]:
         if not profiles:
             return
         claimed = [
-            (str(p.user_id), week) for p, week in claim_chunk(profiles, now) if p.user.is_active
+            (str(p.user_id), week)
+            for p, week in claim_chunk(profiles, now)
+            if wants_reminders(p.user)
         ]
         if claimed:
             yield claimed
@@ -117,12 +126,9 @@ def plan_doses(now: datetime) -> Iterator[list[tuple[str, str, str]]]:
         for regimen in due:
             moment = regimen.next_dose_reminder_at
             upcoming = next_dose_after(regimen, now)
-            if (
-                Regimen.objects.filter(pk=regimen.pk, next_dose_reminder_at=moment).update(
-                    next_dose_reminder_at=upcoming
-                )
-                and regimen.member.is_active
-            ):
+            if Regimen.objects.filter(pk=regimen.pk, next_dose_reminder_at=moment).update(
+                next_dose_reminder_at=upcoming
+            ) and wants_reminders(regimen.member):
                 local_day = moment.astimezone(regimen.member.profile.zone).date()
                 claimed.append((str(regimen.pk), f"{regimen.pk}:{local_day}", moment.isoformat()))
         if claimed:
