@@ -5,12 +5,16 @@ import {
   aboutDraft,
   canonicalZone,
   checkAbout,
+  checkFirstRun,
   checkReminder,
   clockTime,
+  firstRunDraft,
   isIsoDate,
   parseWeight,
   reminderDraft,
+  zoneChoices,
   type AboutDraft,
+  type FirstRunDraft,
   type ReminderDraft,
 } from './profileForm'
 
@@ -223,5 +227,79 @@ describe('Weekly reminder', () => {
     expect(reminderErrors({ reminder_weekday: '8' }).reminder_weekday).toBeDefined()
     const monday = checkReminder(reminder({ reminder_weekday: '1' }))
     expect(monday.ok && monday.values.reminder_weekday).toBe(1)
+  })
+})
+
+describe('First run', () => {
+  // A new member: no answers yet, the server's default zone and reminder.
+  const newcomer: Profile = { ...profile, date_of_birth: null, sex: '', menopause_status: 'unknown', final_period_date: null, weight_kg: null, timezone: 'UTC' }
+
+  function firstRun(changes: Partial<FirstRunDraft>): FirstRunDraft {
+    return { ...firstRunDraft(newcomer, 'Europe/Amsterdam'), date_of_birth: '1962-06-01', ...changes }
+  }
+
+  function firstRunErrors(changes: Partial<FirstRunDraft>) {
+    const result = checkFirstRun(firstRun(changes), TODAY)
+    return result.ok ? {} : result.errors
+  }
+
+  it('pre-fills the device zone and the saved reminder, and asks no weight', () => {
+    const draft = firstRunDraft(newcomer, 'Europe/Amsterdam')
+    expect(draft).toMatchObject({ timezone: 'Europe/Amsterdam', reminder_weekday: '7', reminder_time: '18:00' })
+    expect(draft).not.toHaveProperty('weight_kg')
+    expect(firstRunDraft({ ...newcomer, reminder_weekday: 0, reminder_time: '' }, 'UTC')).toMatchObject({ reminder_weekday: '7', reminder_time: '18:00' })
+    expect(firstRunDraft({ ...newcomer, reminder_weekday: 2, reminder_time: '07:30:00' }, 'UTC')).toMatchObject({ reminder_weekday: '2', reminder_time: '07:30' })
+  })
+
+  it('offers every zone the browser knows, each one the check takes as it is', () => {
+    const zones = zoneChoices('Europe/Amsterdam')
+    expect(zones).toContain('Europe/Amsterdam')
+    expect(zones).toContain('UTC')
+    expect(zones).toEqual([...zones].sort())
+    expect(zones.filter((zone) => canonicalZone(zone) !== zone)).toEqual([])
+  })
+
+  it('gives a woman after menopause her final period date, with the weekly summary', () => {
+    const result = checkFirstRun(firstRun({ sex: 'female', menopause_status: 'post', final_period_date: '2014-09-01', pregnant: true }), TODAY)
+    expect(result).toEqual({
+      ok: true,
+      values: {
+        date_of_birth: '1962-06-01',
+        sex: 'female',
+        menopause_status: 'post',
+        final_period_date: '2014-09-01',
+        pregnant: false,
+        lactating: false,
+        timezone: 'Europe/Amsterdam',
+        reminder_weekday: 7,
+        reminder_time: '18:00',
+      },
+    })
+  })
+
+  it('drops the menopause and pregnancy answers for a man', () => {
+    const result = checkFirstRun(firstRun({ sex: 'male', menopause_status: 'post', final_period_date: '2014-09-01', pregnant: true }), TODAY)
+    expect(result.ok && result.values).toMatchObject({ menopause_status: 'unknown', final_period_date: null, pregnant: false, lactating: false })
+  })
+
+  it('needs a real date of birth in the past, in the same words as Settings', () => {
+    expect(firstRunErrors({ date_of_birth: '' }).date_of_birth).toBe('Enter your date of birth: the reference intakes depend on your age.')
+    expect(firstRunErrors({ date_of_birth: '2025-11-27' }).date_of_birth).toBe('A date of birth cannot be in the future.')
+    expect(firstRunErrors({ date_of_birth: '1900-01-01' }).date_of_birth).toMatch(/^Enter a real date of birth \(at most \d+ years ago\)\.$/)
+    expect(firstRunErrors({ date_of_birth: TODAY }).date_of_birth).toBeUndefined()
+  })
+
+  it('keeps the final period between birth and today, in the same words as Settings', () => {
+    const post = { sex: 'female', menopause_status: 'post' }
+    expect(firstRunErrors({ ...post, final_period_date: '2026-01-01' }).final_period_date).toBe('The final period date cannot be in the future.')
+    expect(firstRunErrors({ ...post, final_period_date: '1950-01-01' }).final_period_date).toBe('The final period date must be after your date of birth.')
+    expect(firstRunErrors({ ...post, final_period_date: '2014-13-01' }).final_period_date).toBe('Enter a date as year-month-day, e.g. 2021-03-01.')
+    expect(firstRunErrors({ ...post, final_period_date: '' }).final_period_date).toBeUndefined()
+  })
+
+  it('needs a known zone and a summary day and time, in the same words as Settings', () => {
+    expect(firstRunErrors({ timezone: 'Mars/Olympus' }).timezone).toBe('Choose a time zone from the list, e.g. Europe/Amsterdam.')
+    expect(firstRunErrors({ reminder_time: '7pm' }).reminder_time).toBe('Enter a time of day as hours and minutes, e.g. 18:00.')
+    expect(firstRunErrors({ reminder_weekday: '0' }).reminder_weekday).toBe('Choose a day of the week.')
   })
 })

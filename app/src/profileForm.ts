@@ -1,12 +1,13 @@
-// Profile edits as typed in Settings, checked and shaped into column values. The checks
-// mirror the server (accounts/serializers.py ProfileSerializer, the Profile model's choices,
-// validators and constraints, which sync/writers.py ProfileWriter applies through
+// The profile's choices and rules, for both forms that edit it: Settings ("About you" and
+// "Weekly reminder") and the first-run step (Onboarding: "About you" with the weekly
+// summary's day and time). Fields as typed are checked and shaped into column values. The
+// checks mirror the server (accounts/serializers.py ProfileSerializer, the Profile model's
+// choices, validators and constraints, which sync/writers.py ProfileWriter applies through
 // full_clean) so a profile saved on the device is never refused when it syncs. Pure: the
 // caller passes today's date in the member's zone.
 import type { Profile } from './db/rows'
 import { isValidZone } from './time'
 
-// The same words as the first-run step (aboutYou.ts), so both forms read alike.
 export const SEXES: [string, string][] = [
   ['', 'Prefer not to say'],
   ['female', 'Female'],
@@ -63,8 +64,40 @@ export type ReminderValues = Pick<
   'reminder_weekday' | 'reminder_time' | 'remind_in_app' | 'remind_by_push' | 'remind_by_email' | 'quiet_hours_start' | 'quiet_hours_end'
 >
 
+/** The first-run step: "About you" without the weight, and the weekly summary's day and time. */
+export type FirstRunDraft = Omit<AboutDraft, 'weight_kg'> & Pick<ReminderDraft, 'reminder_weekday' | 'reminder_time'>
+export type FirstRunValues = Omit<AboutValues, 'weight_kg'> & Pick<ReminderValues, 'reminder_weekday' | 'reminder_time'>
+
 export type Errors<D> = Partial<Record<keyof D, string>>
 export type Checked<D, V> = { ok: true; values: V } | { ok: false; errors: Errors<D> }
+
+/** What the checks say. Both forms apply the same rules, each in its own words. */
+interface Wording {
+  birthMissing: string
+  birthNotADate: string
+  birthInFuture: string
+  birthTooOld: string
+  periodNotADate: string
+  periodInFuture: string
+  periodBeforeBirth: string
+  zone: string
+  weekday: string
+  time: string
+}
+
+// One wording for the first run and Settings: the same question gets the same answer.
+const WORDS: Wording = {
+  birthMissing: 'Enter your date of birth: the reference intakes depend on your age.',
+  birthNotADate: 'Enter a date as year-month-day, e.g. 1968-04-21.',
+  birthInFuture: 'A date of birth cannot be in the future.',
+  birthTooOld: `Enter a real date of birth (at most ${MAX_AGE_YEARS} years ago).`,
+  periodNotADate: 'Enter a date as year-month-day, e.g. 2021-03-01.',
+  periodInFuture: 'The final period date cannot be in the future.',
+  periodBeforeBirth: 'The final period date must be after your date of birth.',
+  zone: 'Choose a time zone from the list, e.g. Europe/Amsterdam.',
+  weekday: 'Choose a day of the week.',
+  time: 'Enter a time of day as hours and minutes, e.g. 18:00.',
+}
 
 export function aboutDraft(profile: Profile): AboutDraft {
   return {
@@ -91,6 +124,24 @@ export function reminderDraft(profile: Profile): ReminderDraft {
   }
 }
 
+/** The first-run step's fields: the profile's answers, the zone this device is set to (the
+ * step asks for the zone afresh) and the weekly summary, Sunday 18:00 unless set. */
+export function firstRunDraft(profile: Profile, deviceZone: string): FirstRunDraft {
+  const { weight_kg: _weight, ...about } = aboutDraft(profile)
+  return {
+    ...about,
+    timezone: deviceZone,
+    reminder_weekday: String(profile.reminder_weekday || 7),
+    reminder_time: (profile.reminder_time || '18:00').slice(0, 5),
+  }
+}
+
+/** Every IANA zone this browser knows, with `also` (the device's or saved zone) included. */
+export function zoneChoices(also: string): string[] {
+  const known = typeof Intl.supportedValuesOf === 'function' ? Intl.supportedValuesOf('timeZone') : []
+  return [...new Set([...known, 'UTC', also])].sort()
+}
+
 const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})$/
 
 /** A real calendar date "YYYY-MM-DD" (not 2025-02-30). */
@@ -102,9 +153,9 @@ export function isIsoDate(value: string): boolean {
   return date.getUTCFullYear() === year && date.getUTCMonth() === month - 1 && date.getUTCDate() === day
 }
 
-// The questions asked follow the first-run step (aboutYou.ts), so a profile reads the same
-// in both. Menopause and pregnancy belong to the female reference intakes (the server
-// refuses a male profile that is pregnant or lactating).
+// Both forms ask the same questions, so a profile reads the same in both. Menopause and
+// pregnancy belong to the female reference intakes (the server refuses a male profile that
+// is pregnant or lactating).
 export function showsMenopause(sex: string): boolean {
   return sex === 'female'
 }
@@ -118,21 +169,21 @@ export function showsPregnancy(draft: Pick<AboutDraft, 'sex' | 'menopause_status
   return showsMenopause(draft.sex) && draft.menopause_status !== 'post'
 }
 
-function checkBirthDate(value: string, today: string): string | null {
+function checkBirthDate(value: string, today: string, words: Wording): string | null {
   // The server allows none, but the app asks for it on first run (Onboarding) and would
   // send a member without one back there.
-  if (value === '') return 'Enter your date of birth: the reference intakes depend on your age.'
-  if (!isIsoDate(value)) return 'Enter a date as year-month-day, e.g. 1968-04-21.'
-  if (value > today) return 'A date of birth cannot be in the future.'
-  if (Number(value.slice(0, 4)) < Number(today.slice(0, 4)) - MAX_AGE_YEARS) return `Enter a real date of birth (at most ${MAX_AGE_YEARS} years ago).`
+  if (value === '') return words.birthMissing
+  if (!isIsoDate(value)) return words.birthNotADate
+  if (value > today) return words.birthInFuture
+  if (Number(value.slice(0, 4)) < Number(today.slice(0, 4)) - MAX_AGE_YEARS) return words.birthTooOld
   return null
 }
 
-function checkFinalPeriod(value: string, birth: string, today: string): string | null {
+function checkFinalPeriod(value: string, birth: string, today: string, words: Wording): string | null {
   if (value === '') return null
-  if (!isIsoDate(value)) return 'Enter a date as year-month-day, e.g. 2021-03-01.'
-  if (value > today) return 'The final period date cannot be in the future.'
-  if (birth && isIsoDate(birth) && value <= birth) return 'The final period date must be after your date of birth.'
+  if (!isIsoDate(value)) return words.periodNotADate
+  if (value > today) return words.periodInFuture
+  if (birth && isIsoDate(birth) && value <= birth) return words.periodBeforeBirth
   return null
 }
 
@@ -166,26 +217,25 @@ export function canonicalZone(value: string): string | null {
   return spelled.toLowerCase() === zone.toLowerCase() ? spelled : zone
 }
 
-/** Check the "About you" fields; on success, the values to store on the profile. */
-export function checkAbout(draft: AboutDraft, today: string): Checked<AboutDraft, AboutValues> {
+type AboutQuestions = Omit<AboutDraft, 'weight_kg'>
+
+/** The questions both forms ask: the problems found, and the values when there are none. */
+function checkQuestions<D extends AboutQuestions>(draft: D, today: string, words: Wording): { errors: Errors<D>; values: Omit<AboutValues, 'weight_kg'> } {
   const female = showsMenopause(draft.sex)
   const pregnancy = showsPregnancy(draft)
   const finalPeriod = showsFinalPeriod(draft) ? draft.final_period_date.trim() : ''
   const zone = canonicalZone(draft.timezone)
-  const errors: Errors<AboutDraft> = {}
-  const birthProblem = checkBirthDate(draft.date_of_birth.trim(), today)
+  const errors: Errors<D> = {}
+  const birthProblem = checkBirthDate(draft.date_of_birth.trim(), today, words)
   if (birthProblem) errors.date_of_birth = birthProblem
   // Compared with the date of birth only when that is valid: one mistake, one message.
-  const periodProblem = checkFinalPeriod(finalPeriod, birthProblem ? '' : draft.date_of_birth.trim(), today)
+  const periodProblem = checkFinalPeriod(finalPeriod, birthProblem ? '' : draft.date_of_birth.trim(), today, words)
   if (periodProblem) errors.final_period_date = periodProblem
-  const weightProblem = checkWeight(draft.weight_kg)
-  if (weightProblem) errors.weight_kg = weightProblem
-  if (!zone) errors.timezone = 'Choose a time zone from the list, e.g. Europe/Amsterdam.'
+  if (!zone) errors.timezone = words.zone
   if (!SEXES.some(([value]) => value === draft.sex)) errors.sex = 'Choose one of the options.'
   if (female && !MENOPAUSE_STATUSES.some(([value]) => value === draft.menopause_status)) errors.menopause_status = 'Choose one of the options.'
-  if (Object.keys(errors).length > 0) return { ok: false, errors }
   return {
-    ok: true,
+    errors,
     values: {
       date_of_birth: draft.date_of_birth.trim(),
       sex: draft.sex,
@@ -193,10 +243,18 @@ export function checkAbout(draft: AboutDraft, today: string): Checked<AboutDraft
       final_period_date: finalPeriod || null,
       pregnant: pregnancy && draft.pregnant,
       lactating: pregnancy && draft.lactating,
-      weight_kg: parseWeight(draft.weight_kg),
       timezone: zone as string,
     },
   }
+}
+
+/** Check the "About you" fields (Settings); on success, the values to store on the profile. */
+export function checkAbout(draft: AboutDraft, today: string): Checked<AboutDraft, AboutValues> {
+  const { errors, values } = checkQuestions(draft, today, WORDS)
+  const weightProblem = checkWeight(draft.weight_kg)
+  if (weightProblem) errors.weight_kg = weightProblem
+  if (Object.keys(errors).length > 0) return { ok: false, errors }
+  return { ok: true, values: { ...values, weight_kg: parseWeight(draft.weight_kg) } }
 }
 
 const CLOCK = /^([01]\d|2[0-3]):([0-5]\d)(:00)?$/
@@ -207,13 +265,30 @@ export function clockTime(value: string): string | null {
   return match ? `${match[1]}:${match[2]}` : null
 }
 
-/** Check the weekly reminder fields; on success, the values to store on the profile. */
+/** An ISO weekday (1 Monday … 7 Sunday) as chosen, or null. */
+function weekdayOf(value: string): number | null {
+  const weekday = Number(value)
+  return Number.isInteger(weekday) && weekday >= 1 && weekday <= 7 ? weekday : null
+}
+
+/** Check the first-run step; on success, the values to store on the profile. */
+export function checkFirstRun(draft: FirstRunDraft, today: string): Checked<FirstRunDraft, FirstRunValues> {
+  const { errors, values } = checkQuestions(draft, today, WORDS)
+  const weekday = weekdayOf(draft.reminder_weekday)
+  if (weekday === null) errors.reminder_weekday = WORDS.weekday
+  const time = clockTime(draft.reminder_time)
+  if (!time) errors.reminder_time = WORDS.time
+  if (Object.keys(errors).length > 0) return { ok: false, errors }
+  return { ok: true, values: { ...values, reminder_weekday: weekday as number, reminder_time: time as string } }
+}
+
+/** Check the weekly reminder fields (Settings); on success, the values to store on the profile. */
 export function checkReminder(draft: ReminderDraft): Checked<ReminderDraft, ReminderValues> {
   const errors: Errors<ReminderDraft> = {}
-  const weekday = Number(draft.reminder_weekday)
-  if (!Number.isInteger(weekday) || weekday < 1 || weekday > 7) errors.reminder_weekday = 'Choose a day of the week.'
+  const weekday = weekdayOf(draft.reminder_weekday)
+  if (weekday === null) errors.reminder_weekday = WORDS.weekday
   const time = clockTime(draft.reminder_time)
-  if (!time) errors.reminder_time = 'Enter a time of day as hours and minutes, e.g. 18:00.'
+  if (!time) errors.reminder_time = WORDS.time
   const start = draft.quiet_hours_start.trim()
   const end = draft.quiet_hours_end.trim()
   const quietStart = start ? clockTime(start) : null
@@ -230,7 +305,7 @@ export function checkReminder(draft: ReminderDraft): Checked<ReminderDraft, Remi
   return {
     ok: true,
     values: {
-      reminder_weekday: weekday,
+      reminder_weekday: weekday as number,
       reminder_time: time as string,
       remind_in_app: draft.remind_in_app,
       remind_by_push: draft.remind_by_push,

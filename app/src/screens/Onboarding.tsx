@@ -3,12 +3,24 @@
 // while needsOnboarding(profile) holds.
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks'
 
-import { aboutDraftOf, asksFinalPeriod, asksMenopause, asksPregnancy, checkAbout, MENOPAUSE_STATUSES, REMINDER_DAYS, SEXES, zoneChoices, type AboutDraft, type AboutField } from '../aboutYou'
 import { productLabel, useProductMap } from '../catalogue'
 import { update } from '../db'
 import type { Profile, Regimen } from '../db/rows'
 import { useProfile } from '../hooks'
 import { scheduleWords } from '../planForm'
+import {
+  checkFirstRun,
+  firstRunDraft,
+  MENOPAUSE_STATUSES,
+  SEXES,
+  showsFinalPeriod,
+  showsMenopause,
+  showsPregnancy,
+  WEEKDAYS,
+  zoneChoices,
+  type Errors,
+  type FirstRunDraft,
+} from '../profileForm'
 import { navigate, useRoute } from '../router'
 import { deviceZone, localDate } from '../time'
 import { Checkbox, ErrorText, Field, Loading, Screen, SelectField, useAction } from '../ui'
@@ -60,13 +72,13 @@ function inputValue(event: Event): string {
 function AboutYou({ profile }: { profile: Profile }) {
   const zone = useMemo(() => deviceZone(), [])
   const zones = useMemo(() => zoneChoices(zone), [zone])
-  const [draft, setDraft] = useState<AboutDraft>(() => aboutDraftOf(profile, zone))
-  const [errors, setErrors] = useState<Partial<Record<AboutField, string>>>({})
+  const [draft, setDraft] = useState<FirstRunDraft>(() => firstRunDraft(profile, zone))
+  const [errors, setErrors] = useState<Errors<FirstRunDraft>>({})
   const form = useRef<HTMLFormElement>(null)
   const today = localDate(Date.now(), draft.timezone || zone)
 
   const [save, busy, error, setError] = useAction(async () => {
-    const checked = checkAbout(draft, today, zones)
+    const checked = checkFirstRun(draft, today)
     if (!checked.ok) {
       setErrors(checked.errors)
       requestAnimationFrame(() => form.current?.querySelector<HTMLElement>('[aria-invalid="true"]')?.focus())
@@ -76,7 +88,7 @@ function AboutYou({ profile }: { profile: Profile }) {
     await update('profiles', profile.id, checked.values)
     navigate('welcome/plan')
   })
-  const set = (part: Partial<AboutDraft>) => {
+  const set = (part: Partial<FirstRunDraft>) => {
     setDraft((d) => ({ ...d, ...part }))
     setErrors((e) => without(e, part))
     if (error === FIX_FIELDS) setError(null)
@@ -108,10 +120,10 @@ function AboutYou({ profile }: { profile: Profile }) {
           autoComplete="bday"
         />
         <SelectField label="Sex" options={SEXES} value={draft.sex} onChange={(e) => set({ sex: inputValue(e) })} hint="Reference intakes differ for women and men." />
-        {asksMenopause(draft) && (
+        {showsMenopause(draft.sex) && (
           <SelectField label="Menopause" options={MENOPAUSE_STATUSES} value={draft.menopause_status} onChange={(e) => set({ menopause_status: inputValue(e) })} hint="Bone loss speeds up after menopause." />
         )}
-        {asksFinalPeriod(draft) && (
+        {showsFinalPeriod(draft) && (
           <Field
             label="Date of your final period (optional)"
             type="date"
@@ -122,7 +134,7 @@ function AboutYou({ profile }: { profile: Profile }) {
             hint="An estimate is fine."
           />
         )}
-        {asksPregnancy(draft) && (
+        {showsPregnancy(draft) && (
           <fieldset>
             <legend>Right now</legend>
             <Checkbox label="I am pregnant" checked={draft.pregnant} onChange={(pregnant) => set({ pregnant })} />
@@ -146,7 +158,7 @@ function AboutYou({ profile }: { profile: Profile }) {
         <fieldset>
           <legend>Weekly summary</legend>
           <p class="hint">Once a week Ossa sums up how your week went.</p>
-          <SelectField label="Summary day" options={REMINDER_DAYS} value={draft.reminder_weekday} onChange={(e) => set({ reminder_weekday: inputValue(e) })} />
+          <SelectField label="Summary day" options={WEEKDAYS} value={draft.reminder_weekday} onChange={(e) => set({ reminder_weekday: inputValue(e) })} />
           <Field label="Summary time" type="time" value={draft.reminder_time} onInput={(e) => set({ reminder_time: inputValue(e) })} error={errors.reminder_time} />
         </fieldset>
         <ErrorText error={error} />

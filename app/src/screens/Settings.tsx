@@ -18,6 +18,7 @@ import {
   showsFinalPeriod,
   showsMenopause,
   showsPregnancy,
+  zoneChoices,
   type AboutDraft,
   type Checked,
   type Errors,
@@ -139,18 +140,12 @@ function text(event: Event): string {
   return (event.target as HTMLInputElement | HTMLSelectElement).value
 }
 
-// Every IANA zone the browser knows, for the zone field's suggestions.
-function zoneNames(): string[] {
-  const names = typeof Intl.supportedValuesOf === 'function' ? Intl.supportedValuesOf('timeZone') : []
-  return names.includes('UTC') ? names : ['UTC', ...names]
-}
-
 function AboutYou({ profile }: { profile: Profile }) {
   const zone = useZone()
   const today = localDate(Date.now(), zone)
   const form = useDraft<AboutDraft>(profile, aboutDraft, 'about-form')
   const { draft, errors, change } = form
-  const [zones] = useState(zoneNames)
+  const [zones] = useState(() => zoneChoices(profile.timezone))
   const here = deviceZone()
   return (
     <section class="card settings-section" aria-labelledby="about-title">
