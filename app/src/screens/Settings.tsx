@@ -236,16 +236,6 @@ function FemaleFields({ draft, errors, change, today }: FemaleFieldsProps) {
   )
 }
 
-// Setting up push waits for the service worker, which never comes if it failed to start.
-const PUSH_TIMEOUT_MS = 20_000
-
-function withTimeout<T>(work: Promise<T>, ms: number, message: string): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(message)), ms)
-    work.then(resolve, reject).finally(() => clearTimeout(timer))
-  })
-}
-
 function WeeklyReminder({ profile }: { profile: Profile }) {
   const form = useDraft<ReminderDraft>(profile, reminderDraft, 'reminder-form')
   const { draft, errors, change } = form
@@ -337,7 +327,7 @@ function usePushDevice(): PushDevice {
     setBusy(true)
     setError(null)
     try {
-      await withTimeout(enablePush(), PUSH_TIMEOUT_MS, 'the app’s background worker did not answer. Reload the app and try again.')
+      await enablePush()
       await look()
       return true
     } catch (e) {
