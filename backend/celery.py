@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import time
 from typing import Any
 
 from celery import Celery, Signature, Task
@@ -25,15 +26,38 @@ logger = logging.getLogger(__name__)
 COALESCE_GRACE_SECONDS = 60
 
 
+# After a failed publish the broker counts as down for this long: later writes skip the
+# publish at once instead of each waiting out the connection timeout (seconds per request
+# during an outage, enough to exhaust the web workers). The work is caught up by the
+# periodic batch that owns it.
+BROKER_RETRY_AFTER_SECONDS = 10.0
+_broker_down_until = 0.0
+
+
+def broker_presumed_down() -> bool:
+    return time.monotonic() < _broker_down_until
+
+
+def forget_broker_outage() -> None:
+    """Try the broker again on the next publish (tests, and after a known recovery)."""
+    global _broker_down_until
+    _broker_down_until = 0.0
+
+
 def enqueue_now(task: Task | Signature, *args: Any, countdown: float | None = None) -> bool:
     """Publish a task; if the broker is unreachable, log and report False.
 
     Writes never fail because Redis is away: what is not enqueued here is caught up by
     the periodic batch that owns the same work.
     """
+    global _broker_down_until
+    if broker_presumed_down():
+        logger.debug("broker presumed down, %s not enqueued", task.name)
+        return False
     try:
         task.apply_async(args=args, countdown=countdown, retry=False)
     except (OperationalError, ConnectionError, OSError) as exc:
+        _broker_down_until = time.monotonic() + BROKER_RETRY_AFTER_SECONDS
         logger.warning("broker unavailable, %s not enqueued: %s", task.name, exc)
         return False
     return True
@@ -56,6 +80,8 @@ def enqueue_coalesced_on_commit(task_name: str, key: str, window: float = 2.0) -
 
 
 def _publish_coalesced(task_name: str, key: str, window: float) -> None:
+    if broker_presumed_down():  # the cache is usually the same Redis: don't wait on it either
+        return
     pending = _coalesce_key(task_name, key)
     try:
         if not cache.add(pending, 1, timeout=int(window) + COALESCE_GRACE_SECONDS):

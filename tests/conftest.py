@@ -13,6 +13,14 @@ from .factories import MemberFactory
 
 
 @pytest.fixture(autouse=True)
+def broker_reachable_again():
+    """Each test starts trusting the broker (an earlier test may have seen an outage)."""
+    from backend.celery import forget_broker_outage
+
+    forget_broker_outage()
+
+
+@pytest.fixture(autouse=True)
 def fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 

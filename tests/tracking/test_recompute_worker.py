@@ -93,7 +93,8 @@ def test_a_write_during_a_broker_outage_succeeds_and_the_nightly_batch_repairs_i
         )
 
     assert response.status_code == 201
-    assert "broker unavailable, tracking.tasks.recompute_member not enqueued" in caplog.text
+    # The first publish of the request finds the broker down (and later ones skip it).
+    assert "broker unavailable" in caplog.text
     assert not MemberComputation.objects.filter(member=alice).exists()
 
     with start_worker(app, perform_ping_check=False, shutdown_timeout=10):
