@@ -1,0 +1,779 @@
+"""Load benchmark (issue 8): simulated members syncing and logging doses for minutes.
+
+    .venv/bin/python bench/load.py                       # 200 members, 5 minutes
+    .venv/bin/python bench/load.py --duration 30s --users 20   # a quick run
+
+On PostgreSQL it (re)creates and migrates its own database (`ossa_bench_load`), seeds one
+member per simulated user, each with two daily plans and --history-days of logged doses,
+computes their adherence, and starts gunicorn (bench.settings) plus a Celery worker on a
+Redis database of its own (never 0; emptied first). Every member signs in once through
+POST /api/v1/auth/token before the load; the access token is reused for the whole run
+(JWT_ACCESS_MINUTES=240, so nobody refreshes), and only the per-address sign-in limit is
+raised for the bench (THROTTLE_LOGIN_IP), because all 200 sign-ins come from 127.0.0.1.
+
+Then it runs locust headless with bench/locustfile.py (see there what a member does),
+bounded by --duration, stops the load, waits for the worker's queue to drain and checks:
+
+- every intake id the clients saw acknowledged (2xx) is in the database exactly once, for
+  the right member, not deleted, with the note last acknowledged;
+- every other row written during the run is one the clients sent but saw no answer for,
+  and no dose is stored twice under different ids;
+- sync clocks: per member, server_version values are unique and not above the member's
+  clock, and a pull from the cursor the device started with returns every acknowledged id;
+- after the drain, every member's adherence was computed after their last write.
+
+It prints (and with --json writes) requests/s and p50/p95/p99 per request type and
+overall, status codes per request type, the error count (409s from sync push are the
+protocol and are counted apart), writes acknowledged/found, drain time, the machine and
+the load average.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import datetime as dt
+import json
+import os
+import platform
+import random
+import re
+import secrets
+import shlex
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.error
+import urllib.request
+import uuid
+import warnings
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+from decimal import Decimal
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+ROOT = Path(__file__).resolve().parent.parent
+BENCH = ROOT / "bench"
+VENV_BIN = Path(sys.executable).parent
+sys.path.insert(0, str(ROOT))
+
+from bench.api_throughput import free_port, start_gunicorn, stop_gunicorn  # noqa: E402
+
+EMAIL = "load-{:04d}@ossa.invalid"
+PASSWORD = "load-bench-" + "x" * 12  # every bench member shares it; the database is dropped
+ZONES = ["Europe/Amsterdam", "America/New_York", "Asia/Tokyo", "UTC"]
+PLANS = [  # catalogue product, servings per dose, local time of the daily dose
+    ("Vitamin D3 25 mcg (1000 IU)", Decimal("1"), "08:00"),
+    ("Calcium citrate 315 mg", Decimal("2"), "19:00"),
+]
+SKIP_RATE = 0.06
+
+
+# --- Environment and database ---------------------------------------------------------
+def configure_environment(args) -> dict[str, str]:
+    values = {
+        "DJANGO_SETTINGS_MODULE": "bench.settings",
+        "DATABASE_URL": f"{args.pg_url}/{args.database}",
+        "REDIS_URL": args.redis_url,
+        "CELERY_BROKER_URL": args.redis_url,
+        "SECRET_KEY": os.environ.get("BENCH_SECRET_KEY") or secrets.token_urlsafe(50),
+        "DEBUG": "0",
+        "DJANGO_ENV": "benchmark",
+        "JWT_ACCESS_MINUTES": "240",
+        "LOG_LEVEL": "WARNING",
+        # All members sign in once, all from 127.0.0.1: only the per-address limit is
+        # raised. The per-account and refresh limits keep their defaults (never reached:
+        # one successful sign-in per account, no refresh).
+        "THROTTLE_LOGIN_IP": "100000/min",
+    }
+    os.environ.update(values)
+    return values
+
+
+def recreate_database(pg_url: str, name: str) -> None:
+    import psycopg
+
+    with psycopg.connect(f"{pg_url}/postgres", autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def empty_redis(redis_url: str) -> None:
+    import redis
+
+    if redis_url.rstrip("/").endswith("/0") or re.search(r":\d+$", redis_url.rstrip("/")):
+        sys.exit("--redis-url must name a Redis database of its own (not 0): it is emptied")
+    redis.Redis.from_url(redis_url).flushdb()
+
+
+def setup_django() -> None:
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", interactive=False, verbosity=0)
+
+
+# --- Seed -----------------------------------------------------------------------------
+def seed(members: int, days: int, rng: random.Random) -> list[dict]:
+    """Members with two daily plans from `days` ago and a dose for (almost) every one
+    since, written as bench/history.py does (bulk, stamped from each member's clock in
+    the order taken, created_at = taken_at); then their adherence and flags computed."""
+    from django.contrib.auth.hashers import make_password
+    from django.db import connection, transaction
+    from django.db.models import F
+    from django.utils import timezone
+
+    from accounts import services as account_services
+    from accounts.models import User
+    from sync.models import SyncClock
+    from tracking import computation, services
+    from tracking.models import IntakeLog, Product
+
+    products = {name: Product.objects.get(name=name, owner__isnull=True) for name, _, _ in PLANS}
+    hashed = make_password(PASSWORD)
+    now = timezone.now()
+    seeded, logs = [], []
+    for n in range(members):
+        zone_name = ZONES[n % len(ZONES)]
+        user = User.objects.create(email=EMAIL.format(n), password=hashed, display_name=f"M{n}")
+        account_services.create_member_records(user, timezone_name=zone_name)
+        zone = ZoneInfo(zone_name)
+        today = timezone.localdate(timezone=zone)
+        start = today - dt.timedelta(days=days)
+        regimens = [
+            services.create_regimen(
+                user,
+                {
+                    "product": products[name],
+                    "servings_per_dose": servings,
+                    "schedule_kind": "daily",
+                    "times": [at],
+                    "start_date": start,
+                },
+            )
+            for name, servings, at in PLANS
+        ]
+        mine = []
+        day = start
+        while day <= today:
+            for regimen in regimens:
+                hour, minute = map(int, regimen.times[0].split(":"))
+                local = dt.datetime(day.year, day.month, day.day, hour, minute, tzinfo=zone)
+                taken_at = (local + dt.timedelta(minutes=rng.randint(-20, 75))).astimezone(dt.UTC)
+                if taken_at > now or rng.random() < 0.03:  # a few doses never logged
+                    continue
+                skipped = rng.random() < SKIP_RATE
+                mine.append(
+                    IntakeLog(
+                        member=user,
+                        regimen=regimen,
+                        product_id=regimen.product_id,
+                        servings=regimen.servings_per_dose,
+                        taken_at=taken_at,
+                        status="skipped" if skipped else "taken",
+                        source="app",
+                    )
+                )
+            day += dt.timedelta(days=1)
+        mine.sort(key=lambda log: log.taken_at)
+        with transaction.atomic():
+            clock = SyncClock.objects.select_for_update().get(member=user)
+            for offset, log in enumerate(mine, start=clock.value + 1):
+                log.server_version = offset
+            clock.value += len(mine)
+            clock.save(update_fields=["value"])
+        logs += mine
+        seeded.append(
+            {
+                "id": str(user.id),
+                "email": user.email,
+                "regimens": [
+                    {
+                        "id": str(r.id),
+                        "product_id": str(r.product_id),
+                        "servings": float(r.servings_per_dose),
+                    }
+                    for r in regimens
+                ],
+            }
+        )
+    with transaction.atomic():
+        IntakeLog.objects.bulk_create(logs, batch_size=2000)
+        IntakeLog.objects.update(created_at=F("taken_at"), updated_at=F("taken_at"))
+    ids = [m["id"] for m in seeded]
+    for chunk in range(0, len(ids), 100):
+        computation.recompute(ids[chunk : chunk + 100])
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE")
+    return seeded
+
+
+# --- Processes ------------------------------------------------------------------------
+def start_worker(concurrency: int, log_dir: Path) -> subprocess.Popen:
+    command = [
+        str(VENV_BIN / "celery"),
+        "-A",
+        "backend",
+        "worker",
+        "--concurrency",
+        str(concurrency),
+        "--loglevel",
+        "WARNING",
+        "--without-gossip",
+        "--without-mingle",
+        "--without-heartbeat",
+    ]
+    log = open(log_dir / "worker.log", "w")  # noqa: SIM115 - lives as long as the worker
+    process = subprocess.Popen(
+        command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+    )
+    time.sleep(3)
+    if process.poll() is not None:
+        raise RuntimeError(f"the Celery worker exited early, see {log_dir / 'worker.log'}")
+    return process
+
+
+def stop_worker(process: subprocess.Popen) -> None:
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def http(base: str, method: str, path: str, body=None, token=None) -> tuple[int, dict]:
+    data = json.dumps(body).encode() if body is not None else None
+    request = urllib.request.Request(base + path, data=data, method=method)
+    request.add_header("Content-Type", "application/json")
+    if token:
+        request.add_header("Authorization", f"Bearer {token}")
+    try:
+        with urllib.request.urlopen(request, timeout=60) as response:
+            return response.status, json.loads(response.read() or b"{}")
+    except urllib.error.HTTPError as exc:
+        return exc.code, json.loads(exc.read() or b"{}")
+
+
+def sign_in(base: str, members: list[dict]) -> Counter:
+    """POST /api/v1/auth/token once per member; the access token is reused all run."""
+
+    def one(member):
+        status, body = http(
+            base,
+            "POST",
+            "/api/v1/auth/token",
+            {"email": member["email"], "password": PASSWORD, "device_name": "load phone"},
+        )
+        if status == 200:
+            member["access"] = body["access"]
+        return status
+
+    with ThreadPoolExecutor(4) as pool:
+        return Counter(pool.map(one, members))
+
+
+def queue_state(redis_url: str) -> dict[str, int]:
+    import redis
+
+    client = redis.Redis.from_url(redis_url)
+    return {
+        "queued": client.llen("celery"),
+        "unacked": client.hlen("unacked"),
+        "coalescing": sum(1 for _ in client.scan_iter(match="*coalesce:*", count=1000)),
+    }
+
+
+def wait_for_drain(redis_url: str, timeout: float) -> tuple[float, dict]:
+    started = time.monotonic()
+    state = queue_state(redis_url)
+    while any(state.values()) and time.monotonic() - started < timeout:
+        time.sleep(0.5)
+        state = queue_state(redis_url)
+    return time.monotonic() - started, state
+
+
+# --- Checks ---------------------------------------------------------------------------
+def check_database(record: dict, run_started: dt.datetime) -> dict:
+    from django.db import connection
+    from django.db.models import Count, Max
+    from django.db.models.expressions import RawSQL
+
+    from sync.models import SyncClock
+    from tracking.models import IntakeLog, MemberComputation
+
+    member_ids = list(record)
+    acked = {i: (m, e) for m, r in record.items() for i, e in r["acked"].items()}
+    attempted = {i for r in record.values() for i in r["attempted"]}
+    rows = {
+        str(row["id"]): row
+        for row in IntakeLog.objects.filter(id__in=list(acked)).values(
+            "id", "member_id", "deleted_at", "note"
+        )
+    }
+    missing = [i for i in acked if i not in rows]
+    wrong_member = [
+        i for i, (m, _) in acked.items() if i in rows and str(rows[i]["member_id"]) != m
+    ]
+    deleted = [i for i in rows if rows[i]["deleted_at"] is not None]
+    wrong_note = [i for i, (_, e) in acked.items() if i in rows and rows[i]["note"] != e["note"]]
+    new = IntakeLog.objects.filter(member_id__in=member_ids, created_at__gte=run_started)
+    new_ids = {str(i) for i in new.values_list("id", flat=True)}
+    unacked_landed = sorted(new_ids - set(acked))
+    unexpected = [i for i in unacked_landed if i not in attempted]
+    # The same dose (member, plan, time) stored by two writes: a replay stored twice.
+    same_dose = (
+        new.values("member_id", "regimen_id", "taken_at")
+        .annotate(n=Count("id"), writes=Count(RawSQL("xmin::text", []), distinct=True))
+        .filter(writes__gt=1)
+        .count()
+    )
+    # One write (a REST call, a push) stamps all its rows with one tick of the member's
+    # clock, so rows may share a server_version, but only rows of the same transaction
+    # (same xmin): two transactions with one stamp would let a pull skip a write.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT count(*) FROM (SELECT 1 FROM {IntakeLog._meta.db_table} "
+            "WHERE member_id = ANY(%s) GROUP BY member_id, server_version "
+            "HAVING count(DISTINCT xmin::text) > 1) shared",
+            [[uuid.UUID(m) for m in member_ids]],
+        )
+        versions = cursor.fetchone()[0]
+    clocks = dict(
+        SyncClock.objects.filter(member_id__in=member_ids).values_list("member_id", "value")
+    )
+    highest = (
+        IntakeLog.objects.filter(member_id__in=member_ids)
+        .values("member_id")
+        .annotate(top=Max("server_version"), last_write=Max("updated_at"))
+    )
+    ahead = sum(1 for h in highest if h["top"] > clocks[h["member_id"]])
+    computed = dict(
+        MemberComputation.objects.filter(member_id__in=member_ids).values_list(
+            "member_id", "computed_at"
+        )
+    )
+    stale = sum(
+        1
+        for h in highest
+        if computed.get(h["member_id"]) is None or computed[h["member_id"]] < h["last_write"]
+    )
+    return {
+        "acknowledged": len(acked),
+        "found": len(acked) - len(missing),
+        "missing": missing[:20],
+        "missing_count": len(missing),
+        "wrong_member": len(wrong_member),
+        "deleted": len(deleted),
+        "wrong_note": len(wrong_note),
+        "attempted": len(attempted),
+        "rows_written_in_run": len(new_ids),
+        "unacknowledged_but_stored": len(unacked_landed),
+        "stored_never_sent": len(unexpected),
+        "same_dose_twice": same_dose,
+        "server_version_shared_across_transactions": versions,
+        "rows_ahead_of_clock": ahead,
+        "adherence_older_than_last_write": stale,
+    }
+
+
+def check_pulls(base: str, members: list[dict], record: dict) -> dict:
+    """Each member's pull from the cursor its device started with returns every id the
+    device saw acknowledged, live and with the acknowledged note."""
+
+    def one(member):
+        mine = record.get(member["id"])
+        if not mine or not mine["acked"]:
+            return 0, 0
+        cursor = mine["start_cursor"] or "null"
+        status, body = http(
+            base,
+            "GET",
+            f"/api/v1/sync/pull?last_pulled_at={cursor}&schema_version=1&migration=null",
+            token=member["access"],
+        )
+        if status != 200:
+            return len(mine["acked"]), 1
+        logs = body["changes"]["intake_logs"]
+        got = {row["id"]: row for row in logs["updated"]}
+        gone = set(logs["deleted"])
+        bad = sum(
+            1
+            for i, e in mine["acked"].items()
+            if i not in got or i in gone or got[i]["note"] != e["note"]
+        )
+        return bad, 0
+
+    with ThreadPoolExecutor(4) as pool:
+        results = list(pool.map(one, members))
+    return {
+        "members_pulled": sum(1 for m in members if record.get(m["id"], {}).get("acked")),
+        "acked_ids_missing_from_final_pull": sum(r[0] for r in results),
+        "final_pull_failures": sum(r[1] for r in results),
+    }
+
+
+# --- Report ---------------------------------------------------------------------------
+def machine() -> dict[str, str]:
+    from django.db import connection
+
+    model = "unknown"
+    with open("/proc/cpuinfo") as f:
+        for line in f:
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    with open("/proc/meminfo") as f:
+        mem_kb = int(next(line for line in f if line.startswith("MemTotal")).split()[1])
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW server_version")
+        pg = cursor.fetchone()[0]
+    from importlib.metadata import version
+
+    import django
+    import redis
+
+    server = redis.Redis.from_url(os.environ["REDIS_URL"]).info("server")["redis_version"]
+    return {
+        "cpus": str(os.cpu_count()),
+        "cpu": model,
+        "ram": f"{mem_kb / 1024 / 1024:.1f} GiB",
+        "postgresql": pg,
+        "redis": server,
+        "python": platform.python_version(),
+        "django": django.get_version(),
+        "locust": version("locust"),  # never imported here: it monkey-patches
+    }
+
+
+class CpuSampler(threading.Thread):
+    """Share of the machine's CPU busy (anyone's), sampled every 2 s while the load runs."""
+
+    def __init__(self):
+        super().__init__(daemon=True)
+        self.samples: list[float] = []
+        self.done = threading.Event()
+
+    @staticmethod
+    def _read() -> tuple[int, int]:
+        with open("/proc/stat") as f:
+            values = list(map(int, f.readline().split()[1:]))
+        return sum(values), values[3] + values[4]
+
+    def run(self) -> None:
+        total0, idle0 = self._read()
+        while not self.done.wait(2.0):
+            total1, idle1 = self._read()
+            self.samples.append(1 - (idle1 - idle0) / max(total1 - total0, 1))
+            total0, idle0 = total1, idle1
+
+    def summary(self) -> str:
+        if not self.samples:
+            return "n/a"
+        ordered = sorted(self.samples)
+        mean = sum(ordered) / len(ordered)
+        return f"mean {mean:.0%}, median {ordered[len(ordered) // 2]:.0%}, max {ordered[-1]:.0%}"
+
+
+def load_average() -> str:
+    return " ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
+def read_stats(prefix: Path) -> list[dict]:
+    with open(f"{prefix}_stats.csv") as f:
+        return list(csv.DictReader(f))
+
+
+def server_errors(log: str) -> tuple[Counter, list[str]]:
+    """Status codes in gunicorn's access lines, and every traceback it logged."""
+    codes = Counter()
+    for match in re.finditer(r"\b(GET|POST|PUT|PATCH|DELETE) (\S+) (\d{3}) ", log):
+        codes[match.group(3)] += 1
+    tracebacks = re.findall(r"Traceback \(most recent call last\):.*?(?=\n\S|\Z)", log, re.S)
+    return codes, tracebacks
+
+
+def is_error(name: str, code: str) -> bool:
+    if code.startswith("2"):
+        return False
+    return not (name == "sync push" and code == "409")
+
+
+def print_report(result: dict) -> None:
+    m = result["machine"]
+    print()
+    print(
+        f"machine: {m['cpus']} CPUs ({m['cpu']}), {m['ram']} RAM; PostgreSQL {m['postgresql']}, "
+        f"Redis {m['redis']}, Python {m['python']}, Django {m['django']}, locust {m['locust']}"
+    )
+    print(
+        f"date {result['date']}; load average before {result['load_before']}, at the end of "
+        f"the load {result['load_end']}"
+    )
+    print(
+        f"machine CPU busy during the load (all processes, ours and others'): "
+        f"{result['cpu_busy']}; {result['users']} sign-ins took {result['sign_in_seconds']:.0f} s"
+    )
+    print(f"command: {result['command']}")
+    print(f"locust:  {result['locust_command']}")
+    print(
+        f"gunicorn {result['workers']} sync workers, Celery worker concurrency "
+        f"{result['celery_concurrency']}; {result['users']} members, {result['duration']}"
+    )
+    print()
+    header = (
+        f"{'request':<30} {'count':>7} {'req/s':>7} {'p50':>6} {'p95':>6} {'p99':>6} {'max':>6}"
+    )
+    print(header + "  (ms)")
+    print("-" * len(header))
+    for row in result["stats"]:
+        print(
+            f"{row['name']:<30} {row['count']:>7} {row['rps']:>7.2f} {row['p50']:>6} "
+            f"{row['p95']:>6} {row['p99']:>6} {row['max']:>6.0f}"
+        )
+    print()
+    print("status codes per request:")
+    for name, codes in sorted(result["status"].items()):
+        print(f"  {name:<30} " + ", ".join(f"{c}: {n}" for c, n in sorted(codes.items())))
+    print(
+        f"errors (non-2xx other than push 409, and connection errors): {result['errors']}; "
+        f"push 409s (protocol, retried after a pull): {result['checks'].get('push_409', 0)}"
+    )
+    print(f"client checks: {result['checks']}")
+    print(
+        f"gunicorn status codes: {dict(result['server_codes'])}; "
+        f"tracebacks: {len(result['tracebacks'])}; worker error lines: "
+        f"{len(result['worker_errors'])}"
+    )
+    print(
+        f"queue drain after the load: {result['drain_seconds']:.1f} s "
+        f"(left: {result['drain_left']})"
+    )
+    db, pulls = result["database"], result["pulls"]
+    print(
+        f"writes acknowledged {db['acknowledged']}, found {db['found']} (missing "
+        f"{db['missing_count']}, other member {db['wrong_member']}, deleted {db['deleted']}, "
+        f"note not the acknowledged one {db['wrong_note']})"
+    )
+    print(
+        f"rows written in the run {db['rows_written_in_run']}: unacknowledged but stored "
+        f"{db['unacknowledged_but_stored']} (all sent by a client: "
+        f"{db['stored_never_sent'] == 0}), same dose stored twice {db['same_dose_twice']}"
+    )
+    print(
+        "sync clocks: server_version shared by two transactions "
+        f"{db['server_version_shared_across_transactions']}, "
+        f"rows ahead of the clock {db['rows_ahead_of_clock']}; "
+        f"final pulls of {pulls['members_pulled']} "
+        f"members: acknowledged ids missing {pulls['acked_ids_missing_from_final_pull']}, "
+        f"failed pulls {pulls['final_pull_failures']}"
+    )
+    print(f"adherence older than the member's last write: {db['adherence_older_than_last_write']}")
+    print(f"consistency: {'OK' if result['consistent'] else 'FAILED'}")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--users", type=int, default=200, help="simulated members")
+    parser.add_argument("--spawn-rate", type=float, default=20, help="members started per s")
+    parser.add_argument("--duration", default="5m", help="locust --run-time: 30s, 5m, ...")
+    parser.add_argument("--workers", type=int, default=3, help="gunicorn sync workers")
+    parser.add_argument("--celery-concurrency", type=int, default=1)
+    parser.add_argument("--history-days", type=int, default=60)
+    parser.add_argument("--think-min", type=float, default=1.0)
+    parser.add_argument("--think-max", type=float, default=5.0)
+    parser.add_argument("--drain-timeout", type=float, default=600)
+    parser.add_argument("--pg-url", default="postgres://postgres@127.0.0.1:5432")
+    parser.add_argument("--database", default="ossa_bench_load")
+    parser.add_argument(
+        "--redis-url",
+        default="redis://127.0.0.1:6379/7",
+        help="cache, rate-limit counters and broker; a database of its own, emptied first",
+    )
+    parser.add_argument("--seed", type=int, default=8)
+    parser.add_argument("--json", type=Path, help="also write the results here")
+    parser.add_argument("--keep", type=Path, help="keep the logs and locust CSVs in this folder")
+    args = parser.parse_args()
+
+    command = " ".join(shlex.quote(a) for a in [".venv/bin/python", *sys.argv])
+    date = dt.datetime.now(dt.UTC).strftime("%a %d %b %Y, %H:%M UTC")
+    load_before = load_average()
+    warnings.filterwarnings("ignore", message="No directory at")
+    configure_environment(args)
+    empty_redis(args.redis_url)
+    started = time.monotonic()
+    recreate_database(args.pg_url, args.database)
+    setup_django()
+    print(f"database {args.database} created and migrated in {time.monotonic() - started:.1f} s")
+
+    from django.db import connections
+    from django.utils import timezone
+
+    started = time.monotonic()
+    members = seed(args.users, args.history_days, random.Random(args.seed))
+    print(
+        f"seeded {len(members)} members ({args.history_days} days of doses, adherence "
+        f"computed) in {time.monotonic() - started:.1f} s"
+    )
+    info = machine()
+    connections.close_all()
+    empty_redis(args.redis_url)  # the seed's own recompute requests: already done above
+
+    out_dir = args.keep or Path(tempfile.mkdtemp(prefix="ossa-load-"))
+    out_dir.mkdir(parents=True, exist_ok=True)
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    server = start_gunicorn(port, args.workers, out_dir)
+    worker = start_worker(args.celery_concurrency, out_dir)
+    try:
+        started = time.monotonic()
+        sign_ins = sign_in(base, members)
+        sign_in_seconds = time.monotonic() - started
+        print(
+            f"signed in {sign_ins.get(200, 0)} members in {time.monotonic() - started:.1f} s "
+            f"(statuses {dict(sign_ins)})"
+        )
+        if sign_ins.get(200, 0) != len(members):
+            raise SystemExit("not every member could sign in")
+        members_file = out_dir / "members.json"
+        members_file.write_text(json.dumps(members))
+        record_file = out_dir / "clients.json"
+        locust_command = [
+            str(VENV_BIN / "locust"),
+            "-f",
+            str(BENCH / "locustfile.py"),
+            "--headless",
+            "-u",
+            str(args.users),
+            "-r",
+            str(args.spawn_rate),
+            "-t",
+            args.duration,
+            "--stop-timeout",
+            "60",
+            "--host",
+            base,
+            "--csv",
+            str(out_dir / "locust"),
+            "--only-summary",
+            "--loglevel",
+            "WARNING",
+        ]
+        env = {
+            **os.environ,
+            "OSSA_LOAD_MEMBERS": str(members_file),
+            "OSSA_LOAD_OUT": str(record_file),
+            "OSSA_LOAD_THINK_MIN": str(args.think_min),
+            "OSSA_LOAD_THINK_MAX": str(args.think_max),
+        }
+        run_started = timezone.now()
+        print(f"load: {' '.join(locust_command[1:])}")
+        sampler = CpuSampler()
+        sampler.start()
+        with open(out_dir / "locust.log", "w") as log:
+            locust = subprocess.run(locust_command, env=env, stdout=log, stderr=subprocess.STDOUT)
+        sampler.done.set()
+        load_end = load_average()
+        drain_seconds, drain_left = wait_for_drain(args.redis_url, args.drain_timeout)
+        clients = json.loads(record_file.read_text())
+        record = clients["members"]
+        pulls = check_pulls(base, members, record)
+    finally:
+        stop_gunicorn(server)
+        stop_worker(worker)
+    database = check_database(record, run_started)
+    connections.close_all()
+
+    stats = []
+    for row in read_stats(out_dir / "locust"):
+        stats.append(
+            {
+                "name": row["Name"],
+                "count": int(row["Request Count"]),
+                "failures": int(row["Failure Count"]),
+                "rps": float(row["Requests/s"]),
+                "p50": row["50%"],
+                "p95": row["95%"],
+                "p99": row["99%"],
+                "max": float(row["Max Response Time"]),
+            }
+        )
+    status = clients["status"]
+    errors = sum(
+        n for name, codes in status.items() for code, n in codes.items() if is_error(name, code)
+    )
+    server_codes, tracebacks = server_errors((out_dir / "gunicorn.log").read_text())
+    worker_log = (out_dir / "worker.log").read_text()
+    worker_errors = [
+        line for line in worker_log.splitlines() if "ERROR" in line or "Traceback" in line
+    ]
+    checks = clients["checks"]
+    consistent = (
+        database["missing_count"] == 0
+        and not any(
+            database[k]
+            for k in (
+                "wrong_member",
+                "deleted",
+                "wrong_note",
+                "stored_never_sent",
+                "same_dose_twice",
+                "server_version_shared_across_transactions",
+                "rows_ahead_of_clock",
+                "adherence_older_than_last_write",
+            )
+        )
+        and pulls["acked_ids_missing_from_final_pull"] == 0
+        and pulls["final_pull_failures"] == 0
+        and checks.get("pull_after_push_missing", 0) == 0
+        and checks.get("rest_id_mismatch", 0) == 0
+        and not any(drain_left.values())
+    )
+    result = {
+        "date": date,
+        "command": command,
+        "locust_command": shlex.join(
+            [".venv/bin/locust", *[a.replace(str(ROOT) + "/", "") for a in locust_command[1:]]]
+        ),
+        "locust_exit": locust.returncode,
+        "machine": info,
+        "load_before": load_before,
+        "load_end": load_end,
+        "cpu_busy": sampler.summary(),
+        "sign_in_seconds": sign_in_seconds,
+        "workers": args.workers,
+        "celery_concurrency": args.celery_concurrency,
+        "users": args.users,
+        "duration": args.duration,
+        "stats": stats,
+        "status": status,
+        "errors": errors,
+        "checks": checks,
+        "server_codes": server_codes,
+        "tracebacks": tracebacks,
+        "worker_errors": worker_errors[:50],
+        "drain_seconds": drain_seconds,
+        "drain_left": drain_left,
+        "database": database,
+        "pulls": pulls,
+        "consistent": consistent,
+        "out_dir": str(out_dir),
+    }
+    print_report(result)
+    for tb in tracebacks[:3]:
+        print("\n" + tb)
+    print(f"\nlogs and locust CSVs: {out_dir}")
+    if args.json:
+        args.json.write_text(json.dumps(result, indent=2, default=str))
+    return 0 if consistent and errors == 0 else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
