@@ -3,13 +3,19 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.forms import UserChangeForm as BaseUserChangeForm
 from django.contrib.auth.forms import UserCreationForm as BaseUserCreationForm
+from rest_framework_simplejwt.token_blacklist import admin as token_admin
+from rest_framework_simplejwt.token_blacklist.models import OutstandingToken
 from unfold.admin import ModelAdmin, StackedInline
 from unfold.forms import AdminPasswordChangeForm, UserChangeForm, UserCreationForm
 
 from sync.admin_mixins import SyncableAdminMixin
 
 from . import services
+from .forms import ThrottledAdminLoginForm
 from .models import AccessLog, CareLink, LoginSession, Profile, User
+
+# The admin's sign-in is a password check like the API's: rate-limited the same way.
+admin.site.login_form = ThrottledAdminLoginForm
 
 
 class MemberCreationForm(UserCreationForm):
@@ -111,3 +117,17 @@ class AccessLogAdmin(OperatorsOnlyAdmin):
     search_fields = ["member__email", "actor_name"]
     list_select_related = ["member"]
     date_hierarchy = "at"
+
+
+class OutstandingTokenAdmin(token_admin.OutstandingTokenAdmin):
+    """simplejwt's list of issued refresh tokens, without the tokens themselves: each is a
+    bearer credential for JWT_REFRESH_DAYS, and nobody needs to read one off a page."""
+
+    exclude = ["token"]
+
+    def get_readonly_fields(self, request, obj=None) -> list[str]:
+        return [name for name in super().get_readonly_fields(request, obj) if name != "token"]
+
+
+admin.site.unregister(OutstandingToken)
+admin.site.register(OutstandingToken, OutstandingTokenAdmin)

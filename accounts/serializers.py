@@ -2,11 +2,8 @@ from __future__ import annotations
 
 from django.contrib.auth import authenticate, password_validation
 from django.utils import timezone
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
-from rest_framework.exceptions import AuthenticationFailed
-from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
-from rest_framework_simplejwt.serializers import TokenRefreshSerializer
-from rest_framework_simplejwt.tokens import RefreshToken
 
 from . import data_export
 from .models import AccessLog, CareLink, LoginSession, Profile, User
@@ -79,21 +76,32 @@ class TokenPairSerializer(serializers.Serializer):
     session = serializers.UUIDField()
 
 
-class RefreshSerializer(TokenRefreshSerializer):
-    """Rotate a refresh token, as long as its sign-in session is still active."""
+class RefreshRequestSerializer(serializers.Serializer):
+    refresh = serializers.CharField()
 
-    def validate(self, attrs):
-        try:
-            token = RefreshToken(attrs["refresh"])
-        except TokenError as exc:
-            raise InvalidToken(str(exc)) from exc
-        session_id = token.get("sid")
-        active = LoginSession.objects.filter(id=session_id, revoked_at__isnull=True).exists()
-        if not active:
-            raise AuthenticationFailed("This session has ended.", code="session_revoked")
-        data = super().validate(attrs)
-        LoginSession.objects.filter(id=session_id).update(last_used_at=timezone.now())
-        return data
+
+class RefreshResponseSerializer(serializers.Serializer):
+    access = serializers.CharField()
+    refresh = serializers.CharField(help_text="The new refresh token; the one sent is used up.")
+
+
+class PasswordChangeSerializer(serializers.Serializer):
+    current_password = serializers.CharField(
+        write_only=True, max_length=128, style={"input_type": "password"}
+    )
+    new_password = serializers.CharField(
+        write_only=True, max_length=128, style={"input_type": "password"}
+    )
+
+    def validate_current_password(self, value: str) -> str:
+        if not self.context["request"].user.check_password(value):
+            raise serializers.ValidationError("The password is not correct.", code="wrong_password")
+        return value
+
+    def validate_new_password(self, value: str) -> str:
+        # Django's validators; their messages and codes arrive under attr "new_password".
+        password_validation.validate_password(value, self.context["request"].user)
+        return value
 
 
 class LogoutSerializer(serializers.Serializer):
@@ -112,8 +120,20 @@ class LoginSessionSerializer(serializers.ModelSerializer):
         return getattr(request.user, "login_session_id", None) == session.id
 
 
+LOCAL_TIME = r"^([01]\d|2[0-3]):[0-5]\d(:[0-5]\d(\.\d{1,6})?)?$"
+
+
+@extend_schema_field({"type": "string", "pattern": LOCAL_TIME, "example": "18:00"})
+class LocalTimeField(serializers.TimeField):
+    """A wall-clock time in the member's zone (Profile.timezone), "HH:MM[:SS]" with no
+    offset; the schema's format "time" would promise one."""
+
+
 class ProfileSerializer(serializers.ModelSerializer):
     age = serializers.SerializerMethodField()
+    reminder_time = LocalTimeField(required=False)
+    quiet_hours_start = LocalTimeField(required=False, allow_null=True)
+    quiet_hours_end = LocalTimeField(required=False, allow_null=True)
 
     class Meta:
         model = Profile
@@ -168,6 +188,9 @@ class ProfileSerializer(serializers.ModelSerializer):
 class CareLinkSerializer(serializers.ModelSerializer):
     dietitian = serializers.SerializerMethodField()
     status = serializers.CharField(read_only=True)
+    invited_email = serializers.CharField(
+        read_only=True, help_text="The address invited by e-mail; empty for a share code."
+    )
 
     class Meta:
         model = CareLink
@@ -201,7 +224,11 @@ class CareInviteSerializer(serializers.Serializer):
 
 
 class CareLinkCreatedSerializer(CareLinkSerializer):
-    code = serializers.CharField(read_only=True, help_text="Shown once; share it with them.")
+    code = serializers.CharField(
+        read_only=True,
+        allow_null=True,
+        help_text="The share code, shown once: share it with them. Null for an e-mail invite.",
+    )
 
     class Meta(CareLinkSerializer.Meta):
         fields = [*CareLinkSerializer.Meta.fields, "code"]

@@ -1,18 +1,27 @@
-"""Writes to accounts: registration, sign-in sessions, profile changes."""
+"""Writes to accounts: registration, sign-in sessions, token rotation, passwords, profile
+changes."""
 
 from __future__ import annotations
 
+import logging
 from typing import Any
+from uuid import UUID
 
 from django.db import transaction
 from django.utils import timezone
+from rest_framework.exceptions import AuthenticationFailed
+from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
+from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 from rest_framework_simplejwt.tokens import RefreshToken
+from rest_framework_simplejwt.utils import datetime_from_epoch
 
 from backend.celery import enqueue_coalesced_on_commit
 from sync.clock import stamp, tick
 from sync.models import SyncClock
 
 from .models import LoginSession, Profile, User
+
+logger = logging.getLogger(__name__)
 
 RECOMPUTE_TASK = "tracking.tasks.recompute_member"
 REMINDER_FIELDS = {
@@ -65,6 +74,121 @@ def revoke_session(session: LoginSession) -> None:
     LoginSession.objects.filter(id=session.id, revoked_at__isnull=True).update(
         revoked_at=timezone.now()
     )
+
+
+# --- Refresh-token rotation with reuse detection ---------------------------------------
+class SessionEnded(AuthenticationFailed):
+    default_detail = "This session has ended."
+    default_code = "session_revoked"
+
+
+class RefreshTokenReused(AuthenticationFailed):
+    default_detail = (
+        "This refresh token was already used, so this sign-in has been ended on every "
+        "device that shared it. Sign in again."
+    )
+    default_code = "refresh_token_reused"
+
+
+class _RefreshTokenUsedOrNot(RefreshToken):
+    """A refresh token with a valid signature, expiry and type, whether it was already
+    used or not: `rotate_refresh_token` claims it itself, and a used one is a signal."""
+
+    def check_blacklist(self) -> None:
+        return None
+
+
+def read_refresh_token(raw: str) -> RefreshToken:
+    """The refresh token in `raw`, checked (signature, expiry, type, session claim) but not
+    yet used; InvalidToken (401, token_not_valid) when it is not one of ours."""
+    try:
+        token = _RefreshTokenUsedOrNot(raw)
+    except TokenError as exc:
+        raise InvalidToken(str(exc)) from exc
+    if not token.get("sid") or not token.get("user_id"):
+        raise InvalidToken("Token has no session.")
+    return token
+
+
+def rotate_refresh_token(token: RefreshToken) -> dict[str, str]:
+    """Exchange a refresh token for a new pair in the same session (its "family").
+
+    Each refresh token works once. Using one marks it used (a row in simplejwt's blacklist,
+    claimed with a unique insert, so of two requests racing with the same token exactly
+    one wins). A token presented again after that was copied: whoever holds the other copy
+    may be an attacker, and nobody can tell which, so the whole session is revoked: its
+    refresh tokens and access tokens stop working for the thief and the owner alike, and
+    the owner signs in again. There is no grace period (see SECURITY.md).
+
+    Raises SessionEnded when the session was already revoked, RefreshTokenReused when the
+    token was used before (after revoking its session).
+    """
+    session_id, user_id = token["sid"], token["user_id"]
+    active = LoginSession.objects.filter(
+        id=session_id, user_id=user_id, revoked_at__isnull=True, user__is_active=True
+    )
+    if not active.exists():
+        raise SessionEnded()
+    if not _claim(token):
+        revoked = LoginSession.objects.filter(id=session_id, revoked_at__isnull=True).update(
+            revoked_at=timezone.now()
+        )
+        logger.warning(
+            "refresh reuse detected; session %s of user %s %s",
+            session_id,
+            user_id,
+            "revoked" if revoked else "was already revoked",
+        )
+        raise RefreshTokenReused()
+    token.set_jti()
+    token.set_exp()
+    token.set_iat()
+    token.outstand()
+    active.update(last_used_at=timezone.now())
+    return {"access": str(token.access_token), "refresh": str(token)}
+
+
+def log_out(token: RefreshToken) -> None:
+    """End the token's session (used or not, the holder asks to sign that device out)."""
+    _claim(token)
+    LoginSession.objects.filter(id=token["sid"], revoked_at__isnull=True).update(
+        revoked_at=timezone.now()
+    )
+
+
+@transaction.atomic
+def _claim(token: RefreshToken) -> bool:
+    """Mark the token used; False if it already was."""
+    outstanding, _ = OutstandingToken.objects.get_or_create(
+        jti=token["jti"],
+        defaults={
+            "user_id": token["user_id"],
+            "token": str(token),
+            "created_at": token.current_time,
+            "expires_at": datetime_from_epoch(token["exp"]),
+        },
+    )
+    _, first_use = BlacklistedToken.objects.get_or_create(token=outstanding)
+    return first_use
+
+
+# --- Passwords ------------------------------------------------------------------------
+@transaction.atomic
+def change_password(user: User, new_password: str, *, keep_session_id: UUID | None) -> int:
+    """Set a new password and sign out every other device at once; return how many.
+
+    The device that asked (keep_session_id) stays signed in. Without one (the admin's
+    cookie session) every device is signed out; Django's own sessions end by themselves,
+    since they carry a hash of the password.
+    """
+    user.set_password(new_password)
+    user.save(update_fields=["password"])
+    others = LoginSession.objects.filter(user=user, revoked_at__isnull=True)
+    if keep_session_id is not None:
+        others = others.exclude(id=keep_session_id)
+    revoked = others.update(revoked_at=timezone.now())
+    logger.info("user %s changed their password; %d other sessions ended", user.pk, revoked)
+    return revoked
 
 
 @transaction.atomic

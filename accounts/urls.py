@@ -12,6 +12,7 @@ urlpatterns = [
     path("auth/token", views.LoginView.as_view(), name="token"),
     path("auth/token/refresh", views.RefreshView.as_view(), name="token-refresh"),
     path("auth/logout", views.LogoutView.as_view(), name="logout"),
+    path("auth/password", views.PasswordChangeView.as_view(), name="password-change"),
     path("me", views.MeView.as_view(), name="me"),
     path("profile", views.ProfileView.as_view(), name="profile"),
     path("access-log", views.AccessLogView.as_view(), name="access-log"),

@@ -1,22 +1,33 @@
 from __future__ import annotations
 
+from django.contrib.auth import update_session_auth_hash
 from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema
-from drf_standardized_errors.openapi_serializers import (
-    ErrorResponse401Serializer,
-    ValidationErrorResponseSerializer,
-)
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_standardized_errors.openapi_serializers import ErrorResponse429Serializer
 from rest_framework import generics, mixins, permissions, status, viewsets
+from rest_framework.exceptions import ValidationError
 from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.response import Response
 from rest_framework.views import APIView
-from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
-from rest_framework_simplejwt.tokens import RefreshToken
-from rest_framework_simplejwt.views import TokenRefreshView
+from rest_framework_simplejwt.settings import api_settings as jwt_settings
 
-from . import care, data_export, deletion, selectors, serializers, services
+from backend import errors, throttling
+
+from . import care, data_export, deletion, selectors, serializers, services, throttles
 from .models import AccessLog, CareLink, LoginSession
+
+THROTTLED = OpenApiResponse(
+    ErrorResponse429Serializer,
+    description='Too many attempts (code "throttled"): wait the seconds in Retry-After.',
+)
+RETRY_AFTER = OpenApiParameter(
+    "Retry-After",
+    OpenApiTypes.INT,
+    OpenApiParameter.HEADER,
+    response=[429],
+    description="Seconds until the limit resets.",
+)
 
 
 def _session_response(user, request, device_name: str, status_code: int) -> Response:
@@ -28,13 +39,19 @@ def _session_response(user, request, device_name: str, status_code: int) -> Resp
 
 
 class RegisterView(APIView):
+    """Create a member account and sign this device in. Limited per client address
+    (THROTTLE_REGISTER_IP)."""
+
     permission_classes = [permissions.AllowAny]
     authentication_classes: list = []
 
     @extend_schema(
-        request=serializers.RegisterSerializer, responses={201: serializers.TokenPairSerializer}
+        request=serializers.RegisterSerializer,
+        responses={201: serializers.TokenPairSerializer, 429: THROTTLED},
+        parameters=[RETRY_AFTER],
     )
     def post(self, request):
+        throttling.attempt(throttles.registration(request))
         data = serializers.RegisterSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         fields = data.validated_data
@@ -48,39 +65,127 @@ class RegisterView(APIView):
 
 
 class LoginView(APIView):
+    """Sign in with e-mail and password. Limited per client address (every attempt) and
+    per account (failed attempts only), see SECURITY.md."""
+
     permission_classes = [permissions.AllowAny]
     authentication_classes: list = []
 
     @extend_schema(
-        request=serializers.LoginSerializer, responses={200: serializers.TokenPairSerializer}
+        request=serializers.LoginSerializer,
+        responses={200: serializers.TokenPairSerializer, 429: THROTTLED},
+        parameters=[RETRY_AFTER],
     )
     def post(self, request):
+        attempt = throttling.attempt(
+            throttles.password_check(request, throttles.email_in(request.data))
+        )
         data = serializers.LoginSerializer(data=request.data, context={"request": request})
         data.is_valid(raise_exception=True)
+        attempt.succeeded()
         fields = data.validated_data
         return _session_response(fields["user"], request, fields["device_name"], status.HTTP_200_OK)
 
 
-class RefreshView(TokenRefreshView):
-    serializer_class = serializers.RefreshSerializer
+class BearerChallengeMixin:
+    """401 (not 403) for token errors on views that authenticate nobody."""
+
+    def get_authenticate_header(self, request) -> str:
+        return f'{jwt_settings.AUTH_HEADER_TYPES[0]} realm="api"'
 
 
-class LogoutView(APIView):
-    """Sign this device out: the refresh token is blacklisted and its session ends."""
+class RefreshView(BearerChallengeMixin, APIView):
+    """Exchange a refresh token for a new access and refresh token. Each refresh token works
+    once: presenting a used one again ends its whole session (every token of that sign-in,
+    on every device holding one) with 401 refresh_token_reused."""
 
     permission_classes = [permissions.AllowAny]
     authentication_classes: list = []
 
-    @extend_schema(request=serializers.LogoutSerializer, responses={204: None})
+    @extend_schema(
+        request=serializers.RefreshRequestSerializer,
+        responses={
+            200: serializers.RefreshResponseSerializer,
+            401: OpenApiResponse(
+                errors.ErrorResponse401Serializer,
+                description="token_not_valid (bad or expired token), session_revoked (the "
+                "session has ended) or refresh_token_reused (the token was already used; "
+                "its session is now ended).",
+            ),
+            429: THROTTLED,
+        },
+        parameters=[RETRY_AFTER],
+    )
+    def post(self, request):
+        attempt = throttling.attempt(throttles.refresh_from(request))
+        body = serializers.RefreshRequestSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        token = services.read_refresh_token(body.validated_data["refresh"])
+        throttling.attempt(throttles.refresh_of(token["user_id"]))
+        tokens = services.rotate_refresh_token(token)
+        attempt.succeeded()
+        return Response(tokens)
+
+
+class PasswordChangeView(APIView):
+    """Change your password. Every other device is signed out at once; this one stays
+    signed in with the tokens it has. Limited like signing in."""
+
+    @extend_schema(
+        request=serializers.PasswordChangeSerializer,
+        responses={
+            204: OpenApiResponse(description="Changed; other devices are signed out."),
+            400: OpenApiResponse(
+                errors.ErrorResponse400Serializer,
+                description="current_password wrong (code wrong_password), or new_password "
+                "refused by the password rules (e.g. password_too_short, "
+                "password_too_common).",
+            ),
+            429: THROTTLED,
+        },
+        parameters=[RETRY_AFTER],
+    )
+    def post(self, request):
+        user = request.user
+        attempt = throttling.attempt(throttles.password_check(request, user.email))
+        body = serializers.PasswordChangeSerializer(data=request.data, context={"request": request})
+        if not body.is_valid():
+            if "current_password" not in body.errors:
+                attempt.succeeded()  # the password was right; only the new one was refused
+            raise ValidationError(body.errors)
+        attempt.succeeded()
+        session_id = getattr(user, "login_session_id", None)
+        services.change_password(
+            user, body.validated_data["new_password"], keep_session_id=session_id
+        )
+        if session_id is None:
+            # Signed in with the admin's cookie: keep this browser signed in.
+            update_session_auth_hash(request, user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class LogoutView(BearerChallengeMixin, APIView):
+    """Sign this device out: its session ends, with every token issued to it. Any refresh
+    token of the session will do, even one already used."""
+
+    permission_classes = [permissions.AllowAny]
+    authentication_classes: list = []
+
+    @extend_schema(
+        request=serializers.LogoutSerializer,
+        responses={
+            204: None,
+            401: OpenApiResponse(
+                errors.ErrorResponse401Serializer,
+                description="token_not_valid: not a refresh token of ours, or expired.",
+            ),
+        },
+    )
     def post(self, request):
         data = serializers.LogoutSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        try:
-            token = RefreshToken(data.validated_data["refresh"])
-        except TokenError as exc:
-            raise InvalidToken(str(exc)) from exc
-        token.blacklist()
-        LoginSession.objects.filter(id=token.get("sid")).update(revoked_at=token.current_time)
+        token = services.read_refresh_token(data.validated_data["refresh"])
+        services.log_out(token)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -149,7 +254,9 @@ class CareLinkViewSet(
         body = serializers.CareLinkCreatedSerializer(link).data
         return Response(body, status=status.HTTP_201_CREATED)
 
+    @extend_schema(responses={200: serializers.CareLinkSerializer})
     def destroy(self, request, *args, **kwargs):
+        """Revoke: the link, now revoked (revoking it again changes nothing)."""
         link = care.revoke(self.get_object())
         return Response(serializers.CareLinkSerializer(link).data)
 
@@ -180,7 +287,7 @@ EXPORT_FILES = (
     'header row per table), .fhir.json for format=fhir (a FHIR R4 Bundle of type "collection" '
     "with a Patient and MedicationStatements)."
 )
-NOT_SIGNED_IN = OpenApiResponse(ErrorResponse401Serializer, description="Not signed in.")
+NOT_SIGNED_IN = OpenApiResponse(errors.ErrorResponse401Serializer, description="Not signed in.")
 
 
 class DataExportView(APIView):
@@ -199,7 +306,7 @@ class DataExportView(APIView):
             (200, "application/zip"): OpenApiResponse(OpenApiTypes.BINARY, EXPORT_FILES),
             (200, "application/fhir+json"): OpenApiResponse(OpenApiTypes.OBJECT, EXPORT_FILES),
             400: OpenApiResponse(
-                ValidationErrorResponseSerializer, description="Unknown format (attr: format)."
+                errors.ErrorResponse400Serializer, description="Unknown format (attr: format)."
             ),
             401: NOT_SIGNED_IN,
         },
@@ -233,17 +340,21 @@ class AccountDeletionView(APIView):
                 description="Already scheduled: the existing schedule, unchanged.",
             ),
             400: OpenApiResponse(
-                ValidationErrorResponseSerializer,
+                errors.ErrorResponse400Serializer,
                 description="Wrong password (attr: password, code: wrong_password).",
             ),
             401: NOT_SIGNED_IN,
+            429: THROTTLED,
         },
+        parameters=[RETRY_AFTER],
     )
     def post(self, request):
+        attempt = throttling.attempt(throttles.password_check(request, request.user.email))
         body = serializers.DeletionRequestSerializer(
             data=request.data, context={"request": request}
         )
         body.is_valid(raise_exception=True)
+        attempt.succeeded()
         _, created = deletion.request_deletion(
             request.user, keep_session_id=getattr(request.user, "login_session_id", None)
         )

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import logging
+import logging.config
 import os
 import time
 from typing import Any
 
 from celery import Celery, Signature, Task
+from celery.signals import setup_logging
 from django.core.cache import cache
 from django.db import transaction
 from kombu.exceptions import OperationalError
@@ -18,6 +20,16 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "backend.settings")
 app = Celery("ossa")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+
+@setup_logging.connect
+def use_django_logging(**kwargs: Any) -> None:
+    """Workers and beat log through settings.LOGGING (its redacting filter, JSON in
+    production): with a receiver here, Celery installs no handlers of its own."""
+    from django.conf import settings
+
+    logging.config.dictConfig(settings.LOGGING)
+
 
 logger = logging.getLogger(__name__)
 

@@ -11,8 +11,11 @@ from django.core import exceptions as django_exceptions
 from django.http import HttpRequest, JsonResponse
 from django.views import defaults
 from drf_standardized_errors.handler import ExceptionHandler as BaseExceptionHandler
-from rest_framework import exceptions, status
+from drf_standardized_errors.openapi import AutoSchema as BaseAutoSchema
+from drf_standardized_errors.openapi_serializers import ClientErrorEnum
+from rest_framework import exceptions, serializers, status
 from rest_framework.settings import api_settings
+from rest_framework_simplejwt.exceptions import DetailDictMixin
 
 
 class Conflict(exceptions.APIException):
@@ -33,6 +36,12 @@ class ExceptionHandler(BaseExceptionHandler):
             return PayloadTooLarge()
         if isinstance(exc, django_exceptions.ValidationError):
             return exceptions.ValidationError(_as_drf_detail(exc))
+        if isinstance(exc, DetailDictMixin):
+            # simplejwt's token errors carry {"detail", "code"} as their detail, which would
+            # come out as two errors with attr "detail" and "code": make it one.
+            return exceptions.AuthenticationFailed(
+                str(exc.detail.get("detail", "")), code=str(exc.detail.get("code", ""))
+            )
         return super().convert_known_exceptions(exc)
 
 
@@ -45,8 +54,75 @@ def _as_drf_detail(exc: django_exceptions.ValidationError) -> dict | list:
     return detail
 
 
-def exception_handler(exc, context):
-    return ExceptionHandler(exc, context).run()
+# --- The shape in the API schema ------------------------------------------------------
+# drf-standardized-errors documents 400 to 429 on every operation that can answer them
+# (DRF_STANDARDIZED_ERRORS in settings; its ERROR_SCHEMAS puts in ours for 400 and 401,
+# where we answer more than its defaults allow). Views name the others where they send them.
+class FieldErrorSerializer(serializers.Serializer):
+    code = serializers.CharField(help_text="For programs: required, invalid, wrong_password...")
+    detail = serializers.CharField(help_text="For people: what went wrong.")
+    attr = serializers.CharField(
+        allow_null=True,
+        help_text="The field, dotted for nested ones with list positions "
+        "(ingredients.0.amount); non_field_errors or null when about the request as a whole.",
+    )
+
+
+class ErrorResponse400Serializer(serializers.Serializer):
+    """Refused as a whole; nothing was changed."""
+
+    type = serializers.ChoiceField(
+        choices=["validation_error", "client_error"],
+        help_text="validation_error: a field or the request is not acceptable (attr says "
+        "which); client_error: the body is not JSON (code parse_error).",
+    )
+    errors = FieldErrorSerializer(many=True)
+
+
+def error_response_serializer(name: str, codes: list[str]) -> type[serializers.Serializer]:
+    """{"type": "client_error", "errors": [{"code": one of codes, "detail", "attr"}]}."""
+    error = type(
+        f"{name}ErrorSerializer",
+        (serializers.Serializer,),
+        {
+            "code": serializers.ChoiceField(choices=codes),
+            "detail": serializers.CharField(),
+            "attr": serializers.CharField(allow_null=True),
+        },
+    )
+    return type(
+        f"{name}ResponseSerializer",
+        (serializers.Serializer,),
+        {
+            "type": serializers.ChoiceField(choices=ClientErrorEnum.choices),
+            "errors": error(many=True),
+        },
+    )
+
+
+AUTHENTICATION_CODES = [
+    "not_authenticated",  # no credentials
+    "authentication_failed",
+    "bad_authorization_header",
+    "token_not_valid",  # a bad or expired token, or the wrong kind
+    "session_revoked",  # the device was signed out (accounts.authentication)
+    "refresh_token_reused",  # a used refresh token again: its session is ended
+]
+ErrorResponse401Serializer = error_response_serializer("Unauthenticated", AUTHENTICATION_CODES)
+PayloadTooLargeResponseSerializer = error_response_serializer(
+    "PayloadTooLarge", ["payload_too_large"]
+)
+
+
+class AutoSchema(BaseAutoSchema):
+    """drf-standardized-errors' schema, with 413 only where a body is read (MAX_BODY_BYTES)."""
+
+    def _should_add_error_response(self, responses: dict, status_code: str) -> bool:
+        if status_code == "413" and (
+            self.method not in ("POST", "PUT", "PATCH") or self.get_request_serializer() is None
+        ):
+            return False
+        return super()._should_add_error_response(responses, status_code)
 
 
 def error_body(error_type: str, code: str, detail: str, attr: str | None = None) -> dict:

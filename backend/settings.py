@@ -16,6 +16,8 @@ import dj_database_url
 from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
+from backend.logging import log_format, logging_config
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("OSSA_VAR_DIR", BASE_DIR / "var"))
 
@@ -73,6 +75,7 @@ INSTALLED_APPS = [
     "rest_framework_simplejwt.token_blacklist",
     "django_filters",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "drf_standardized_errors",
     "django_celery_beat",
     "health_check",
@@ -82,15 +85,18 @@ INSTALLED_APPS = [
     "notifications",
 ]
 
+# Whitenoise answers /static/ and /app/ itself, so only the middleware above it touches
+# those responses: the security headers (backend/security.py) come first.
 MIDDLEWARE = [
+    "backend.security.SecurityHeadersMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "backend.appfiles.AppWhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
 ROOT_URLCONF = "backend.urls"
@@ -159,7 +165,17 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
 # A request never waits long on an unreachable broker: the publish fails fast and the
 # caller logs it (see backend.celery.enqueue_on_commit).
-CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2, "socket_timeout": 5}
+# visibility_timeout: Redis hands a task out again only after it has been unacknowledged
+# this long, and a SIGKILLed or lost worker (acks_late) never gives its tasks back, so this
+# is how late such work resumes. It must exceed the longest a message stays unacknowledged,
+# countdown wait plus run time (delete_due_accounts: 900 s retry backoff + 1800 s time
+# limit; deliver: 1800 s + 90 s), or a task still waiting or running is delivered twice.
+# Hence one hour: lower it only with those limits (tests/faults/test_worker_killed.py).
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "socket_connect_timeout": 2,
+    "socket_timeout": 5,
+    "visibility_timeout": 3600,
+}
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BEAT_SCHEDULE = {
@@ -206,6 +222,8 @@ CELERY_BEAT_SCHEDULE["plan-reminders"] = {
 }
 
 # --- Auth -----------------------------------------------------------------------------
+# Argon2id for every new hash; a PBKDF2 hash (Django's old default) still verifies and is
+# rehashed with Argon2 at that member's next successful sign-in.
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
@@ -228,6 +246,23 @@ SIMPLE_JWT = {
     "USER_ID_FIELD": "id",
     "USER_ID_CLAIM": "user_id",
 }
+# Rotation and reuse detection are accounts.services.rotate_refresh_token's (the settings
+# above serve simplejwt's own helpers): a rotated token presented again ends its session.
+
+# Rate limits on sign-up, sign-in, token refresh and every password check, counted in the
+# cache (accounts.throttles says which applies where). Fixed windows: "10/min", "5/15min",
+# "20/hour"; "off" turns one off.
+RATE_LIMITS = {
+    "register_ip": env("THROTTLE_REGISTER_IP", "10/hour"),
+    "login_ip": env("THROTTLE_LOGIN_IP", "30/min"),
+    "login_account": env("THROTTLE_LOGIN_ACCOUNT", "10/min"),
+    "refresh_ip": env("THROTTLE_REFRESH_IP", "60/min"),
+    "refresh_user": env("THROTTLE_REFRESH_USER", "30/min"),
+}
+RATE_LIMIT_KEY_PREFIX = "ratelimit"
+# How many proxies of ours append to X-Forwarded-For in front of Django; 0 counts clients
+# by REMOTE_ADDR and ignores the header (which a client can forge).
+TRUSTED_PROXY_COUNT = int(env("TRUSTED_PROXY_COUNT", "0"))
 
 # --- REST API -------------------------------------------------------------------------
 REST_FRAMEWORK = {
@@ -244,8 +279,10 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
-    "DEFAULT_SCHEMA_CLASS": "drf_standardized_errors.openapi.AutoSchema",
-    "EXCEPTION_HANDLER": "backend.errors.exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "backend.errors.AutoSchema",
+    # drf-standardized-errors' own entry point (it runs backend.errors.ExceptionHandler, named
+    # below), so its AutoSchema recognises the handler and documents the error responses.
+    "EXCEPTION_HANDLER": "drf_standardized_errors.handler.exception_handler",
     "COERCE_DECIMAL_TO_STRING": False,
     "PAGE_SIZE": 50,
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
@@ -262,6 +299,10 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "SCHEMA_PATH_PREFIX": r"/api/v1",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Swagger UI from our own static files (drf-spectacular-sidecar), not a CDN: the docs
+    # page then runs no third-party script and fits its Content-Security-Policy.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "ENUM_NAME_OVERRIDES": {
         name: f"drf_standardized_errors.openapi_serializers.{name}.choices"
         for name in (
@@ -275,7 +316,17 @@ SPECTACULAR_SETTINGS = {
 }
 
 DRF_STANDARDIZED_ERRORS = {
-    "ALLOWED_ERROR_STATUS_CODES": ["400", "401", "403", "404", "405", "409", "413", "415"],
+    "EXCEPTION_HANDLER_CLASS": "backend.errors.ExceptionHandler",
+    # Documented on every operation that can answer them (backend.errors.AutoSchema); 409,
+    # 410 and 426 by the sync operations that send them.
+    "ALLOWED_ERROR_STATUS_CODES": ["400", "401", "403", "404", "405", "406", "413", "415", "429"],
+    # Ours are wider than the defaults: any field's code and dotted attrs with list
+    # positions (400), and simplejwt's and our session codes (401).
+    "ERROR_SCHEMAS": {
+        "400": "backend.errors.ErrorResponse400Serializer",
+        "401": "backend.errors.ErrorResponse401Serializer",
+        "413": "backend.errors.PayloadTooLargeResponseSerializer",
+    },
 }
 
 # A body over this size is refused with 413 before it is parsed.
@@ -312,13 +363,16 @@ UNFOLD = {
     "SITE_SYMBOL": "monitor_heart",
 }
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
-}
+# --- Logging: stdout, JSON lines in production, secrets and health data redacted --------
+# What a line may contain, and the filter that enforces it: backend/logging.py.
+LOG_FORMAT = log_format()
+LOGGING = logging_config(LOG_FORMAT, env("LOG_LEVEL", "INFO"))
+
+# --- Security headers (backend/security.py adds the CSP and Permissions-Policy) ---------
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
 
 # --- Production hardening -------------------------------------------------------------
 if PRODUCTION:
@@ -327,9 +381,12 @@ if PRODUCTION:
     SECURE_HSTS_SECONDS = int(env("SECURE_HSTS_SECONDS", str(60 * 60 * 24 * 365)))
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
+    # A load balancer probes /healthz over plain HTTP inside the network; a redirect
+    # would read as down. It answers status only, no member data.
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
-    SECURE_REFERRER_POLICY = "same-origin"
-    X_FRAME_OPTIONS = "DENY"
+    if DEBUG:
+        raise ImproperlyConfigured("DEBUG must be off when DJANGO_ENV=production.")
     if len(SECRET_KEY) < 50 or len(set(SECRET_KEY)) < 5:
         raise ImproperlyConfigured("SECRET_KEY must be at least 50 random characters.")

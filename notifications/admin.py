@@ -54,16 +54,21 @@ class PushSubscriptionAdmin(ModelAdmin):
     list_filter = [("deactivated_at", admin.EmptyFieldListFilter)]
     search_fields = ["member__email", "endpoint"]
     list_select_related = ["member"]
-    readonly_fields = ["member", "endpoint", "p256dh", "auth", "created_at"]
+    # The device's encryption keys stay out of sight, as in the member's own export.
+    readonly_fields = ["member", "endpoint", "created_at"]
+    exclude = ["p256dh", "auth"]
 
 
 # Operators edit the beat schedules in the same unfold look as everything else.
-for model, base in (
-    (PeriodicTask, beat_admin.PeriodicTaskAdmin),
-    (IntervalSchedule, beat_admin.IntervalScheduleAdmin),
-    (CrontabSchedule, beat_admin.CrontabScheduleAdmin),
-    (SolarSchedule, beat_admin.SolarScheduleAdmin),
-    (ClockedSchedule, beat_admin.ClockedScheduleAdmin),
+# django-celery-beat's periodic task form template only adds an inline script (refused by
+# the admin's Content-Security-Policy, backend/security.py) that writes a crontab's plain
+# words into a help element unfold does not render: the standard form is used instead.
+for model, base, attrs in (
+    (PeriodicTask, beat_admin.PeriodicTaskAdmin, {"change_form_template": None}),
+    (IntervalSchedule, beat_admin.IntervalScheduleAdmin, {}),
+    (CrontabSchedule, beat_admin.CrontabScheduleAdmin, {}),
+    (SolarSchedule, beat_admin.SolarScheduleAdmin, {}),
+    (ClockedSchedule, beat_admin.ClockedScheduleAdmin, {}),
 ):
     admin.site.unregister(model)
-    admin.site.register(model, type(f"{model.__name__}Admin", (base, ModelAdmin), {}))
+    admin.site.register(model, type(f"{model.__name__}Admin", (base, ModelAdmin), attrs))

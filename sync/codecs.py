@@ -43,10 +43,23 @@ class Codec:
         return value
 
 
+def _has_nul(value: Any) -> bool:
+    """NUL characters anywhere in a value: PostgreSQL stores none in text or jsonb."""
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(key) or _has_nul(item) for key, item in value.items())
+    if isinstance(value, list):
+        return any(_has_nul(item) for item in value)
+    return False
+
+
 class Text(Codec):
     def decode(self, value: Any) -> str:
         if not isinstance(value, str):
             raise WireError("must be a string")
+        if _has_nul(value):
+            raise WireError("must not contain NUL characters")
         return value
 
 
@@ -124,9 +137,12 @@ class JsonText(Codec):
         if not isinstance(value, str):
             raise WireError("must be JSON text")
         try:
-            return json.loads(value)
+            decoded = json.loads(value)
         except ValueError as exc:
             raise WireError("is not valid JSON") from exc
+        if _has_nul(decoded):
+            raise WireError("must not contain NUL characters")
+        return decoded
 
 
 class Id(Codec):

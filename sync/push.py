@@ -33,7 +33,7 @@ class RecordError:
 
     @property
     def attr(self) -> str:
-        path = f"{self.table}.{self.id}"
+        path = f"{self.table}.{self.id}" if self.id else self.table
         return f"{path}.{self.column}" if self.column else path
 
 
@@ -126,7 +126,11 @@ def _parse_table(ctx: PushContext, table: Table, table_changes: Any) -> list[Inc
 
 
 def _parse_record(ctx: PushContext, table: Table, kind: str, record: Any) -> Incoming | None:
-    raw_id = record if kind == "deleted" else (record or {}).get("id")
+    if kind != "deleted" and not isinstance(record, dict):
+        detail = f"Each {kind} record must be an object with an id, not {record!r:.40}."
+        ctx.errors.append(RecordError(table.name, "", "invalid", detail))
+        return None
+    raw_id = record if kind == "deleted" else record.get("id")
     try:
         record_id = uuid.UUID(str(raw_id)) if isinstance(raw_id, str) else None
     except ValueError:

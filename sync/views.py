@@ -8,11 +8,11 @@ from typing import Any
 from django.http import HttpResponse
 from django.views.decorators.gzip import gzip_page
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework.exceptions import ValidationError
 from rest_framework.views import APIView
 
-from backend.errors import error_body
+from backend.errors import error_body, error_response_serializer
 
 from .pull import Migration, ResyncRequired, pull
 from .push import PushConflict, PushRejected, push
@@ -29,6 +29,70 @@ MIGRATION = OpenApiParameter(
 )
 
 
+# The wire type of each codec (sync/codecs.py), so the schema names every pushed column.
+WIRE_TYPES = {
+    "text": {"type": "string"},
+    "number": {"type": "number"},
+    "integer": {"type": "integer"},
+    "boolean": {"type": "boolean"},
+    "epoch_ms": {"type": "integer", "description": "Epoch milliseconds."},
+    "date": {"type": "string", "format": "date"},
+    "time": {"type": "string", "example": "08:00"},
+    "json": {"type": "string", "description": "JSON text."},
+    "id": {"type": "string", "format": "uuid"},
+}
+
+
+def _record_schema(table) -> dict:
+    columns = {
+        col.name: {**WIRE_TYPES[col.codec.name], "nullable": col.codec.nullable}
+        for col in table.columns
+    }
+    return {
+        "type": "object",
+        "properties": {"id": {"type": "string", "format": "uuid"}, **columns},
+        "required": ["id"],
+    }
+
+
+def _changes_schema(table) -> dict:
+    records = {"type": "array", "items": _record_schema(table)}
+    ids = {"type": "array", "items": {"type": "string", "format": "uuid"}}
+    if table.read_only:  # computed by the server: refused with code read_only
+        records, ids = {**records, "maxItems": 0}, {**ids, "maxItems": 0}
+    return {
+        "type": "object",
+        "properties": {"created": records, "updated": records, "deleted": ids},
+    }
+
+
+PUSH_BODY = {
+    "type": "object",
+    "properties": {
+        "changes": {
+            "type": "object",
+            "properties": {name: _changes_schema(table) for name, table in TABLES.items()},
+            "description": "WatermelonDB's changes, in the wire format of sync/registry.py; "
+            "the server's own tables (flags, adherence_weeks) take no records.",
+        }
+    },
+    "required": ["changes"],
+}
+CONFLICT = OpenApiResponse(
+    error_response_serializer("SyncConflict", ["sync_conflict"]),
+    description="Records changed on the server after last_pulled_at (attr table.id): pull, "
+    "then push again.",
+)
+RESYNC = OpenApiResponse(
+    error_response_serializer("ResyncRequired", ["resync_required"]),
+    description="The cursor predates purged tombstones: reset the local database, pull from null.",
+)
+OUTDATED = OpenApiResponse(
+    error_response_serializer("ClientOutdated", ["client_outdated"]),
+    description="The app's schema_version is too old to sync: update the app.",
+)
+
+
 def json_response(body: Any, status: int = 200) -> HttpResponse:
     text = json.dumps(body, separators=(",", ":"))
     return HttpResponse(text, status=status, content_type="application/json")
@@ -38,7 +102,10 @@ class PullView(APIView):
     """Everything that changed for the member after `last_pulled_at`; live rows come as
     `updated`, deletions as ids; `timestamp` is the cursor for the next sync."""
 
-    @extend_schema(parameters=[CURSOR, SCHEMA, MIGRATION], responses={200: OpenApiTypes.OBJECT})
+    @extend_schema(
+        parameters=[CURSOR, SCHEMA, MIGRATION],
+        responses={200: OpenApiTypes.OBJECT, 410: RESYNC, 426: OUTDATED},
+    )
     def get(self, request):
         query = request.query_params
         if outdated := _outdated(query.get("schema_version")):
@@ -54,7 +121,15 @@ class PushView(APIView):
     """Apply the device's changes all or nothing: 200, 400 with per-record errors, or 409
     naming the records changed on the server since `last_pulled_at` (pull, then push)."""
 
-    @extend_schema(parameters=[CURSOR], request=OpenApiTypes.OBJECT, responses={200: None})
+    @extend_schema(
+        parameters=[CURSOR, SCHEMA],
+        request={"application/json": PUSH_BODY},
+        responses={
+            200: OpenApiResponse(OpenApiTypes.OBJECT, description="Applied: {}."),
+            409: CONFLICT,
+            426: OUTDATED,
+        },
+    )
     def post(self, request):
         if outdated := _outdated(request.query_params.get("schema_version")):
             return outdated

@@ -68,3 +68,17 @@ def test_a_forged_cursor_is_404(alice_api):
 
 def test_bad_filter_value_is_400(alice_api):
     assert_error_shape(alice_api.get("/api/v1/intakes?taken_after=soon"), 400)
+
+
+@pytest.mark.parametrize("path", ["/api/v1/me", "/api/v1/sync/pull"])
+def test_a_bad_token_is_one_error_not_one_per_key(anon_api, path):
+    """Found by the fuzzer: simplejwt's {"detail", "code"} came out as two errors with attr
+    "detail" and "code", which the app showed as "detail: Token is invalid"."""
+    anon_api.credentials(HTTP_AUTHORIZATION="Bearer not-a-token")
+
+    response = anon_api.get(path)
+
+    assert_error_shape(response, 401, "token_not_valid")
+    assert response.json()["errors"] == [
+        {"code": "token_not_valid", "detail": response.json()["errors"][0]["detail"], "attr": None}
+    ]

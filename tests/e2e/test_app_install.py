@@ -8,7 +8,7 @@ import pytest
 from .app_browser import app_is_built, browser, phone
 
 pytestmark = [
-    pytest.mark.django_db(transaction=True),
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
     pytest.mark.skipif(not app_is_built(), reason="the app is not built (make test builds it)"),
 ]
 

@@ -318,6 +318,37 @@ def test_a_bad_schedule_pushed_from_a_device_names_the_column(alice_api, plan):
     assert body["errors"][0]["attr"] == f"regimens.{plan.id}.times"
 
 
+@pytest.mark.parametrize("record", [1, "abc", None, ["x"]])
+def test_a_record_that_is_not_an_object_is_refused_not_a_500(alice_api, record):
+    """Found by the fuzzer (tests/fuzz): `created: [1]` crashed the push with a 500."""
+    cursor = pull(alice_api)["timestamp"]
+
+    body = push(alice_api, cursor, {"intake_logs": {"created": [record]}}, status=400)
+
+    assert body["errors"][0]["code"] == "invalid"
+    assert body["errors"][0]["attr"] == "intake_logs"
+
+
+@pytest.mark.parametrize(
+    ("table", "column", "value"),
+    [
+        ("intake_logs", "note", "before\x00after"),
+        ("regimens", "note", "\x00"),
+        ("regimens", "times", '["08:00\\u0000"]'),
+    ],
+)
+def test_nul_characters_are_refused_by_column(alice_api, plan, table, column, value):
+    """Found by the fuzzer on PostgreSQL, which stores no NUL in text or jsonb: a 500."""
+    cursor = pull(alice_api)["timestamp"]
+    row = log_row(plan) if table == "intake_logs" else {"id": str(plan.id)}
+
+    body = push(alice_api, cursor, {table: {"updated": [{**row, column: value}]}}, status=400)
+
+    assert body["errors"][0]["code"] == "invalid"
+    assert body["errors"][0]["attr"] == f"{table}.{row['id']}.{column}"
+    assert "NUL" in body["errors"][0]["detail"]
+
+
 def test_the_profile_syncs_both_ways(alice, alice_api):
     cursor = pull(alice_api)["timestamp"]
 
