@@ -45,6 +45,8 @@ async function errorFrom(response: Response): Promise<ApiError> {
   return new ApiError(response.status, message, first?.code ?? '', fields)
 }
 
+export const RENEW_LATER_MESSAGE = 'Your sign-in could not be renewed just now. Nothing is lost; try again in a minute.'
+
 export const OFFLINE_MESSAGE = 'You are offline. This needs a connection; try again when you are back online.'
 
 export interface RequestOptions {
@@ -69,33 +71,57 @@ async function send(path: string, options: RequestOptions, token: string | null)
   }
 }
 
-let refreshing: Promise<boolean> | null = null
+type Renewal = 'renewed' | 'ended' | 'later'
 
-/** Rotate the refresh token once, however many requests found their access token expired. */
-function refreshTokens(): Promise<boolean> {
-  refreshing ??= (async () => {
-    const tokens = readTokens()
-    if (!tokens) return false
-    const response = await send('/api/v1/auth/token/refresh', { method: 'POST', json: { refresh: tokens.refresh } }, null)
-    if (!response.ok) {
-      if (response.status === 401) clearTokens()
-      return false
-    }
-    const data = await response.json()
-    saveTokens({ ...tokens, access: data.access, refresh: data.refresh ?? tokens.refresh })
-    return true
-  })().finally(() => {
+let refreshing: Promise<Renewal> | null = null
+
+/** Rotate the refresh token once, however many requests (and tabs) found the access token
+ * expired. Each refresh token works once (the server ends the session when one is reused),
+ * so tabs take turns through a Web Lock and a tab whose turn comes after another tab's
+ * renewal uses the new tokens instead of refreshing again. */
+function refreshTokens(): Promise<Renewal> {
+  const stale = readTokens()?.refresh
+  refreshing ??= withRefreshLock(() => renew(stale)).finally(() => {
     refreshing = null
   })
   return refreshing
+}
+
+function withRefreshLock(work: () => Promise<Renewal>): Promise<Renewal> {
+  if (typeof navigator !== 'undefined' && navigator.locks) {
+    return navigator.locks.request('ossa-refresh', work)
+  }
+  return work()
+}
+
+async function renew(stale: string | undefined): Promise<Renewal> {
+  const tokens = readTokens()
+  if (!tokens) return 'ended'
+  if (tokens.refresh !== stale) return 'renewed' // another tab renewed meanwhile
+  let response: Response
+  try {
+    response = await send('/api/v1/auth/token/refresh', { method: 'POST', json: { refresh: tokens.refresh } }, null)
+  } catch {
+    return 'later' // offline: keep the tokens and try again on the next call
+  }
+  if (response.status === 401) {
+    clearTokens()
+    return 'ended'
+  }
+  if (!response.ok) return 'later' // throttled (429) or a server problem: not signed out
+  const data = await response.json()
+  saveTokens({ ...tokens, access: data.access, refresh: data.refresh ?? tokens.refresh })
+  return 'renewed'
 }
 
 /** The raw response of an authenticated call (for downloads); throws ApiError when not ok. */
 export async function fetchResponse(path: string, options: RequestOptions = {}): Promise<Response> {
   const auth = options.auth ?? true
   let response = await send(path, options, auth ? (readTokens()?.access ?? null) : null)
-  if (auth && response.status === 401 && (await refreshTokens())) {
-    response = await send(path, options, readTokens()?.access ?? null)
+  if (auth && response.status === 401) {
+    const renewal = await refreshTokens()
+    if (renewal === 'renewed') response = await send(path, options, readTokens()?.access ?? null)
+    else if (renewal === 'later') throw new ApiError(503, RENEW_LATER_MESSAGE, 'renew_later')
   }
   if (auth && response.status === 401) signedOut()
   if (!response.ok) throw await errorFrom(response)
