@@ -31,8 +31,14 @@ class UserManager(BaseUserManager["User"]):
         return user
 
     def create_superuser(self, email: str, password: str | None = None, **fields) -> User:
+        """`manage.py createsuperuser`: an operator can also use the member API with their
+        own token, which expects the profile and sync clock every member has."""
+        from .services import create_member_records
+
         fields.update(is_staff=True, is_superuser=True)
-        return self.create_user(email, password, **fields)
+        user = self.create_user(email, password, **fields)
+        create_member_records(user)
+        return user
 
 
 class User(AbstractBaseUser, PermissionsMixin):
