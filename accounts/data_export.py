@@ -40,6 +40,7 @@ from django.db.models.functions import Coalesce, Now, NullIf
 from django.utils import timezone
 
 from . import care, fhir
+from .fhir import SCHEDULE_COLUMNS
 from .models import Profile, User
 
 FORMATS = ("json", "csv", "fhir")
@@ -116,14 +117,6 @@ PROFILE_COLUMNS = (
     "updated_at",
 )
 SYNC_STAMPS = ("created_at", "updated_at", "deleted_at")
-SCHEDULE_COLUMNS = (
-    "servings_per_dose",
-    "schedule_kind",
-    "times",
-    "weekdays",
-    "day_of_month",
-    "interval_days",
-)
 
 TABLES: tuple[Table, ...] = (
     Table(

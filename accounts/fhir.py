@@ -22,6 +22,16 @@ from django.utils import timezone
 
 from .models import User
 
+# A plan's schedule, as each schedule version stores it (also the export's columns).
+SCHEDULE_COLUMNS = (
+    "servings_per_dose",
+    "schedule_kind",
+    "times",
+    "weekdays",
+    "day_of_month",
+    "interval_days",
+)
+
 WEEKDAY_CODES = {1: "mon", 2: "tue", 3: "wed", 4: "thu", 5: "fri", 6: "sat", 7: "sun"}
 WEEKDAY_NAMES = {
     1: "Monday",
@@ -32,14 +42,6 @@ WEEKDAY_NAMES = {
     6: "Saturday",
     7: "Sunday",
 }
-SCHEDULE_FIELDS = (
-    "servings_per_dose",
-    "schedule_kind",
-    "times",
-    "weekdays",
-    "day_of_month",
-    "interval_days",
-)
 
 
 def bundle(user: User, today: date) -> dict[str, Any]:
@@ -168,12 +170,12 @@ def medication_text(product) -> str:
 def _dosages(regimen, unit: str) -> list[dict[str, Any]]:
     """One dosage per schedule version, each bounded by the dates it was in force."""
     versions = [
-        {name: getattr(v, name) for name in SCHEDULE_FIELDS} | {"start": v.effective_from}
+        {name: getattr(v, name) for name in SCHEDULE_COLUMNS} | {"start": v.effective_from}
         for v in sorted(regimen.schedules.all(), key=lambda v: v.effective_from)
     ]
     if not versions:  # a plan written before schedule versions were kept
         versions = [
-            {name: getattr(regimen, name) for name in SCHEDULE_FIELDS}
+            {name: getattr(regimen, name) for name in SCHEDULE_COLUMNS}
             | {"start": regimen.start_date}
         ]
     dosages = []
