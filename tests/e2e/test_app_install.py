@@ -37,3 +37,44 @@ def test_the_app_installs_and_then_opens_offline(chromium_path, live_server):
         assert page.get_by_role("heading", name="Sign in to Ossa").is_visible()
         assert errors == []
         context.close()
+
+
+def test_a_push_message_shows_a_notification_that_opens_the_inbox(chromium_path, live_server):
+    """The service worker turns a Web Push payload (notifications/transports.py
+    push_payload) into a notification whose click target is the screen it names."""
+    with browser(chromium_path) as chromium:
+        context, page = phone(chromium)
+        context.grant_permissions(["notifications"], origin=live_server.url)
+        page.goto(f"{live_server.url}/app/")
+        page.evaluate("navigator.serviceWorker.ready")
+
+        cdp = context.new_cdp_session(page)
+        registrations = []
+        cdp.on(
+            "ServiceWorker.workerRegistrationUpdated",
+            lambda e: registrations.extend(
+                r["registrationId"] for r in e["registrations"] if r["scopeURL"].endswith("/app/")
+            ),
+        )
+        cdp.send("ServiceWorker.enable")
+        for _ in range(200):  # at most 10 s
+            if registrations:
+                break
+            page.wait_for_timeout(50)
+        registration_id = registrations[0]
+        cdp.send(
+            "ServiceWorker.deliverPushMessage",
+            {
+                "origin": live_server.url,
+                "registrationId": registration_id,
+                "data": '{"title": "Your week", "body": "6 of 7 doses", "url": "/app/#/inbox"}',
+            },
+        )
+        shown = page.wait_for_function(
+            """() => navigator.serviceWorker.ready
+                .then(r => r.getNotifications())
+                .then(list => list.length ? list.map(n => [n.title, n.body, n.data.url]) : null)"""
+        ).json_value()
+
+        assert shown == [["Your week", "6 of 7 doses", "/app/#/inbox"]]
+        context.close()
