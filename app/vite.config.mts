@@ -1,5 +1,7 @@
 import { createHash } from 'node:crypto'
-import { readFileSync } from 'node:fs'
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { brotliCompressSync, constants, gzipSync } from 'node:zlib'
 import { fileURLToPath } from 'node:url'
 
 import type { Plugin } from 'vite'
@@ -24,9 +26,33 @@ function serviceWorker(): Plugin {
   }
 }
 
+// Write .gz and .br next to every text file: whitenoise serves them to browsers that accept
+// them, so the first load is ~115 KB instead of ~450 KB (bench/app.py).
+const COMPRESSIBLE = /\.(js|css|html|webmanifest|svg|json)$/
+
+function precompress(): Plugin {
+  let outDir = 'dist'
+  return {
+    name: 'ossa-precompress',
+    apply: 'build',
+    configResolved(config) {
+      outDir = config.build.outDir
+    },
+    closeBundle() {
+      for (const entry of readdirSync(outDir, { recursive: true, withFileTypes: true })) {
+        if (!entry.isFile() || !COMPRESSIBLE.test(entry.name)) continue
+        const path = join(entry.parentPath, entry.name)
+        const raw = readFileSync(path)
+        writeFileSync(`${path}.gz`, gzipSync(raw, { level: 9 }))
+        writeFileSync(`${path}.br`, brotliCompressSync(raw, { params: { [constants.BROTLI_PARAM_QUALITY]: 11 } }))
+      }
+    },
+  }
+}
+
 export default defineConfig({
   base: '/app/',
-  plugins: [serviceWorker()],
+  plugins: [serviceWorker(), precompress()],
   // `npm run dev` talks to the Django server that `make run` starts.
   server: { proxy: { '/api': process.env.OSSA_API ?? 'http://127.0.0.1:8000' } },
   build: {

@@ -2,6 +2,7 @@
 import { useEffect } from 'preact/hooks'
 
 import { onSignedOut } from './api'
+import { saveWhenHidden } from './db'
 import { useProfile, useStore } from './hooks'
 import { navigate, useRoute, type Route } from './router'
 import { Flags, useActiveFlagCount } from './screens/Flags'
@@ -100,9 +101,11 @@ function SignedInApp() {
 
   useEffect(() => {
     engine.start()
+    const stopSaving = saveWhenHidden()
     const stop = onSignedOut(sessionEnded)
     return () => {
       engine.stop()
+      stopSaving()
       stop()
     }
   }, [])

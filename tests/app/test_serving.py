@@ -55,3 +55,18 @@ def test_the_manifest_makes_the_app_installable(web):
     assert {"192x192", "512x512"} <= sizes
     for icon in manifest["icons"]:
         assert web.get(icon["src"]).status_code == 200
+
+
+def test_the_app_is_sent_compressed_to_browsers_that_accept_it(web):
+    page = b"".join(web.get("/app/").streaming_content).decode()
+    script = re.search(r'src="(/app/assets/[^"]+\.js)"', page).group(1)
+
+    plain = web.get(script)
+    brotli = web.get(script, HTTP_ACCEPT_ENCODING="gzip, deflate, br")
+    gzipped = web.get(script, HTTP_ACCEPT_ENCODING="gzip")
+
+    assert "Content-Encoding" not in plain
+    assert brotli["Content-Encoding"] == "br"
+    assert gzipped["Content-Encoding"] == "gzip"
+    # The whole first-load script compressed, against issue 7's 200 KB budget.
+    assert int(brotli["Content-Length"]) < int(plain["Content-Length"]) / 3
