@@ -432,7 +432,7 @@ PANEL = {
         "delete": 403,
         "object": 302,
         "change": 404,
-        "history": 302,
+        "history": 403,  # no view permission: refused before any lookup (backend/admin_history.py)
         "accept": 404,
         "invite": 302,
         "export": 404,
@@ -477,13 +477,6 @@ KNOWN_ORACLES = {
         "anyone can learn whether an address has an account (rate-limited per client IP, "
         "THROTTLE_REGISTER_IP). Sign-in does not tell (the sweep checks it). Fix: answer "
         "sign-up alike either way and tell the address's owner by e-mail."
-    ),
-    "history": (
-        "Django's ModelAdmin.history_view looks the object up before it checks the view "
-        "permission: staff without it get 403 for an id that exists and a redirect for one "
-        "that does not. Staff only (dietitians, staff in no role); ids are UUIDs except on "
-        "the access log, deliveries, stored tokens and beat schedules, whose row counts it "
-        "tells. Fix: check has_view_or_change_permission(request) first, site-wide."
     ),
 }
 

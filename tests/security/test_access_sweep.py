@@ -220,8 +220,7 @@ def _owners(world, page, who: str) -> list:
     return [world.alice, world.bob] if both else [world.alice]
 
 
-@pytest.mark.xfail(strict=True, reason=KNOWN_ORACLES["history"])
-def test_known_gap_an_admin_history_page_tells_staff_that_an_id_exists(world):
+def test_an_admin_history_page_does_not_tell_staff_that_an_id_exists(world):
     session = world.alice.objects["session"]
     browser = cookie_client(world.dana, api=False)
 
