@@ -140,7 +140,9 @@ export async function update<T extends TableName>(
 export async function remove(table: TableName, id: string, database: Database = db()): Promise<void> {
   await database.write(async () => {
     const record = await database.get(table).find(id)
-    await record.markAsDeleted()
+    // Never sent to the server: nothing to tell it, so it simply goes.
+    if ((record._raw as { _status?: string })._status === 'created') await record.destroyPermanently()
+    else await record.markAsDeleted()
   }).finally(() => keep(database))
 }
 
