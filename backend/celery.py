@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 import logging.config
 import os
-import time
 from typing import Any
 
 from celery import Celery, Signature, Task
@@ -14,6 +13,8 @@ from django.core.cache import cache
 from django.db import transaction
 from kombu.exceptions import OperationalError
 from redis.exceptions import RedisError
+
+from .outage import Outage
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "backend.settings")
 
@@ -39,21 +40,9 @@ COALESCE_GRACE_SECONDS = 60
 
 
 # After a failed publish the broker counts as down for this long: later writes skip the
-# publish at once instead of each waiting out the connection timeout (seconds per request
-# during an outage, enough to exhaust the web workers). The work is caught up by the
-# periodic batch that owns it.
+# publish at once. The work is caught up by the periodic batch that owns it.
 BROKER_RETRY_AFTER_SECONDS = 10.0
-_broker_down_until = 0.0
-
-
-def broker_presumed_down() -> bool:
-    return time.monotonic() < _broker_down_until
-
-
-def forget_broker_outage() -> None:
-    """Try the broker again on the next publish (tests, and after a known recovery)."""
-    global _broker_down_until
-    _broker_down_until = 0.0
+broker_outage = Outage(BROKER_RETRY_AFTER_SECONDS)
 
 
 def enqueue_now(task: Task | Signature, *args: Any, countdown: float | None = None) -> bool:
@@ -62,14 +51,13 @@ def enqueue_now(task: Task | Signature, *args: Any, countdown: float | None = No
     Writes never fail because Redis is away: what is not enqueued here is caught up by
     the periodic batch that owns the same work.
     """
-    global _broker_down_until
-    if broker_presumed_down():
+    if broker_outage.ongoing():
         logger.debug("broker presumed down, %s not enqueued", task.name)
         return False
     try:
         task.apply_async(args=args, countdown=countdown, retry=False)
     except (OperationalError, ConnectionError, OSError) as exc:
-        _broker_down_until = time.monotonic() + BROKER_RETRY_AFTER_SECONDS
+        broker_outage.began()
         logger.warning("broker unavailable, %s not enqueued: %s", task.name, exc)
         return False
     return True
@@ -92,7 +80,7 @@ def enqueue_coalesced_on_commit(task_name: str, key: str, window: float = 2.0) -
 
 
 def _publish_coalesced(task_name: str, key: str, window: float) -> None:
-    if broker_presumed_down():  # the cache is usually the same Redis: don't wait on it either
+    if broker_outage.ongoing():  # the cache is usually the same Redis: don't wait on it either
         return
     pending = _coalesce_key(task_name, key)
     try:

@@ -37,6 +37,8 @@ from django.http import HttpRequest
 from redis import RedisError
 from rest_framework.exceptions import Throttled
 
+from .outage import Outage
+
 logger = logging.getLogger(__name__)
 
 CACHE_RETRY_SECONDS = 10
@@ -199,18 +201,18 @@ def _decrement(cache, key: str) -> None:
         cache.decr(key)
 
 
-_cache_down_until: dict[str, float] = {}
+cache_outage = Outage(CACHE_RETRY_SECONDS)  # per cache location
 
 
 def _cache_call(operation, *args):
     """Run a cache operation; None when the cache is unreachable (and for a while after)."""
     location = str(settings.CACHES[CACHE_ALIAS].get("LOCATION", ""))
-    if time.monotonic() < _cache_down_until.get(location, 0):
+    if cache_outage.ongoing(location):
         return None
     try:
         return operation(caches[CACHE_ALIAS], *args)
     except RedisError as exc:
-        _cache_down_until[location] = time.monotonic() + CACHE_RETRY_SECONDS
+        cache_outage.began(location)
         logger.warning(
             "rate limits are not enforced: the cache is unreachable (%s); retrying in %d seconds",
             exc,

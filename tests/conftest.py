@@ -16,9 +16,9 @@ from .factories import MemberFactory
 @pytest.fixture(autouse=True)
 def broker_reachable_again():
     """Each test starts trusting the broker (an earlier test may have seen an outage)."""
-    from backend.celery import forget_broker_outage
+    from backend.celery import broker_outage
 
-    forget_broker_outage()
+    broker_outage.forget()
 
 
 @pytest.fixture(autouse=True)

@@ -61,12 +61,12 @@ def test_after_one_failed_publish_the_next_ones_do_not_try_the_broker(hanging_br
     assert hanging_broker.connections == tried
 
 
-def test_the_broker_is_tried_again_after_the_pause(hanging_broker, monkeypatch):
+def test_the_broker_is_tried_again_after_the_pause(hanging_broker):
     task = app.signature("tracking.tasks.recompute_member")
     enqueue_now(task, "member-1")
     tried = hanging_broker.connections
 
-    monkeypatch.setattr(ossa_celery, "_broker_down_until", 0.0)  # the pause has passed
+    ossa_celery.broker_outage.forget()  # the pause has passed
     enqueue_now(task, "member-2")
 
     assert hanging_broker.connections > tried

@@ -293,7 +293,7 @@ def test_without_redis_signing_in_still_works_and_a_warning_is_logged(
             "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
         }
     }
-    throttling._cache_down_until.pop(dead, None)
+    throttling.cache_outage.forget(dead)
     caplog.set_level(logging.WARNING, logger="backend.throttling")
 
     for _ in range(5):  # more than login_account allows: nothing is counted

@@ -22,7 +22,7 @@ import requests
 from django.utils import timezone
 
 from accounts import services as accounts
-from backend.celery import forget_broker_outage
+from backend.celery import broker_outage
 from tracking.models import IntakeLog, MemberComputation
 from tracking.tasks import recompute_everyone
 
@@ -171,7 +171,7 @@ def test_writes_survive_a_redis_outage_and_the_batch_catches_up(
     broker_at.start()
     back_at = timezone.now()
     back = time.monotonic()
-    forget_broker_outage()
+    broker_outage.forget()
     use_broker(broker_at.url)  # this process's pooled connections died with Redis
     recompute_everyone.delay()
 
