@@ -4,7 +4,7 @@
 import { useEffect, useMemo, useState } from 'preact/hooks'
 
 import { api } from './api'
-import { parseList, type Product } from './db/rows'
+import type { Product } from './db/rows'
 import { useRows } from './hooks'
 import { Store } from './store'
 
@@ -105,8 +105,4 @@ export function useProductMap(): Map<string, Product> {
 export function productLabel(product: Product | undefined): string {
   if (!product) return 'Unknown product'
   return product.brand ? `${product.name} (${product.brand})` : product.name
-}
-
-export function ingredientsOf(product: Product): Ingredient[] {
-  return parseList<Ingredient>(product.ingredients)
 }

@@ -84,10 +84,6 @@ export function db(): Database {
   return current
 }
 
-export function useDatabase(database: Database): void {
-  current = database
-}
-
 type Values<T extends TableName> = Partial<Omit<Rows[T], 'id'>>
 
 const BOOKKEEPING = new Set(['_status', '_changed'])
