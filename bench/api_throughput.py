@@ -77,25 +77,6 @@ def configure_environment(args) -> dict[str, str]:
     return values
 
 
-def ensure_database(pg_url: str, name: str) -> None:
-    import psycopg
-
-    with psycopg.connect(f"{pg_url}/postgres", autocommit=True) as conn:
-        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
-        if not exists:
-            conn.execute(f'CREATE DATABASE "{name}"')
-            print(f"created database {name}")
-
-
-def setup_django() -> None:
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", interactive=False, verbosity=0)
-
-
 # --- Seed -----------------------------------------------------------------------------
 def seed(rng: random.Random):
     """One member, four daily regimens from five years ago, a dose log for every day.
@@ -430,6 +411,8 @@ def main() -> int:
         sys.exit("wrk is not on PATH (Debian: apt-get install wrk)")
     warnings.filterwarnings("ignore", message="No directory at")  # no collectstatic needed
     configure_environment(args)
+    from bench.common import ensure_database, setup_django
+
     ensure_database(args.pg_url, args.database)
     setup_django()
 

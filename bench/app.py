@@ -1390,7 +1390,8 @@ def main() -> int:
         sys.exit(f"--profile needs the unminified build in {nomin}")
 
     from bench.api_throughput import free_port, start_gunicorn, stop_gunicorn
-    from bench.sync import drain_broker, ensure_database, setup_django
+    from bench.common import ensure_database, setup_django
+    from bench.sync import drain_broker
 
     ensure_database(args.pg_url, args.database)
     setup_django()

@@ -110,15 +110,6 @@ def empty_redis(redis_url: str) -> None:
     redis.Redis.from_url(redis_url).flushdb()
 
 
-def setup_django() -> None:
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", interactive=False, verbosity=0)
-
-
 # --- Seed -----------------------------------------------------------------------------
 def seed(members: int, days: int, rng: random.Random) -> list[dict]:
     """Members with two daily plans from `days` ago and a dose for (almost) every one
@@ -610,6 +601,8 @@ def main() -> int:
     empty_redis(args.redis_url)
     started = time.monotonic()
     recreate_database(args.pg_url, args.database)
+    from bench.common import setup_django
+
     setup_django()
     print(f"database {args.database} created and migrated in {time.monotonic() - started:.1f} s")
 

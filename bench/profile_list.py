@@ -111,8 +111,10 @@ def main() -> int:
     warnings.filterwarnings("ignore", message="No directory at")
 
     bench.configure_environment(args)
-    bench.ensure_database(args.pg_url, args.database)
-    bench.setup_django()
+    from bench.common import ensure_database, setup_django
+
+    ensure_database(args.pg_url, args.database)
+    setup_django()
 
     from django.db import connection
     from django.test import Client

@@ -103,25 +103,6 @@ def configure_environment(args) -> None:
         sys.path.insert(0, str(ROOT))
 
 
-def ensure_database(pg_url: str, name: str) -> None:
-    import psycopg
-
-    with psycopg.connect(f"{pg_url}/postgres", autocommit=True) as conn:
-        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
-        if not exists:
-            conn.execute(f'CREATE DATABASE "{name}"')
-            print(f"created database {name}")
-
-
-def setup_django() -> None:
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", interactive=False, verbosity=0)
-
-
 def sql(statement: str, params=None) -> list[tuple]:
     """Run one statement on Django's connection (autocommit); return its rows, if any."""
     from django.db import connection
@@ -816,6 +797,8 @@ def main() -> int:
 
     warnings.filterwarnings("ignore", message="No directory at")
     configure_environment(args)
+    from bench.common import ensure_database, setup_django
+
     ensure_database(args.pg_url, args.database)
     setup_django()
     rng = random.Random(args.seed)
