@@ -42,9 +42,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import gc
 import json
-import math
 import os
 import random
 import secrets
@@ -61,6 +59,9 @@ from pathlib import Path
 from zoneinfo import available_timezones
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # run as a script: `bench` must be importable
+
+from bench.common import summary, timed  # noqa: E402
 
 BASE = dt.datetime(2026, 11, 25, 12, 0, tzinfo=dt.UTC)  # a Wednesday; no DST change near
 WINDOW = dt.timedelta(minutes=15)
@@ -293,28 +294,6 @@ def wait_for_load(label: str, limit: float, max_wait: float) -> dict:
     over = " (still above the limit)" if load >= limit else ""
     print(f"[{label}] 1-min load {load:.2f}{note}{over}", flush=True)
     return {"load": round(load, 2), "waited_s": waited}
-
-
-def timed(action):
-    gc.collect()
-    cpu, started = time.process_time(), time.perf_counter()
-    result = action()
-    wall = (time.perf_counter() - started) * 1000
-    return wall, (time.process_time() - cpu) * 1000, result
-
-
-def summary(walls: list[float], cpus: list[float] | None = None) -> dict:
-    ordered = sorted(walls)
-    out = {
-        "n": len(walls),
-        "p50": statistics.median(walls),
-        "p95": ordered[max(0, math.ceil(0.95 * len(ordered)) - 1)],
-        "min": ordered[0],
-        "max": ordered[-1],
-    }
-    if cpus:
-        out["cpu_p50"] = statistics.median(cpus)
-    return out
 
 
 def explain(queryset) -> str:
