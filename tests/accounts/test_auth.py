@@ -314,3 +314,54 @@ def test_the_new_password_is_hashed_with_argon2(alice_api, alice, real_hashers):
 
     alice.refresh_from_db()
     assert alice.password.startswith("argon2$argon2id$")
+
+
+# --- Every request checks its session -------------------------------------------------
+def test_a_deactivated_member_is_signed_out_at_once(alice_api, alice):
+    alice.is_active = False
+    alice.save(update_fields=["is_active"])
+
+    response = alice_api.get("/api/v1/me")
+
+    assert response.status_code == 401
+    assert response.json()["errors"][0]["code"] == "session_revoked"
+
+
+def test_a_token_naming_someone_elses_session_is_refused(alice, bob):
+    """Even a correctly signed token must name a session of its own user."""
+    from rest_framework_simplejwt.tokens import AccessToken
+
+    bobs_session = LoginSession.objects.create(user=bob, device_name="bob's phone")
+    token = AccessToken.for_user(alice)
+    token["sid"] = str(bobs_session.id)
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
+
+    response = client.get("/api/v1/me")
+
+    assert response.status_code == 401
+    assert response.json()["errors"][0]["code"] == "session_revoked"
+
+
+@pytest.mark.parametrize("sid", [None, "not-a-uuid", 42])
+def test_a_token_without_a_usable_session_id_is_refused(alice, sid):
+    from rest_framework_simplejwt.tokens import AccessToken
+
+    token = AccessToken.for_user(alice)
+    if sid is not None:
+        token["sid"] = sid
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
+
+    response = client.get("/api/v1/me")
+
+    assert response.status_code == 401
+    assert response.json()["errors"][0]["code"] == "token_not_valid"
+
+
+def test_the_signed_in_member_is_the_whole_account(alice_api, alice):
+    """The session query loads the user itself: nothing is missing or stale."""
+    response = alice_api.get("/api/v1/me")
+
+    assert response.status_code == 200
+    assert response.json()["email"] == alice.email

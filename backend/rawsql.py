@@ -1,0 +1,54 @@
+"""Hand-written SELECTs for the hottest reads, with values converted as the ORM would.
+
+Compiling an ORM query costs about 0.3 ms of Python, more than running a simple indexed
+query on PostgreSQL. On the few reads every client repeats (a page of the intake list),
+the SQL is written out instead; this module keeps parameters and results identical to
+the ORM's on every backend (SQLite keeps UUIDs as hex text and datetimes naive).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from functools import cache
+
+from django.db import connection, models
+
+
+def prepare(model: type[models.Model], field_name: str, value):
+    """`value` as the database stores it in this field (what the ORM would bind)."""
+    return model._meta.get_field(field_name).get_db_prep_value(value, connection)
+
+
+def select(model: type[models.Model], fields: Sequence[str], sql: str, params) -> list[tuple]:
+    """Rows of `sql`, which selects `fields` of `model` (attnames, in this order)."""
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    converters = _converters(model, tuple(fields))
+    if not converters:  # PostgreSQL's driver already returns the Python types
+        return rows
+    return [_convert(list(row), converters) for row in rows]
+
+
+def _convert(row: list, converters) -> tuple:
+    for position, column, functions in converters:
+        value = row[position]
+        for function in functions:
+            value = function(value, column, connection)
+        row[position] = value
+    return tuple(row)
+
+
+def _converters(model: type[models.Model], fields: tuple[str, ...]) -> list:
+    # The same pairs SQLCompiler.get_converters() finds for these columns.
+    found = []
+    for position, column in enumerate(_columns(model, fields)):
+        functions = connection.ops.get_db_converters(column) + column.get_db_converters(connection)
+        if functions:
+            found.append((position, column, functions))
+    return found
+
+
+@cache
+def _columns(model: type[models.Model], fields: tuple[str, ...]) -> list:
+    return [model._meta.get_field(name).get_col(model._meta.db_table) for name in fields]
