@@ -4,7 +4,7 @@ import django_filters
 from django.db.models import Q
 from django.utils import timezone
 
-from .models import Flag, IntakeLog, Product, Regimen
+from .models import Flag, Product, Regimen
 
 
 class ProductFilter(django_filters.FilterSet):
@@ -31,15 +31,6 @@ class RegimenFilter(django_filters.FilterSet):
         today = timezone.localdate()
         running = Q(start_date__lte=today) & (Q(end_date__isnull=True) | Q(end_date__gte=today))
         return queryset.filter(running) if value else queryset.exclude(running)
-
-
-class IntakeLogFilter(django_filters.FilterSet):
-    taken_after = django_filters.IsoDateTimeFilter(field_name="taken_at", lookup_expr="gte")
-    taken_before = django_filters.IsoDateTimeFilter(field_name="taken_at", lookup_expr="lt")
-
-    class Meta:
-        model = IntakeLog
-        fields = ["regimen", "product", "status"]
 
 
 class FlagFilter(django_filters.FilterSet):

@@ -9,6 +9,7 @@ from uuid import UUID
 from django.db.models import Q, QuerySet
 
 from accounts.models import Profile
+from backend import rawsql
 
 from .models import (
     AdherenceSnapshot,
@@ -80,3 +81,50 @@ def computed_at(member):
         .values_list("computed_at", flat=True)
         .first()
     )
+
+
+INTAKE_PAGE_FIELDS = (
+    "id",
+    "regimen_id",
+    "product_id",
+    "servings",
+    "taken_at",
+    "status",
+    "note",
+    "source",
+    "created_at",
+    "updated_at",
+)
+# Optional filters of the intake list: parameter → SQL condition on it.
+INTAKE_PAGE_FILTERS = {
+    "regimen": ("regimen_id", "regimen_id = %s"),
+    "product": ("product_id", "product_id = %s"),
+    "status": ("status", "status = %s"),
+    "taken_after": ("taken_at", "taken_at >= %s"),
+    "taken_before": ("taken_at", "taken_at < %s"),
+}
+
+
+def intake_page(
+    member, *, limit: int, position: tuple | None = None, older: bool = True, **filters
+) -> list[tuple]:
+    """Up to `limit` of the member's live intake logs (INTAKE_PAGE_FIELDS) next to
+    `position`, a (taken_at, id) pair: the older ones newest first, or the newer ones
+    oldest first. Written as SQL: the API's most repeated read (backend/rawsql.py)."""
+    conditions = ["member_id = %s", "deleted_at IS NULL"]
+    params = [rawsql.prepare(IntakeLog, "member", member.pk)]
+    for name, value in filters.items():
+        field, condition = INTAKE_PAGE_FILTERS[name]
+        conditions.append(condition)
+        params.append(rawsql.prepare(IntakeLog, field, value))
+    if position is not None:
+        conditions.append(f"(taken_at, id) {'<' if older else '>'} (%s, %s)")
+        params += [rawsql.prepare(IntakeLog, "taken_at", position[0])]
+        params += [rawsql.prepare(IntakeLog, "id", position[1])]
+    direction = "DESC" if older else "ASC"
+    sql = (
+        f"SELECT {', '.join(INTAKE_PAGE_FIELDS)} FROM {IntakeLog._meta.db_table}"
+        f" WHERE {' AND '.join(conditions)}"
+        f" ORDER BY taken_at {direction}, id {direction} LIMIT %s"
+    )
+    return rawsql.select(IntakeLog, INTAKE_PAGE_FIELDS, sql, [*params, limit])

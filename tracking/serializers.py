@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC
 from decimal import Decimal
 
 from rest_framework import serializers
@@ -14,6 +13,7 @@ from .models import (
     Flag,
     Ingredient,
     IntakeLog,
+    IntakeStatus,
     Nutrient,
     Product,
     Regimen,
@@ -163,40 +163,32 @@ class IntakeLogSerializer(serializers.ModelSerializer):
         return attrs
 
 
-INTAKE_LIST_FIELDS = (
-    "id",
-    "regimen_id",
-    "product_id",
-    "servings",
-    "taken_at",
-    "status",
-    "note",
-    "source",
-    "created_at",
-    "updated_at",
-)
+class IntakeListQuerySerializer(serializers.Serializer):
+    """The intake list's filters."""
+
+    regimen = serializers.UUIDField(required=False)
+    product = serializers.UUIDField(required=False)
+    status = serializers.ChoiceField(choices=IntakeStatus.choices, required=False)
+    taken_after = serializers.DateTimeField(required=False, help_text="At or after this time.")
+    taken_before = serializers.DateTimeField(required=False, help_text="Before this time.")
 
 
-def intake_row(row: dict) -> dict:
-    """An IntakeLogSerializer representation built from a values() row (list pages)."""
+def intake_row(row: tuple) -> dict:
+    """IntakeLogSerializer's representation of a selectors.intake_page() row, left as UUIDs
+    and datetimes for the renderer to write (as the serializer would: ISO 8601, UTC "Z")."""
+    id_, regimen, product, servings, taken_at, status, note, source, created, updated = row
     return {
-        "id": str(row["id"]),
-        "regimen": str(row["regimen_id"]) if row["regimen_id"] else None,
-        "product": str(row["product_id"]),
-        "servings": float(row["servings"]),
-        "taken_at": _iso(row["taken_at"]),
-        "status": row["status"],
-        "note": row["note"],
-        "source": row["source"],
-        "created_at": _iso(row["created_at"]),
-        "updated_at": _iso(row["updated_at"]),
+        "id": id_,
+        "regimen": regimen,
+        "product": product,
+        "servings": float(servings),
+        "taken_at": taken_at,
+        "status": status,
+        "note": note,
+        "source": source,
+        "created_at": created,
+        "updated_at": updated,
     }
-
-
-def _iso(moment) -> str:
-    # As DRF renders aware datetimes in UTC (TIME_ZONE): ISO 8601 with "Z".
-    text = moment.astimezone(UTC).isoformat()
-    return text[:-6] + "Z" if text.endswith("+00:00") else text
 
 
 class AdherenceMetricsSerializer(serializers.ModelSerializer):
