@@ -7,6 +7,8 @@ daily regimens and five years of logged doses, starts gunicorn with two sync wor
 measures with wrk, in one run and at the same concurrency:
 
 - floor: GET /bench/floor, a bare Django view returning a constant JSON body;
+- auth floor: GET /bench/floor/authenticated, the same body from a DRF view behind the
+  API's authentication (for context: the target is against the unauthenticated floor);
 - list:  GET /api/v1/intakes?page_size=50 (JWT-authenticated);
 - post:  POST /api/v1/intakes, each with a fresh client-generated UUID.
 
@@ -154,6 +156,7 @@ def count_queries(token: str, regimen_id: str, pages: int) -> dict[str, list[int
 
     counts = {
         "floor": [run("get", "/bench/floor")],
+        "auth floor": [run("get", "/bench/floor/authenticated")],
         "list": [
             run("get", "/api/v1/intakes", data={"page_size": 50, "page": page})
             for page in sorted({1, 2, pages // 2, pages})
@@ -359,6 +362,7 @@ def print_table(results: dict[str, list[dict]], rounds: int) -> None:
     print("-" * len(header))
     labels = {
         "floor": "GET /bench/floor (floor)",
+        "auth floor": "GET /bench/floor/authenticated",
         "list": "GET /api/v1/intakes?page_size=50",
         "post": "POST /api/v1/intakes",
     }
@@ -434,6 +438,7 @@ def main() -> int:
     base = f"http://127.0.0.1:{port}"
     urls = {
         "floor": (f"{base}/bench/floor", None, ["get"]),
+        "auth floor": (f"{base}/bench/floor/authenticated", token, ["get"]),
         "list": (f"{base}/api/v1/intakes?page_size=50", token, ["get"]),
         "post": (
             f"{base}/api/v1/intakes",
@@ -478,6 +483,8 @@ def main() -> int:
     verdict = "meets" if ratio >= TARGET_RATIO else "MISSES"
     print()
     print(f"list / floor = {ratio:.1%}: {verdict} the >= {TARGET_RATIO:.0%} target")
+    auth_ratio = median_run(results["list"])["rps"] / median_run(results["auth floor"])["rps"]
+    print(f"list / authenticated floor = {auth_ratio:.1%}")
     print(
         "SQL queries per request: "
         + "; ".join(f"{name} {'/'.join(map(str, n))}" for name, n in queries.items())

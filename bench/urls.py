@@ -2,6 +2,8 @@
 
 from django.http import JsonResponse
 from django.urls import include, path
+from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from backend.urls import handler400, handler403, handler404, handler500  # noqa: F401
 
@@ -13,7 +15,16 @@ def floor(request):
     return JsonResponse(FLOOR_BODY)
 
 
+class AuthenticatedFloor(APIView):
+    """The API's authentication and no other work: what any member's request costs at
+    least (JWT, the session query that makes signing out immediate, DRF dispatch)."""
+
+    def get(self, request):
+        return Response(FLOOR_BODY)
+
+
 urlpatterns = [
     path("bench/floor", floor, name="bench-floor"),
+    path("bench/floor/authenticated", AuthenticatedFloor.as_view(), name="bench-auth-floor"),
     path("", include("backend.urls")),
 ]
