@@ -1,3 +1,5 @@
+import logging
+
 from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
@@ -13,6 +15,8 @@ from sync.admin_mixins import SyncableAdminMixin
 from . import services
 from .forms import ThrottledAdminLoginForm
 from .models import AccessLog, CareLink, LoginSession, Profile, User
+
+logger = logging.getLogger(__name__)
 
 # The admin's sign-in is a password check like the API's: rate-limited the same way.
 admin.site.login_form = ThrottledAdminLoginForm
@@ -31,6 +35,19 @@ class MemberChangeForm(UserChangeForm):
         field_classes: dict[str, type[forms.Field]] = {}
 
 
+class MemberPasswordForm(AdminPasswordChangeForm):
+    """An operator setting (or disabling) a member's password signs out all their devices
+    at once, as changing it in the app does: a reset after a break-in ends the intruder's
+    sessions too."""
+
+    def save(self, commit=True):
+        user = super().save(commit=commit)
+        if commit:
+            ended = services.end_sessions(user)
+            logger.info("operator set user %s's password; %d sessions ended", user.pk, ended)
+        return user
+
+
 class ProfileInline(SyncableAdminMixin, StackedInline):
     model = Profile
     can_delete = False
@@ -42,7 +59,7 @@ class ProfileInline(SyncableAdminMixin, StackedInline):
 class UserAdmin(BaseUserAdmin, ModelAdmin):
     form = MemberChangeForm
     add_form = MemberCreationForm
-    change_password_form = AdminPasswordChangeForm
+    change_password_form = MemberPasswordForm
     list_display = ["email", "display_name", "is_staff", "is_active", "last_activity_at"]
     list_filter = ["is_staff", "is_superuser", "is_active", "groups"]
     search_fields = ["email", "display_name"]

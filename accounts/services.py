@@ -183,12 +183,17 @@ def change_password(user: User, new_password: str, *, keep_session_id: UUID | No
     """
     user.set_password(new_password)
     user.save(update_fields=["password"])
+    revoked = end_sessions(user, keep_session_id=keep_session_id)
+    logger.info("user %s changed their password; %d other sessions ended", user.pk, revoked)
+    return revoked
+
+
+def end_sessions(user: User, *, keep_session_id: UUID | None = None) -> int:
+    """Sign out every device of `user` at once but the one kept; return how many."""
     others = LoginSession.objects.filter(user=user, revoked_at__isnull=True)
     if keep_session_id is not None:
         others = others.exclude(id=keep_session_id)
-    revoked = others.update(revoked_at=timezone.now())
-    logger.info("user %s changed their password; %d other sessions ended", user.pk, revoked)
-    return revoked
+    return others.update(revoked_at=timezone.now())
 
 
 @transaction.atomic

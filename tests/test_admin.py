@@ -136,3 +136,23 @@ def test_members_cannot_open_the_admin(client, alice):
     client.force_login(alice)
     response = client.get(reverse("admin:index"))
     assert response.status_code == 302
+
+
+@pytest.mark.parametrize("usable", [True, False], ids=["new password", "password disabled"])
+def test_an_operator_setting_a_members_password_signs_out_their_devices(
+    operator_client, alice, usable
+):
+    phone, tablet = client_for(alice), client_for(alice)
+    page = reverse("admin:auth_user_password_change", args=[alice.pk])
+    form = {"usable_password": str(usable).lower()}
+    form |= {"password1": "a new long passphrase", "password2": "a new long passphrase"}
+    if not usable:
+        form["unset-password"] = "1"  # the form's "disable" button
+
+    response = operator_client.post(page, form)
+
+    assert response.status_code == 302
+    alice.refresh_from_db()
+    assert alice.has_usable_password() is usable
+    assert phone.get("/api/v1/me").status_code == 401
+    assert tablet.get("/api/v1/me").status_code == 401
