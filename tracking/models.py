@@ -253,6 +253,20 @@ class IntakeLog(Syncable):
     note = models.TextField(max_length=1000, blank=True)
     source = models.CharField(max_length=8, choices=IntakeSource.choices, default=IntakeSource.API)
 
+    # What the API shows of a dose, in this order (the serializer and the list's query).
+    SHOWN_FIELDS = (
+        "id",
+        "regimen",
+        "product",
+        "servings",
+        "taken_at",
+        "status",
+        "note",
+        "source",
+        "created_at",
+        "updated_at",
+    )
+
     class Meta:
         ordering = ["-taken_at", "-id"]
         constraints = [

@@ -83,18 +83,7 @@ def computed_at(member):
     )
 
 
-INTAKE_PAGE_FIELDS = (
-    "id",
-    "regimen_id",
-    "product_id",
-    "servings",
-    "taken_at",
-    "status",
-    "note",
-    "source",
-    "created_at",
-    "updated_at",
-)
+INTAKE_PAGE_FIELDS = tuple(IntakeLog._meta.get_field(f).attname for f in IntakeLog.SHOWN_FIELDS)
 # Optional filters of the intake list: parameter → SQL condition on it.
 INTAKE_PAGE_FILTERS = {
     "regimen": ("regimen_id", "regimen_id = %s"),

@@ -137,18 +137,7 @@ class IntakeLogSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = IntakeLog
-        fields = [
-            "id",
-            "regimen",
-            "product",
-            "servings",
-            "taken_at",
-            "status",
-            "note",
-            "source",
-            "created_at",
-            "updated_at",
-        ]
+        fields = list(IntakeLog.SHOWN_FIELDS)
         read_only_fields = ["created_at", "updated_at"]
 
     def validate(self, attrs):
@@ -176,19 +165,9 @@ class IntakeListQuerySerializer(serializers.Serializer):
 def intake_row(row: tuple) -> dict:
     """IntakeLogSerializer's representation of a selectors.intake_page() row, left as UUIDs
     and datetimes for the renderer to write (as the serializer would: ISO 8601, UTC "Z")."""
-    id_, regimen, product, servings, taken_at, status, note, source, created, updated = row
-    return {
-        "id": id_,
-        "regimen": regimen,
-        "product": product,
-        "servings": float(servings),
-        "taken_at": taken_at,
-        "status": status,
-        "note": note,
-        "source": source,
-        "created_at": created,
-        "updated_at": updated,
-    }
+    shown = dict(zip(IntakeLog.SHOWN_FIELDS, row, strict=True))
+    shown["servings"] = float(shown["servings"])
+    return shown
 
 
 class AdherenceMetricsSerializer(serializers.ModelSerializer):
