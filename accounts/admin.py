@@ -5,6 +5,8 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.forms import UserChangeForm as BaseUserChangeForm
 from django.contrib.auth.forms import UserCreationForm as BaseUserCreationForm
+from django.contrib.auth.views import PasswordChangeView
+from django.urls import reverse
 from rest_framework_simplejwt.token_blacklist import admin as token_admin
 from rest_framework_simplejwt.token_blacklist.models import OutstandingToken
 from unfold.admin import ModelAdmin, StackedInline
@@ -13,13 +15,34 @@ from unfold.forms import AdminPasswordChangeForm, UserChangeForm, UserCreationFo
 from sync.admin_mixins import SyncableAdminMixin
 
 from . import services
-from .forms import ThrottledAdminLoginForm
+from .forms import ThrottledAdminLoginForm, ThrottledOwnPasswordChangeForm
 from .models import AccessLog, CareLink, LoginSession, Profile, User
 
 logger = logging.getLogger(__name__)
 
 # The admin's sign-in is a password check like the API's: rate-limited the same way.
 admin.site.login_form = ThrottledAdminLoginForm
+
+
+class OwnPasswordChangeView(PasswordChangeView):
+    form_class = ThrottledOwnPasswordChangeForm
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "request": self.request}
+
+
+def own_password_change(request, extra_context=None):
+    """The site's password_change (unfold's) with the rate-limited form: the site names
+    its form inside the method, so the bound method is replaced, before its URLs exist."""
+    site = admin.site
+    request.current_app = site.name
+    return OwnPasswordChangeView.as_view(
+        success_url=reverse("admin:password_change_done", current_app=site.name),
+        extra_context={**site.each_context(request), **(extra_context or {})},
+    )(request)
+
+
+admin.site.password_change = own_password_change
 
 
 class MemberCreationForm(UserCreationForm):

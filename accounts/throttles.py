@@ -3,10 +3,11 @@
 The rates live in settings.RATE_LIMITS (env THROTTLE_*, see README); the counting in
 backend.throttling. Choices:
 
-- Every password check (sign-in, password change, account deletion, the admin's sign-in)
-  counts against the client's address (all attempts: each costs an Argon2 hash) and
-  against the account (failed ones only, keyed by the lower-cased e-mail), so a person who
-  signs in successfully is never locked out by their own sign-ins.
+- Every password check (sign-in, password change, account deletion, the admin's sign-in
+  and its own password change) counts against the client's address (all attempts: each
+  costs an Argon2 hash) and against the account (failed ones only, keyed by the
+  lower-cased e-mail), so a person who signs in successfully is never locked out by their
+  own sign-ins.
 - A locked account unlocks when the window ends (at most a minute with the default): the
   lock never grows, and it only stops new password sign-ins. Devices already signed in keep
   refreshing (counted per member, not per e-mail) and the member can still change their

@@ -1,9 +1,10 @@
 """Hand-written SELECTs for the hottest reads, with values converted as the ORM would.
 
 Compiling an ORM query costs about 0.3 ms of Python, more than running a simple indexed
-query on PostgreSQL. On the few reads every client repeats (a page of the intake list),
-the SQL is written out instead; this module keeps parameters and results identical to
-the ORM's on every backend (SQLite keeps UUIDs as hex text and datetimes naive).
+query on PostgreSQL. On the few reads every client repeats (the session check of every
+request, a page of the intake list) the SQL is written out instead; this module keeps
+parameters and results identical to the ORM's on every backend (SQLite keeps UUIDs as
+hex text and datetimes naive).
 """
 
 from __future__ import annotations

@@ -272,6 +272,41 @@ def test_the_admin_sign_in_is_limited_too(alice, rates, frozen_clock):
     assert browser.session["_auth_user_id"] == str(alice.pk)
 
 
+def test_the_admins_own_password_change_is_limited_too(alice, rates):
+    alice.is_staff = True
+    alice.save()
+    browser = Client(REMOTE_ADDR="198.51.100.5")
+    browser.force_login(alice)
+    page = "/admin/password_change/"
+    new = {"new_password1": "a brand new passphrase 7", "new_password2": "a brand new passphrase 7"}
+    assert browser.get(page).status_code == 200
+    for _ in range(3):
+        answer = browser.post(page, {"old_password": "guess", **new})
+        assert answer.status_code == 200
+        assert "Too many attempts" not in answer.content.decode()
+
+    answer = browser.post(page, {"old_password": PASSWORD, **new})
+
+    assert "Too many attempts. Try again in 45 seconds." in answer.content.decode()
+    alice.refresh_from_db()
+    assert alice.check_password(PASSWORD)
+    assert sign_in(api("192.0.2.10"), alice.email).status_code == 429  # the account's counter
+
+
+def test_the_admins_own_password_change_works(alice, rates):
+    alice.is_staff = True
+    alice.save()
+    browser = Client(REMOTE_ADDR="198.51.100.6")
+    browser.force_login(alice)
+    new = {"new_password1": "a brand new passphrase 7", "new_password2": "a brand new passphrase 7"}
+
+    answer = browser.post("/admin/password_change/", {"old_password": PASSWORD, **new})
+
+    assert answer.status_code == 302 and answer["Location"].endswith("/password_change/done/")
+    alice.refresh_from_db()
+    assert alice.check_password("a brand new passphrase 7")
+
+
 # --- Where and how it is counted ----------------------------------------------------------
 def test_the_counters_live_in_redis_for_every_worker_to_see(alice, rates, settings, redis_url):
     sign_in(api(), alice.email, "guess")
