@@ -37,7 +37,6 @@ import os
 import platform
 import pstats
 import random
-import secrets
 import signal
 import statistics
 import subprocess
@@ -49,6 +48,10 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # run as a script: `bench` must be importable
+
+from bench.common import configure_environment  # noqa: E402
+
 VENV_BIN = Path(sys.executable).parent
 
 WEEKS = 13
@@ -84,24 +87,6 @@ UUID_V4_SET = (0x4000 << 64) | (0x8000 << 48)
 
 
 # --- Environment and database ---------------------------------------------------------
-def configure_environment(args) -> dict[str, str]:
-    """What both this process and the Celery worker run with."""
-    values = {
-        "DJANGO_SETTINGS_MODULE": "backend.settings",
-        "DATABASE_URL": f"{args.pg_url}/{args.database}",
-        "REDIS_URL": args.redis_url,
-        "CELERY_BROKER_URL": args.redis_url,
-        "SECRET_KEY": os.environ.get("BENCH_SECRET_KEY") or secrets.token_urlsafe(50),
-        "DEBUG": "0",
-        "DJANGO_ENV": "benchmark",
-        "LOG_LEVEL": "WARNING",
-    }
-    os.environ.update(values)
-    if str(ROOT) not in sys.path:
-        sys.path.insert(0, str(ROOT))
-    return values
-
-
 def recreate_database(pg_url: str, name: str) -> None:
     import psycopg
 
@@ -1205,7 +1190,8 @@ def main() -> int:
     args = parser.parse_args()
     wanted = set(args.only.split(","))
 
-    env = configure_environment(args)
+    # backend.settings: the worker this benchmark starts needs no benchmark URLs.
+    env = configure_environment(args, settings="backend.settings")
     results: dict = {"args": vars(args) | {"json": str(args.json)}}
     if not args.skip_generate:
         recreate_database(args.pg_url, args.database)

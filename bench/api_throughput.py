@@ -41,6 +41,10 @@ from decimal import Decimal
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # run as a script: `bench` must be importable
+
+from bench.common import configure_environment, ensure_database, setup_django  # noqa: E402
+
 BENCH = ROOT / "bench"
 VENV_BIN = Path(sys.executable).parent
 WRK_SCRIPT = BENCH / "wrk.lua"
@@ -60,25 +64,6 @@ TARGET_RATIO = 0.40
 
 
 # --- Environment and database ---------------------------------------------------------
-def configure_environment(args) -> dict[str, str]:
-    """What both this process and gunicorn run with."""
-    values = {
-        "DJANGO_SETTINGS_MODULE": "bench.settings",
-        "DATABASE_URL": f"{args.pg_url}/{args.database}",
-        "REDIS_URL": args.redis_url,
-        "CELERY_BROKER_URL": args.redis_url,
-        "SECRET_KEY": os.environ.get("BENCH_SECRET_KEY") or secrets.token_urlsafe(50),
-        "DEBUG": "0",
-        "DJANGO_ENV": "benchmark",
-        "JWT_ACCESS_MINUTES": "240",
-        "LOG_LEVEL": "WARNING",
-    }
-    os.environ.update(values)
-    if str(ROOT) not in sys.path:
-        sys.path.insert(0, str(ROOT))
-    return values
-
-
 # --- Seed -----------------------------------------------------------------------------
 def seed(rng: random.Random):
     """One member, four daily regimens from five years ago, a dose log for every day.
@@ -415,7 +400,6 @@ def main() -> int:
         sys.exit("wrk is not on PATH (Debian: apt-get install wrk)")
     warnings.filterwarnings("ignore", message="No directory at")  # no collectstatic needed
     configure_environment(args)
-    from bench.common import ensure_database, setup_django
 
     ensure_database(args.pg_url, args.database)
     setup_django()

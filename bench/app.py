@@ -59,6 +59,10 @@ from pathlib import Path
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # run as a script: `bench` must be importable
+
+from bench.common import configure_environment  # noqa: E402
+
 APP = ROOT / "app"
 CHROMIUM = "/usr/bin/chromium"
 
@@ -525,28 +529,6 @@ def composition(maps: dict) -> list[tuple[str, int]]:
 
 
 # --- 2/3. Environment, database, data -----------------------------------------------------
-def configure_environment(args) -> None:
-    os.environ.update(
-        {
-            "DJANGO_SETTINGS_MODULE": "bench.settings",
-            "DATABASE_URL": f"{args.pg_url}/{args.database}",
-            "REDIS_URL": args.redis_url,
-            "CELERY_BROKER_URL": args.redis_url,
-            "SECRET_KEY": os.environ.get("BENCH_SECRET_KEY") or secrets.token_urlsafe(50),
-            "DEBUG": "0",
-            "DJANGO_ENV": "benchmark",
-            "JWT_ACCESS_MINUTES": "240",
-            "LOG_LEVEL": "WARNING",
-            "OSSA_APP_DIST": str(args.dist),
-            # Every first-sync run signs the same member in again, from 127.0.0.1.
-            "THROTTLE_LOGIN_IP": "100000/min",
-            "THROTTLE_LOGIN_ACCOUNT": "100000/min",
-        }
-    )
-    if str(ROOT) not in sys.path:
-        sys.path.insert(0, str(ROOT))
-
-
 def set_member_ready(member, password: str) -> None:
     """A known password and a profile past onboarding (the app sends a member without a
     date of birth to #/welcome instead of Today)."""
@@ -1372,7 +1354,13 @@ def main() -> int:
         sys.exit("--dist must not be app/dist: others use it")
     began = time.monotonic()
     warnings.filterwarnings("ignore", message="No directory at")
-    configure_environment(args)
+    configure_environment(
+        args,
+        OSSA_APP_DIST=str(args.dist),
+        # Every first-sync run signs the same member in again, from 127.0.0.1.
+        THROTTLE_LOGIN_IP="100000/min",
+        THROTTLE_LOGIN_ACCOUNT="100000/min",
+    )
     results: dict = {"throttle": args.throttle}
 
     nomin = args.dist.with_name(args.dist.name + "-unminified")

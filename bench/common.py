@@ -1,12 +1,34 @@
-"""What several benchmarks need the same way: their PostgreSQL database, Django set up and
-migrated on it, and timing with percentiles."""
+"""What several benchmarks need the same way: their environment, their PostgreSQL database,
+Django set up and migrated on it, and timing with percentiles."""
 
 from __future__ import annotations
 
 import gc
 import math
+import os
+import secrets
 import statistics
 import time
+
+
+def configure_environment(args, settings: str = "bench.settings", **extra: str) -> dict[str, str]:
+    """What the benchmark and the servers it starts run with: its own database and Redis
+    database (args.pg_url, args.database, args.redis_url), production settings, a throwaway
+    SECRET_KEY unless BENCH_SECRET_KEY is given, plus `extra`."""
+    values = {
+        "DJANGO_SETTINGS_MODULE": settings,
+        "DATABASE_URL": f"{args.pg_url}/{args.database}",
+        "REDIS_URL": args.redis_url,
+        "CELERY_BROKER_URL": args.redis_url,
+        "SECRET_KEY": os.environ.get("BENCH_SECRET_KEY") or secrets.token_urlsafe(50),
+        "DEBUG": "0",
+        "DJANGO_ENV": "benchmark",
+        "JWT_ACCESS_MINUTES": "240",  # one token lasts the whole run
+        "LOG_LEVEL": "WARNING",
+        **extra,
+    }
+    os.environ.update(values)
+    return values
 
 
 def ensure_database(pg_url: str, name: str) -> None:

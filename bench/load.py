@@ -38,7 +38,6 @@ import os
 import platform
 import random
 import re
-import secrets
 import shlex
 import signal
 import subprocess
@@ -62,6 +61,7 @@ VENV_BIN = Path(sys.executable).parent
 sys.path.insert(0, str(ROOT))
 
 from bench.api_throughput import free_port, start_gunicorn, stop_gunicorn  # noqa: E402
+from bench.common import configure_environment  # noqa: E402
 
 EMAIL = "load-{:04d}@ossa.invalid"
 PASSWORD = "load-bench-" + "x" * 12  # every bench member shares it; the database is dropped
@@ -74,26 +74,6 @@ SKIP_RATE = 0.06
 
 
 # --- Environment and database ---------------------------------------------------------
-def configure_environment(args) -> dict[str, str]:
-    values = {
-        "DJANGO_SETTINGS_MODULE": "bench.settings",
-        "DATABASE_URL": f"{args.pg_url}/{args.database}",
-        "REDIS_URL": args.redis_url,
-        "CELERY_BROKER_URL": args.redis_url,
-        "SECRET_KEY": os.environ.get("BENCH_SECRET_KEY") or secrets.token_urlsafe(50),
-        "DEBUG": "0",
-        "DJANGO_ENV": "benchmark",
-        "JWT_ACCESS_MINUTES": "240",
-        "LOG_LEVEL": "WARNING",
-        # All members sign in once, all from 127.0.0.1: only the per-address limit is
-        # raised. The per-account and refresh limits keep their defaults (never reached:
-        # one successful sign-in per account, no refresh).
-        "THROTTLE_LOGIN_IP": "100000/min",
-    }
-    os.environ.update(values)
-    return values
-
-
 def recreate_database(pg_url: str, name: str) -> None:
     import psycopg
 
@@ -597,7 +577,10 @@ def main() -> int:
     date = dt.datetime.now(dt.UTC).strftime("%a %d %b %Y, %H:%M UTC")
     load_before = load_average()
     warnings.filterwarnings("ignore", message="No directory at")
-    configure_environment(args)
+    # All members sign in once, all from 127.0.0.1: only the per-address limit is raised.
+    # The per-account and refresh limits keep their defaults (never reached: one
+    # successful sign-in per account, no refresh).
+    configure_environment(args, THROTTLE_LOGIN_IP="100000/min")
     empty_redis(args.redis_url)
     started = time.monotonic()
     recreate_database(args.pg_url, args.database)

@@ -24,6 +24,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench import api_throughput as bench
+from bench.common import configure_environment
 
 LIST_PATH = "/api/v1/intakes?page_size=50"
 
@@ -103,7 +104,7 @@ def main() -> int:
     args = parser.parse_args()
     warnings.filterwarnings("ignore", message="No directory at")
 
-    bench.configure_environment(args)
+    configure_environment(args)
     from bench.common import ensure_database, setup_django
 
     ensure_database(args.pg_url, args.database)

@@ -45,7 +45,6 @@ import datetime as dt
 import json
 import os
 import random
-import secrets
 import statistics
 import subprocess
 import sys
@@ -61,7 +60,7 @@ from zoneinfo import available_timezones
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # run as a script: `bench` must be importable
 
-from bench.common import summary, timed  # noqa: E402
+from bench.common import configure_environment, summary, timed  # noqa: E402
 
 BASE = dt.datetime(2026, 11, 25, 12, 0, tzinfo=dt.UTC)  # a Wednesday; no DST change near
 WINDOW = dt.timedelta(minutes=15)
@@ -87,23 +86,6 @@ CLOCK_COLUMNS = "member_id, value, purged_through"
 
 
 # --- Environment and database ---------------------------------------------------------
-def configure_environment(args) -> None:
-    os.environ.update(
-        {
-            "DJANGO_SETTINGS_MODULE": "bench.settings",
-            "DATABASE_URL": f"{args.pg_url}/{args.database}",
-            "REDIS_URL": args.redis_url,
-            "CELERY_BROKER_URL": args.redis_url,
-            "SECRET_KEY": os.environ.get("BENCH_SECRET_KEY") or secrets.token_urlsafe(50),
-            "DEBUG": "0",
-            "DJANGO_ENV": "benchmark",
-            "LOG_LEVEL": "WARNING",
-        }
-    )
-    if str(ROOT) not in sys.path:
-        sys.path.insert(0, str(ROOT))
-
-
 def sql(statement: str, params=None) -> list[tuple]:
     """Run one statement on Django's connection (autocommit); return its rows, if any."""
     from django.db import connection

@@ -45,7 +45,7 @@ from zoneinfo import ZoneInfo
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # run as a script: `bench` must be importable
 
-from bench.common import summary, timed  # noqa: E402
+from bench.common import configure_environment, summary, timed  # noqa: E402
 
 MEMBER_EMAIL = "bench-sync@ossa.invalid"
 MEMBER_TZ = "Europe/Amsterdam"
@@ -72,24 +72,6 @@ PHASES = ("full", "unchanged", "changes", "push")
 
 
 # --- Environment and database ---------------------------------------------------------
-def configure_environment(args) -> None:
-    os.environ.update(
-        {
-            "DJANGO_SETTINGS_MODULE": "bench.settings",
-            "DATABASE_URL": f"{args.pg_url}/{args.database}",
-            "REDIS_URL": args.redis_url,
-            "CELERY_BROKER_URL": args.redis_url,
-            "SECRET_KEY": os.environ.get("BENCH_SECRET_KEY") or secrets.token_urlsafe(50),
-            "DEBUG": "0",
-            "DJANGO_ENV": "benchmark",
-            "JWT_ACCESS_MINUTES": "240",
-            "LOG_LEVEL": "WARNING",
-        }
-    )
-    if str(ROOT) not in sys.path:
-        sys.path.insert(0, str(ROOT))
-
-
 # --- Seed -----------------------------------------------------------------------------
 def seed(rng: random.Random):
     """One member, four daily plans from five years ago and a dose log for every day,
