@@ -34,7 +34,6 @@ import datetime as dt
 import io
 import json
 import os
-import platform
 import pstats
 import random
 import signal
@@ -50,6 +49,7 @@ from zoneinfo import ZoneInfo
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # run as a script: `bench` must be importable
 
+from bench import common  # noqa: E402
 from bench.common import configure_environment  # noqa: E402
 
 VENV_BIN = Path(sys.executable).parent
@@ -1078,27 +1078,7 @@ def profile_chunk(args, all_ids: list) -> dict:
 
 # --- Report ---------------------------------------------------------------------------
 def machine() -> dict[str, str]:
-    from django.db import connection
-
-    model = "unknown"
-    with open("/proc/cpuinfo") as f:
-        for ln in f:
-            if ln.startswith("model name"):
-                model = ln.split(":", 1)[1].strip()
-                break
-    with open("/proc/meminfo") as f:
-        mem_kb = int(next(ln for ln in f if ln.startswith("MemTotal")).split()[1])
-    with connection.cursor() as cursor:
-        cursor.execute("SHOW server_version")
-        pg = cursor.fetchone()[0]
-    return {
-        "cpus": str(os.cpu_count()),
-        "cpu": model,
-        "ram": f"{mem_kb / 1024 / 1024:.1f} GiB",
-        "postgresql": pg,
-        "python": platform.python_version(),
-        "load": " ".join(f"{x:.2f}" for x in os.getloadavg()),
-    }
+    return common.machine() | {"postgresql": common.postgresql_version()}
 
 
 def code_version() -> dict[str, object]:

@@ -23,7 +23,6 @@ import argparse
 import datetime as dt
 import json
 import os
-import platform
 import random
 import secrets
 import shutil
@@ -43,6 +42,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # run as a script: `bench` must be importable
 
+from bench import common  # noqa: E402
 from bench.common import configure_environment, ensure_database, setup_django  # noqa: E402
 
 BENCH = ROOT / "bench"
@@ -308,28 +308,10 @@ def measure(args, url: str, token: str | None, script_args: list[str]) -> dict:
 
 # --- Report ---------------------------------------------------------------------------
 def machine() -> dict[str, str]:
-    from django.db import connection
-
-    model = "unknown"
-    with open("/proc/cpuinfo") as f:
-        for line in f:
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    with open("/proc/meminfo") as f:
-        mem_kb = int(next(line for line in f if line.startswith("MemTotal")).split()[1])
-    with connection.cursor() as cursor:
-        cursor.execute("SHOW server_version")
-        pg = cursor.fetchone()[0]
     wrk = subprocess.run(["wrk", "--version"], capture_output=True, text=True).stdout
-    return {
-        "cpus": str(os.cpu_count()),
-        "cpu": model,
-        "ram": f"{mem_kb / 1024 / 1024:.1f} GiB",
-        "postgresql": pg,
-        "python": platform.python_version(),
+    return common.machine() | {
+        "postgresql": common.postgresql_version(),
         "wrk": wrk.split("[")[0].strip() or "wrk",
-        "load": " ".join(f"{x:.2f}" for x in os.getloadavg()),
     }
 
 

@@ -40,7 +40,6 @@ import gzip
 import itertools
 import json
 import os
-import platform
 import random
 import secrets
 import shutil
@@ -61,6 +60,7 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeout
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # run as a script: `bench` must be importable
 
+from bench import common  # noqa: E402
 from bench.common import configure_environment  # noqa: E402
 
 APP = ROOT / "app"
@@ -1144,26 +1144,13 @@ def measure_in_browser(pw, args, base: str, tmp: Path, data: dict) -> dict:
 
 # --- Report ---------------------------------------------------------------------------
 def machine() -> dict:
-    model = "unknown"
-    with open("/proc/cpuinfo") as f:
-        for line in f:
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    with open("/proc/meminfo") as f:
-        mem_kb = int(next(line for line in f if line.startswith("MemTotal")).split()[1])
     git = ["git", "rev-parse", "--short", "HEAD"]
-    return {
+    return common.machine() | {
         "date": dt.datetime.now(dt.UTC).strftime("%a %d %b %Y %H:%M UTC"),
-        "cpu": model,
-        "cpus": os.cpu_count(),
-        "ram": f"{mem_kb / 1024 / 1024:.1f} GiB",
-        "python": platform.python_version(),
         "node": subprocess.run(
             ["node", "--version"], capture_output=True, text=True
         ).stdout.strip(),
         "commit": subprocess.run(git, cwd=ROOT, capture_output=True, text=True).stdout.strip(),
-        "load": load_now(),
     }
 
 

@@ -1,11 +1,12 @@
 """What several benchmarks need the same way: their environment, their PostgreSQL database,
-Django set up and migrated on it, and timing with percentiles."""
+Django set up and migrated on it, timing with percentiles, and the machine they ran on."""
 
 from __future__ import annotations
 
 import gc
 import math
 import os
+import platform
 import secrets
 import statistics
 import time
@@ -70,3 +71,30 @@ def summary(walls: list[float], cpus: list[float] | None = None) -> dict:
     if cpus:
         out["cpu_p50"] = statistics.median(cpus)
     return out
+
+
+def machine() -> dict[str, str]:
+    """The machine a figure was measured on: CPUs, their model, RAM, Python, load average."""
+    model = "unknown"
+    with open("/proc/cpuinfo") as f:
+        for line in f:
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    with open("/proc/meminfo") as f:
+        mem_kb = int(next(line for line in f if line.startswith("MemTotal")).split()[1])
+    return {
+        "cpus": str(os.cpu_count()),
+        "cpu": model,
+        "ram": f"{mem_kb / 1024 / 1024:.1f} GiB",
+        "python": platform.python_version(),
+        "load": " ".join(f"{x:.2f}" for x in os.getloadavg()),
+    }
+
+
+def postgresql_version() -> str:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW server_version")
+        return cursor.fetchone()[0]

@@ -35,7 +35,6 @@ import csv
 import datetime as dt
 import json
 import os
-import platform
 import random
 import re
 import shlex
@@ -60,6 +59,7 @@ BENCH = ROOT / "bench"
 VENV_BIN = Path(sys.executable).parent
 sys.path.insert(0, str(ROOT))
 
+from bench import common  # noqa: E402
 from bench.api_throughput import free_port, start_gunicorn, stop_gunicorn  # noqa: E402
 from bench.common import configure_environment  # noqa: E402
 
@@ -393,32 +393,15 @@ def check_pulls(base: str, members: list[dict], record: dict) -> dict:
 
 # --- Report ---------------------------------------------------------------------------
 def machine() -> dict[str, str]:
-    from django.db import connection
-
-    model = "unknown"
-    with open("/proc/cpuinfo") as f:
-        for line in f:
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    with open("/proc/meminfo") as f:
-        mem_kb = int(next(line for line in f if line.startswith("MemTotal")).split()[1])
-    with connection.cursor() as cursor:
-        cursor.execute("SHOW server_version")
-        pg = cursor.fetchone()[0]
     from importlib.metadata import version
 
     import django
     import redis
 
     server = redis.Redis.from_url(os.environ["REDIS_URL"]).info("server")["redis_version"]
-    return {
-        "cpus": str(os.cpu_count()),
-        "cpu": model,
-        "ram": f"{mem_kb / 1024 / 1024:.1f} GiB",
-        "postgresql": pg,
+    return common.machine() | {
+        "postgresql": common.postgresql_version(),
         "redis": server,
-        "python": platform.python_version(),
         "django": django.get_version(),
         "locust": version("locust"),  # never imported here: it monkey-patches
     }
