@@ -22,13 +22,16 @@ def seed_daily_history(
     member,
     plans: list[tuple[str, Decimal, str]],
     *,
-    years: int,
     zone_name: str,
     rng: random.Random,
     skip_rate: float,
+    years: int | None = None,
+    days: int | None = None,
+    missing_rate: float = 0.0,
 ) -> DailyHistory:
-    """One daily plan per (catalogue product, servings, "HH:MM") from `years` ago, and a
-    log for every dose up to now, some skipped."""
+    """One daily plan per (catalogue product, servings, "HH:MM") from `years` or `days`
+    ago, and a log for every dose up to now, some skipped and (missing_rate) some never
+    logged."""
     from django.db import transaction
     from django.db.models import F
     from django.utils import timezone
@@ -39,7 +42,10 @@ def seed_daily_history(
 
     zone = ZoneInfo(zone_name)
     today = timezone.localdate(timezone=zone)
-    start = today.replace(year=today.year - years, day=min(today.day, 28))
+    if years is not None:
+        start = today.replace(year=today.year - years, day=min(today.day, 28))
+    else:
+        start = today - dt.timedelta(days=days)
     regimens = [
         services.create_regimen(
             member,
@@ -63,7 +69,7 @@ def seed_daily_history(
             local = dt.datetime(day.year, day.month, day.day, hour, minute, tzinfo=zone)
             taken_at = (local + dt.timedelta(minutes=rng.randint(-20, 75))).astimezone(dt.UTC)
             taken_at = taken_at.replace(second=rng.randint(0, 59))
-            if taken_at > now:
+            if taken_at > now or (missing_rate and rng.random() < missing_rate):
                 continue
             skipped = rng.random() < skip_rate
             logs.append(

@@ -52,7 +52,6 @@ from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT / "bench"
@@ -62,6 +61,7 @@ sys.path.insert(0, str(ROOT))
 from bench import common  # noqa: E402
 from bench.api_throughput import free_port, start_gunicorn, stop_gunicorn  # noqa: E402
 from bench.common import configure_environment  # noqa: E402
+from bench.history import seed_daily_history  # noqa: E402
 
 EMAIL = "load-{:04d}@ossa.invalid"
 PASSWORD = "load-bench-" + "x" * 12  # every bench member shares it; the database is dropped
@@ -93,73 +93,30 @@ def empty_redis(redis_url: str) -> None:
 # --- Seed -----------------------------------------------------------------------------
 def seed(members: int, days: int, rng: random.Random) -> list[dict]:
     """Members with two daily plans from `days` ago and a dose for (almost) every one
-    since, written as bench/history.py does (bulk, stamped from each member's clock in
-    the order taken, created_at = taken_at); then their adherence and flags computed."""
+    since, written by bench/history.py (bulk, stamped from each member's clock in the
+    order taken, created_at = taken_at); then their adherence and flags computed."""
     from django.contrib.auth.hashers import make_password
-    from django.db import connection, transaction
-    from django.db.models import F
-    from django.utils import timezone
+    from django.db import connection
 
     from accounts import services as account_services
     from accounts.models import User
-    from sync.models import SyncClock
-    from tracking import computation, services
-    from tracking.models import IntakeLog, Product
+    from tracking import computation
 
-    products = {name: Product.objects.get(name=name, owner__isnull=True) for name, _, _ in PLANS}
     hashed = make_password(PASSWORD)
-    now = timezone.now()
-    seeded, logs = [], []
+    seeded = []
     for n in range(members):
         zone_name = ZONES[n % len(ZONES)]
         user = User.objects.create(email=EMAIL.format(n), password=hashed, display_name=f"M{n}")
         account_services.create_member_records(user, timezone_name=zone_name)
-        zone = ZoneInfo(zone_name)
-        today = timezone.localdate(timezone=zone)
-        start = today - dt.timedelta(days=days)
-        regimens = [
-            services.create_regimen(
-                user,
-                {
-                    "product": products[name],
-                    "servings_per_dose": servings,
-                    "schedule_kind": "daily",
-                    "times": [at],
-                    "start_date": start,
-                },
-            )
-            for name, servings, at in PLANS
-        ]
-        mine = []
-        day = start
-        while day <= today:
-            for regimen in regimens:
-                hour, minute = map(int, regimen.times[0].split(":"))
-                local = dt.datetime(day.year, day.month, day.day, hour, minute, tzinfo=zone)
-                taken_at = (local + dt.timedelta(minutes=rng.randint(-20, 75))).astimezone(dt.UTC)
-                if taken_at > now or rng.random() < 0.03:  # a few doses never logged
-                    continue
-                skipped = rng.random() < SKIP_RATE
-                mine.append(
-                    IntakeLog(
-                        member=user,
-                        regimen=regimen,
-                        product_id=regimen.product_id,
-                        servings=regimen.servings_per_dose,
-                        taken_at=taken_at,
-                        status="skipped" if skipped else "taken",
-                        source="app",
-                    )
-                )
-            day += dt.timedelta(days=1)
-        mine.sort(key=lambda log: log.taken_at)
-        with transaction.atomic():
-            clock = SyncClock.objects.select_for_update().get(member=user)
-            for offset, log in enumerate(mine, start=clock.value + 1):
-                log.server_version = offset
-            clock.value += len(mine)
-            clock.save(update_fields=["value"])
-        logs += mine
+        history = seed_daily_history(
+            user,
+            PLANS,
+            days=days,
+            zone_name=zone_name,
+            rng=rng,
+            skip_rate=SKIP_RATE,
+            missing_rate=0.03,  # a few doses never logged
+        )
         seeded.append(
             {
                 "id": str(user.id),
@@ -170,13 +127,10 @@ def seed(members: int, days: int, rng: random.Random) -> list[dict]:
                         "product_id": str(r.product_id),
                         "servings": float(r.servings_per_dose),
                     }
-                    for r in regimens
+                    for r in history.regimens
                 ],
             }
         )
-    with transaction.atomic():
-        IntakeLog.objects.bulk_create(logs, batch_size=2000)
-        IntakeLog.objects.update(created_at=F("taken_at"), updated_at=F("taken_at"))
     ids = [m["id"] for m in seeded]
     for chunk in range(0, len(ids), 100):
         computation.recompute(ids[chunk : chunk + 100])
