@@ -535,19 +535,12 @@ def cpu_by_process(database: str, worker: set[int]) -> dict[int, tuple[str, floa
     processes, Redis, and everything else (other databases' backends included)."""
     found = {}
     me = os.getpid()
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        pid = int(entry)
+    for pid, comm, fields in common.processes():
         try:
-            with open(f"/proc/{entry}/stat") as f:
-                raw = f.read()
-            with open(f"/proc/{entry}/cmdline", "rb") as f:
+            with open(f"/proc/{pid}/cmdline", "rb") as f:
                 cmdline = f.read().replace(b"\0", b" ").decode(errors="replace")
         except OSError:
             continue
-        comm = raw[raw.index("(") + 1 : raw.rindex(")")]
-        fields = raw[raw.rindex(")") + 2 :].split()
         ppid = int(fields[1])
         seconds = (int(fields[11]) + int(fields[12])) / CLK_TCK
         if comm == "postgres" and (ppid == 1 or " -D " in cmdline):
@@ -639,17 +632,8 @@ def start_worker(env: dict[str, str], log_path: Path) -> subprocess.Popen:
 
 
 def worker_pids(process: subprocess.Popen) -> set[int]:
-    pids = {process.pid}
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                with open(f"/proc/{entry}/stat") as f:
-                    raw = f.read()
-            except OSError:
-                continue
-            if int(raw[raw.rindex(")") + 2 :].split()[1]) == process.pid:
-                pids.add(int(entry))
-    return pids
+    children = {pid for pid, _, fields in common.processes() if int(fields[1]) == process.pid}
+    return {process.pid} | children
 
 
 def stop_worker(process: subprocess.Popen) -> None:

@@ -269,22 +269,12 @@ def wait_for_quiet(limit: float, timeout: float) -> float:
 
 def foreign_ticks() -> dict[int, int]:
     """CPU ticks used so far by each process that is not part of the measurement."""
-    ticks = {}
     me = os.getpid()
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit() or int(entry) == me:
-            continue
-        try:
-            with open(f"/proc/{entry}/stat") as f:
-                raw = f.read()
-        except OSError:
-            continue
-        comm = raw[raw.index("(") + 1 : raw.rindex(")")]
-        if comm in OURS:
-            continue
-        fields = raw[raw.rindex(")") + 2 :].split()
-        ticks[int(entry)] = int(fields[11]) + int(fields[12])
-    return ticks
+    return {
+        pid: int(fields[11]) + int(fields[12])
+        for pid, comm, fields in common.processes()
+        if pid != me and comm not in OURS
+    }
 
 
 def measure(args, url: str, token: str | None, script_args: list[str]) -> dict:

@@ -357,18 +357,9 @@ def foreign_ticks() -> dict[tuple[int, str], int]:
     """CPU ticks used so far by processes outside this benchmark: all but this process,
     its descendants (gunicorn, the Playwright driver, chromium) and PostgreSQL / Redis."""
     parents, ticks = {}, {}
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/stat") as f:
-                raw = f.read()
-        except OSError:
-            continue
-        comm = raw[raw.index("(") + 1 : raw.rindex(")")]
-        fields = raw[raw.rindex(")") + 2 :].split()
-        parents[int(entry)] = int(fields[1])
-        ticks[int(entry)] = (comm, int(fields[11]) + int(fields[12]))
+    for pid, comm, fields in common.processes():
+        parents[pid] = int(fields[1])
+        ticks[pid] = (comm, int(fields[11]) + int(fields[12]))
     mine = {os.getpid()}
     grew = True
     while grew:

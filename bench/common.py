@@ -10,6 +10,7 @@ import platform
 import secrets
 import statistics
 import time
+from collections.abc import Iterator
 
 
 def configure_environment(args, settings: str = "bench.settings", **extra: str) -> dict[str, str]:
@@ -71,6 +72,22 @@ def summary(walls: list[float], cpus: list[float] | None = None) -> dict:
     if cpus:
         out["cpu_p50"] = statistics.median(cpus)
     return out
+
+
+def processes() -> Iterator[tuple[int, str, list[str]]]:
+    """(pid, command name, the fields after the name) from every /proc/<pid>/stat still
+    readable: fields[1] is the parent pid, fields[11] + fields[12] the CPU ticks used,
+    fields[13] + fields[14] those of its exited children (see proc(5))."""
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as f:
+                raw = f.read()
+        except OSError:  # ended meanwhile
+            continue
+        comm = raw[raw.index("(") + 1 : raw.rindex(")")]
+        yield int(entry), comm, raw[raw.rindex(")") + 2 :].split()
 
 
 def machine() -> dict[str, str]:
