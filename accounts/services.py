@@ -65,10 +65,6 @@ def start_session(user: User, *, device_name: str = "", user_agent: str = "") ->
     )
 
 
-def touch_session(session_id: str) -> None:
-    LoginSession.objects.filter(id=session_id).update(last_used_at=timezone.now())
-
-
 def revoke_session(session: LoginSession) -> None:
     """Sign a device out: its refresh tokens stop working and its access tokens too."""
     LoginSession.objects.filter(id=session.id, revoked_at__isnull=True).update(
