@@ -91,6 +91,7 @@ MIDDLEWARE = [
     "backend.security.SecurityHeadersMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "backend.bodies.RequestBodyMiddleware",
     "backend.appfiles.AppWhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -281,7 +282,7 @@ REST_FRAMEWORK = {
         "rest_framework.filters.OrderingFilter",
     ],
     "DEFAULT_RENDERER_CLASSES": ["backend.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["backend.parsers.JSONParser"],
     "DEFAULT_SCHEMA_CLASS": "backend.errors.AutoSchema",
     # drf-standardized-errors' own entry point (it runs backend.errors.ExceptionHandler, named
     # below), so its AutoSchema recognises the handler and documents the error responses.
@@ -332,8 +333,12 @@ DRF_STANDARDIZED_ERRORS = {
     },
 }
 
-# A body over this size is refused with 413 before it is parsed.
+# A body over this size is refused with 413 before it is parsed (after gunzip when the
+# client compressed it: backend.bodies).
 DATA_UPLOAD_MAX_MEMORY_SIZE = int(env("MAX_BODY_BYTES", str(2 * 1024 * 1024)))
+# A sync push carries everything a device changed while offline: years of doses must fit.
+SYNC_MAX_BODY_BYTES = int(env("SYNC_MAX_BODY_BYTES", str(16 * 1024 * 1024)))
+LARGE_BODY_PATHS = {"/api/v1/sync/push": SYNC_MAX_BODY_BYTES}
 
 # --- I18N, static ---------------------------------------------------------------------
 LANGUAGE_CODE = "en-us"
