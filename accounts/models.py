@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models.functions import Lower
@@ -163,6 +164,25 @@ class Profile(Syncable):
 
     def __str__(self) -> str:
         return f"Profile of {self.user}"
+
+    # How far back a date of birth may go: older is a typing mistake, not a member.
+    MAX_AGE_YEARS = 120
+
+    def clean(self) -> None:
+        """Rules across fields, for every way a profile is written (REST, sync, admin)."""
+        errors: dict[str, list[str]] = {}
+        today = timezone.localdate()
+        born = self.date_of_birth
+        if born is not None and (born > today or born.year < today.year - self.MAX_AGE_YEARS):
+            errors["date_of_birth"] = ["Enter a real date of birth."]
+        if self.sex == Sex.MALE and (self.pregnant or self.lactating):
+            errors[NON_FIELD_ERRORS] = [
+                "Pregnancy and lactation apply to the female reference intakes only."
+            ]
+        if (self.quiet_hours_start is None) != (self.quiet_hours_end is None):
+            errors["quiet_hours_end"] = ["Give both ends of the quiet hours, or neither."]
+        if errors:
+            raise ValidationError(errors)
 
     def next_reminder_after(self, moment):
         return next_weekly_moment(

@@ -1,9 +1,9 @@
 from __future__ import annotations
 
 from django.contrib.auth import authenticate, password_validation
-from django.utils import timezone
-from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+
+from backend.serializers import ModelSerializer
 
 from . import data_export
 from .models import AccessLog, CareLink, LoginSession, Profile, User
@@ -120,20 +120,8 @@ class LoginSessionSerializer(serializers.ModelSerializer):
         return getattr(request.user, "login_session_id", None) == session.id
 
 
-LOCAL_TIME = r"^([01]\d|2[0-3]):[0-5]\d(:[0-5]\d(\.\d{1,6})?)?$"
-
-
-@extend_schema_field({"type": "string", "pattern": LOCAL_TIME, "example": "18:00"})
-class LocalTimeField(serializers.TimeField):
-    """A wall-clock time in the member's zone (Profile.timezone), "HH:MM[:SS]" with no
-    offset; the schema's format "time" would promise one."""
-
-
-class ProfileSerializer(serializers.ModelSerializer):
+class ProfileSerializer(ModelSerializer):
     age = serializers.SerializerMethodField()
-    reminder_time = LocalTimeField(required=False)
-    quiet_hours_start = LocalTimeField(required=False, allow_null=True)
-    quiet_hours_end = LocalTimeField(required=False, allow_null=True)
 
     class Meta:
         model = Profile
@@ -161,28 +149,6 @@ class ProfileSerializer(serializers.ModelSerializer):
 
     def get_age(self, profile: Profile) -> int | None:
         return profile.age
-
-    def validate_date_of_birth(self, value):
-        today = timezone.localdate()
-        if value is not None and (value > today or value.year < today.year - 120):
-            raise serializers.ValidationError("Enter a real date of birth.", code="invalid_date")
-        return value
-
-    def validate(self, attrs):
-        def value(name):
-            return attrs[name] if name in attrs else getattr(self.instance, name)
-
-        if value("sex") == "male" and (value("pregnant") or value("lactating")):
-            raise serializers.ValidationError(
-                "Pregnancy and lactation apply to the female reference intakes only.",
-                code="inconsistent",
-            )
-        if (value("quiet_hours_start") is None) != (value("quiet_hours_end") is None):
-            raise serializers.ValidationError(
-                {"quiet_hours_end": ["Give both ends of the quiet hours, or neither."]},
-                code="incomplete",
-            )
-        return attrs
 
 
 class CareLinkSerializer(serializers.ModelSerializer):

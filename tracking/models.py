@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
@@ -124,6 +125,16 @@ class Product(Syncable):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        if self.kind != ProductKind.MEDICINE:
+            errors = {
+                name: ["Only medicines have a drug class and drug."]
+                for name in ("drug_class", "drug")
+                if getattr(self, name)
+            }
+            if errors:
+                raise ValidationError(errors)
 
     @property
     def in_catalogue(self) -> bool:

@@ -6,6 +6,8 @@ from decimal import Decimal
 
 from rest_framework import serializers
 
+from backend.serializers import ModelSerializer
+
 from . import selectors
 from .models import (
     MAX_SERVINGS,
@@ -35,7 +37,7 @@ class IngredientSerializer(serializers.ModelSerializer):
         fields = ["nutrient", "amount", "unit", "form"]
 
 
-class ProductSerializer(serializers.ModelSerializer):
+class ProductSerializer(ModelSerializer):
     ingredients = IngredientSerializer(many=True, required=False)
     in_catalogue = serializers.BooleanField(read_only=True)
 
@@ -59,24 +61,6 @@ class ProductSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = ["id", "created_at", "updated_at"]
 
-    def validate(self, attrs):
-        kind = attrs.get("kind", getattr(self.instance, "kind", None))
-        for field in ("drug_class", "drug"):
-            value = attrs.get(field, getattr(self.instance, field, ""))
-            if value and kind != "medicine":
-                raise serializers.ValidationError(
-                    {field: ["Only medicines have a drug class and drug."]}, code="not_a_medicine"
-                )
-        return attrs
-
-    def validate_ingredients(self, value: list[dict]) -> list[dict]:
-        codes = [item["nutrient"].code for item in value]
-        if len(codes) != len(set(codes)):
-            raise serializers.ValidationError("Each nutrient may appear once.", code="duplicate")
-        if len(codes) > 30:
-            raise serializers.ValidationError("At most 30 ingredients.", code="too_many")
-        return value
-
 
 class MemberScopedField(serializers.PrimaryKeyRelatedField):
     """A related object the caller may use: anything else reads as 'does not exist'."""
@@ -89,7 +73,7 @@ class MemberScopedField(serializers.PrimaryKeyRelatedField):
         return self.selector(self.context["request"].user)
 
 
-class RegimenSerializer(serializers.ModelSerializer):
+class RegimenSerializer(ModelSerializer):
     product = MemberScopedField(selectors.products_for_member)
     servings_per_dose = serializers.DecimalField(
         max_digits=6,
@@ -121,7 +105,7 @@ class RegimenSerializer(serializers.ModelSerializer):
         read_only_fields = ["id", "created_at", "updated_at"]
 
 
-class IntakeLogSerializer(serializers.ModelSerializer):
+class IntakeLogSerializer(ModelSerializer):
     id = serializers.UUIDField(
         required=False, help_text="Client-generated id; re-sending it is safe."
     )

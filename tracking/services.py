@@ -50,8 +50,13 @@ def update_product(product: Product, fields: dict[str, Any], ingredients: list[d
     return _save_product(product, ingredients)
 
 
+MAX_INGREDIENTS = 30
+
+
 def _save_product(product: Product, ingredients: list[dict] | None) -> Product:
     product.full_clean()
+    if ingredients is not None:
+        check_ingredients(ingredients)
     stamp(product)
     product.save()
     if ingredients is not None:
@@ -60,6 +65,22 @@ def _save_product(product: Product, ingredients: list[dict] | None) -> Product:
     if product.owner_id is not None:
         request_recompute(product.owner_id)
     return product
+
+
+def check_ingredients(ingredients: list[dict]) -> None:
+    """Each nutrient once, at most MAX_INGREDIENTS, every amount and form within its field."""
+    codes = [entry["nutrient"].code for entry in ingredients]
+    if len(codes) != len(set(codes)):
+        raise ValidationError({"ingredients": ["Each nutrient may appear once."]})
+    if len(codes) > MAX_INGREDIENTS:
+        raise ValidationError({"ingredients": [f"At most {MAX_INGREDIENTS} ingredients."]})
+    for position, entry in enumerate(ingredients):
+        try:
+            Ingredient(**entry).full_clean(exclude=["product"], validate_constraints=False)
+        except ValidationError as exc:
+            problems = "; ".join(f"{k}: {' '.join(v)}" for k, v in exc.message_dict.items())
+            message = f"Ingredient {position + 1}: {problems}"
+            raise ValidationError({"ingredients": [message]}) from None
 
 
 @transaction.atomic
@@ -220,6 +241,8 @@ def check_intake(log: IntakeLog) -> None:
     if log.regimen_id is not None and log.product_id is None:
         log.product_id = log.regimen.product_id
     errors: dict[str, list[str]] = {}
+    if log.product_id is None:
+        errors["product"] = ["Name the product, or the plan the dose belongs to."]
     if log.regimen_id is not None and log.regimen.product_id != log.product_id:
         errors["product"] = ["The product must be the one the regimen plans."]
     if log.taken_at is not None and log.taken_at > timezone.now() + MAX_FUTURE:

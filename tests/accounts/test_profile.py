@@ -33,7 +33,7 @@ def test_a_member_sets_their_profile_and_sees_their_age(alice_api):
     assert body["age"] == alice_api.get("/api/v1/profile").json()["age"] >= 55
     assert body["weight_kg"] == 64.5
     assert body["timezone"] == "Pacific/Auckland"
-    assert body["reminder_time"] == "07:30:00"
+    assert body["reminder_time"] == "07:30"
 
 
 def test_age_turns_on_the_birthday(alice_api, bob):
