@@ -10,9 +10,13 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import math
+import uuid
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
+
+from backend import formats, parsers
 
 
 class WireError(ValueError):
@@ -63,6 +67,27 @@ class Text(Codec):
         return value
 
 
+def _finite_number(value: Any) -> int | float:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise WireError("must be a number")
+    if isinstance(value, float) and not math.isfinite(value):
+        raise WireError("must be a finite number")
+    return value
+
+
+def _whole_number(value: Any, what: str = "a whole number") -> int:
+    """An int, or a float with no fraction (JSON has one number type)."""
+    try:
+        number = _finite_number(value)
+    except WireError:
+        raise WireError(f"must be {what}") from None
+    if isinstance(number, float):
+        if not number.is_integer():
+            raise WireError(f"must be {what}")
+        return int(number)
+    return number
+
+
 class Number(Codec):
     """Decimal columns: a JSON number on the wire, a Decimal in the database."""
 
@@ -70,19 +95,12 @@ class Number(Codec):
         return float(value)
 
     def decode(self, value: Any) -> Decimal:
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            raise WireError("must be a number")
-        try:
-            return Decimal(str(value))
-        except InvalidOperation as exc:  # NaN and infinities never reach a column
-            raise WireError("must be a finite number") from exc
+        return Decimal(str(_finite_number(value)))
 
 
 class Integer(Codec):
     def decode(self, value: Any) -> int:
-        if isinstance(value, bool) or not isinstance(value, int | float) or value != int(value):
-            raise WireError("must be a whole number")
-        return int(value)
+        return _whole_number(value)
 
 
 class Boolean(Codec):
@@ -92,17 +110,25 @@ class Boolean(Codec):
         return value
 
 
+EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+MILLISECOND = dt.timedelta(milliseconds=1)
+# Python's datetime range, to the millisecond: years 1 to 9999.
+MIN_EPOCH_MS = (dt.datetime.min.replace(tzinfo=dt.UTC) - EPOCH) // MILLISECOND
+MAX_EPOCH_MS = (dt.datetime.max.replace(tzinfo=dt.UTC) - EPOCH) // MILLISECOND
+
+
 class EpochMs(Codec):
+    """Aware datetimes as whole epoch milliseconds, in integer arithmetic both ways: float
+    seconds lose a millisecond far from 1970 (before about 1698 on every edit)."""
+
     def encode(self, value: dt.datetime) -> int:
-        return int(value.timestamp() * 1000)
+        return (value - EPOCH) // MILLISECOND
 
     def decode(self, value: Any) -> dt.datetime:
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            raise WireError("must be epoch milliseconds")
-        try:
-            return dt.datetime.fromtimestamp(value / 1000, tz=dt.UTC)
-        except (OverflowError, OSError, ValueError) as exc:
-            raise WireError("is out of range") from exc
+        ms = _whole_number(value, "whole epoch milliseconds")
+        if not MIN_EPOCH_MS <= ms <= MAX_EPOCH_MS:
+            raise WireError("is out of range (years 1 to 9999)")
+        return EPOCH + ms * MILLISECOND
 
 
 class Date(Codec):
@@ -111,9 +137,9 @@ class Date(Codec):
 
     def decode(self, value: Any) -> dt.date:
         try:
-            return dt.date.fromisoformat(value)
-        except (TypeError, ValueError) as exc:
-            raise WireError("must be a date YYYY-MM-DD") from exc
+            return formats.parse_date(value)
+        except ValueError as exc:
+            raise WireError(str(exc)) from None
 
 
 class ClockTime(Codec):
@@ -122,9 +148,9 @@ class ClockTime(Codec):
 
     def decode(self, value: Any) -> dt.time:
         try:
-            return dt.time.fromisoformat(value)
-        except (TypeError, ValueError) as exc:
-            raise WireError('must be a time "HH:MM"') from exc
+            return formats.parse_clock_time(value)
+        except ValueError as exc:
+            raise WireError(str(exc)) from None
 
 
 class JsonText(Codec):
@@ -137,24 +163,47 @@ class JsonText(Codec):
         if not isinstance(value, str):
             raise WireError("must be JSON text")
         try:
-            decoded = json.loads(value)
-        except ValueError as exc:
-            raise WireError("is not valid JSON") from exc
+            decoded = parsers.loads(value, max_depth=JSON_TEXT_DEPTH)
+        except parsers.JSONError as exc:
+            raise WireError(f"is not acceptable JSON text ({exc})") from None
         if _has_nul(decoded):
             raise WireError("must not contain NUL characters")
         return decoded
 
 
+# A JSON text column holds a list of scalars or of flat objects (ingredients).
+JSON_TEXT_DEPTH = 2
+
+
 class Id(Codec):
-    """Foreign keys: UUID strings."""
+    """Record ids and foreign keys: UUIDs in canonical form, lower-case with hyphens.
+
+    PostgreSQL keeps a uuid, not the text a device sent, so any other spelling (upper
+    case, braces, urn:uuid:) would come back changed and the device would keep two
+    records, its own and the server's. Such ids are refused, never re-keyed.
+    """
 
     def encode(self, value: Any) -> str:
         return str(value)
 
     def decode(self, value: Any) -> str:
-        if not isinstance(value, str):
-            raise WireError("must be an id string")
+        if canonical_uuid(value) is None:
+            raise WireError(f"must be a lower-case UUID like {CANONICAL_EXAMPLE}")
         return value
+
+
+CANONICAL_EXAMPLE = "0b5e4c36-3f0a-4c5e-9d55-8a1f2b3c4d5e"
+
+
+def canonical_uuid(value: Any) -> uuid.UUID | None:
+    """The UUID a canonical id string names; None for anything else."""
+    if not isinstance(value, str) or len(value) != 36:
+        return None
+    try:
+        parsed = uuid.UUID(value)
+    except ValueError:
+        return None
+    return parsed if str(parsed) == value else None
 
 
 TEXT = Text("text")

@@ -25,11 +25,8 @@ from django.db.models.functions import Cast
 
 from . import codecs
 from .models import SyncClock
-from .registry import TABLES, Column, Table
-
-
-class ResyncRequired(Exception):
-    """The client's cursor is older than purged tombstones, or ahead of the server."""
+from .protocol import Column, Table, check_cursor
+from .registry import TABLES
 
 
 @dataclass(frozen=True)
@@ -49,7 +46,7 @@ def pull(member_id, last_pulled_at: int, migration: Migration | None = None) -> 
         return {"changes": {name: _empty() for name in TABLES}, "timestamp": last_pulled_at}
     with transaction.atomic():
         clock = _locked_clock(member_id)
-        _check_cursor(clock, last_pulled_at)
+        check_cursor(clock.value, clock.purged_through, last_pulled_at)
         changes = {
             name: _changes(table, member_id, 0 if name in resend else last_pulled_at)
             for name, table in TABLES.items()
@@ -64,13 +61,8 @@ def _unchanged(member_id, last_pulled_at: int) -> bool:
     clock = found.first()
     if clock is None:
         return False
-    _check_cursor(SyncClock(**clock), last_pulled_at)
+    check_cursor(clock["value"], clock["purged_through"], last_pulled_at)
     return clock["value"] == last_pulled_at
-
-
-def _check_cursor(clock: SyncClock, last_pulled_at: int) -> None:
-    if last_pulled_at and not clock.purged_through <= last_pulled_at <= clock.value:
-        raise ResyncRequired
 
 
 def _locked_clock(member_id) -> SyncClock:

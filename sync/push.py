@@ -1,80 +1,38 @@
 """Push: apply a client's changes all or nothing, idempotently.
 
-Rules (DESIGN.md, Mobile sync): created-but-exists → update; updated-but-missing → create;
-deleted-but-missing → ignore; a record changed on the server after the client's
-`last_pulled_at` → 409 with its id, unless the push carries exactly what is stored (a
-retried push). Ids of other members' rows are refused without saying whose they are.
+Rules (docs: the sync protocol's contract): created-but-exists → update; updated-but-
+missing → create; deleted-but-missing → ignore; a record changed on the server after the
+client's `last_pulled_at` → 409 with its id, unless the push carries exactly what is
+stored (a retried push). A record the server deleted stays deleted (delete wins) and its
+tombstone is stamped anew so the device's next pull removes it; a device that lost its
+tombstones (after a 410 it pulls from scratch) is never refused for good. Ids of other
+members' rows are refused without saying whose they are. Every refusal names its record
+(`table.id.column`) so a device can hold that one back and send the rest.
 """
 
 from __future__ import annotations
 
-import uuid
-from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import transaction
 
 from . import clock
-from .codecs import WireError
-from .registry import TABLES, Table
+from .codecs import WireError, canonical_uuid
+from .models import SyncClock
+from .protocol import (
+    KINDS,
+    Incoming,
+    PushConflict,
+    PushContext,
+    PushRejected,
+    RecordError,
+    Table,
+    check_cursor,
+)
+from .registry import TABLES
 
 # Parents before children: a push may create a product, a plan for it and its doses.
 WRITE_ORDER = ("profiles", "products", "regimens", "intake_logs", "notifications")
-KINDS = ("created", "updated", "deleted")
-
-
-@dataclass(frozen=True)
-class RecordError:
-    table: str
-    id: str
-    code: str
-    detail: str
-    column: str | None = None
-
-    @property
-    def attr(self) -> str:
-        path = f"{self.table}.{self.id}" if self.id else self.table
-        return f"{path}.{self.column}" if self.column else path
-
-
-class PushRejected(Exception):
-    def __init__(self, errors: list[RecordError]):
-        super().__init__(f"{len(errors)} records refused")
-        self.errors = errors
-
-
-class PushConflict(Exception):
-    def __init__(self, records: list[tuple[str, str]]):
-        super().__init__(f"{len(records)} records changed on the server")
-        self.records = records
-
-
-@dataclass
-class Incoming:
-    """One pushed record, decoded; `stored` is the server's row with this id, if any."""
-
-    table: Table
-    id: uuid.UUID
-    kind: str
-    values: dict[str, Any] = field(default_factory=dict)  # model attr → decoded value
-    stored: Any = None
-    # The device's own updated_at: not data we keep, but when it differs from ours the
-    # row is rewritten so the next pull hands the device the server's value.
-    client_updated_at: Any = None
-
-    @property
-    def key(self) -> str:
-        return str(self.id)
-
-
-@dataclass
-class PushContext:
-    member: Any
-    last_pulled_at: int
-    errors: list[RecordError] = field(default_factory=list)
-
-    def refuse(self, item: Incoming, code: str, detail: str, column: str | None = None) -> None:
-        self.errors.append(RecordError(item.table.name, item.key, code, detail, column))
 
 
 def push(member, last_pulled_at: int, changes: dict[str, Any]) -> None:
@@ -84,13 +42,21 @@ def push(member, last_pulled_at: int, changes: dict[str, Any]) -> None:
         raise PushRejected(ctx.errors)
     with transaction.atomic():
         clock.lock([member.id])
+        _check_cursor(member.id, last_pulled_at)
         _load_stored(batches)
-        pending = _screen(ctx, batches)
+        pending, retell = _screen(ctx, batches)
         if ctx.errors:
             raise PushRejected(ctx.errors)
         _apply(ctx, pending)
         if ctx.errors:
             raise PushRejected(ctx.errors)  # rolls back whatever was written
+        _retell_deletions(member.id, retell)
+
+
+def _check_cursor(member_id, last_pulled_at: int) -> None:
+    found = SyncClock.objects.filter(member_id=member_id).values_list("value", "purged_through")
+    value, purged_through = found.first() or (1, 0)
+    check_cursor(value, purged_through, last_pulled_at)
 
 
 # --- Parsing --------------------------------------------------------------------------
@@ -101,7 +67,8 @@ def _parse(ctx: PushContext, changes: Any) -> dict[str, list[Incoming]]:
     for name, table_changes in changes.items():
         table = TABLES.get(name)
         if table is None:
-            ctx.errors.append(RecordError(name, "", "unknown_table", f"No table {name!r}."))
+            shown = str(name)[:60]
+            ctx.errors.append(RecordError(shown, "", "unknown_table", f"No table {shown!r}."))
             continue
         batches[name] = _parse_table(ctx, table, table_changes)
     return batches
@@ -111,45 +78,63 @@ def _parse_table(ctx: PushContext, table: Table, table_changes: Any) -> list[Inc
     if not isinstance(table_changes, dict):
         ctx.errors.append(RecordError(table.name, "", "invalid", "must be an object"))
         return []
-    items = []
+    items: list[Incoming] = []
+    seen: set = set()
     for kind in KINDS:
         records = table_changes.get(kind, [])
         if not isinstance(records, list):
             ctx.errors.append(RecordError(table.name, "", "invalid", f"{kind} must be a list"))
             continue
-        if records and table.read_only:
-            detail = f"{table.name} is computed by the server and cannot be changed."
-            ctx.errors.append(RecordError(table.name, "", "read_only", detail))
-            continue
-        items += [i for r in records if (i := _parse_record(ctx, table, kind, r))]
+        for record in records:
+            item = _parse_record(ctx, table, kind, record)
+            if item is None:
+                continue
+            if item.id in seen:
+                detail = "This record appears more than once in the push; send it once."
+                ctx.refuse(item, "duplicate_id", detail)
+                continue
+            seen.add(item.id)
+            items.append(item)
     return items
 
 
 def _parse_record(ctx: PushContext, table: Table, kind: str, record: Any) -> Incoming | None:
     if kind != "deleted" and not isinstance(record, dict):
-        detail = f"Each {kind} record must be an object with an id, not {record!r:.40}."
+        detail = f"Each {kind} record must be an object with an id."
         ctx.errors.append(RecordError(table.name, "", "invalid", detail))
         return None
     raw_id = record if kind == "deleted" else record.get("id")
-    try:
-        record_id = uuid.UUID(str(raw_id)) if isinstance(raw_id, str) else None
-    except ValueError:
-        record_id = None
+    record_id = canonical_uuid(raw_id)
     if record_id is None:
-        detail = f"Record id {raw_id!r} is not a UUID; the app must generate UUID v4 ids."
-        ctx.errors.append(RecordError(table.name, str(raw_id), "invalid_id", detail))
+        shown = raw_id if isinstance(raw_id, str) else ""
+        detail = (
+            f"Record id {shown[:60]!r} is not a lower-case UUID; the app must generate "
+            "UUID v4 ids in their canonical form."
+        )
+        ctx.errors.append(RecordError(table.name, shown[:60], "invalid_id", detail))
         return None
     item = Incoming(table, record_id, kind)
+    if table.read_only:
+        detail = f"{table.name} is computed by the server and cannot be changed."
+        ctx.refuse(item, "read_only", detail)
+        return None
     if kind != "deleted":
         item.client_updated_at = record.get("updated_at")
-        for col in table.writable_columns:
-            if col.name not in record:
-                continue
-            try:
-                item.values[col.attr] = col.codec.from_wire(record[col.name])
-            except WireError as exc:
-                ctx.refuse(item, "invalid", f"{col.name} {exc}.", col.name)
+        _decode_values(ctx, item, record)
     return item
+
+
+def _decode_values(ctx: PushContext, item: Incoming, record: dict) -> None:
+    for col in item.table.writable_columns:
+        if col.name not in record:
+            continue
+        try:
+            value = col.codec.from_wire(record[col.name])
+            item.table.check_limits(col, value)
+        except WireError as exc:
+            ctx.refuse(item, "invalid", f"{col.name} {exc}.", col.name)
+            continue
+        item.values[col.attr] = value
 
 
 # --- Screening: ownership, conflicts, no-ops ------------------------------------------
@@ -163,9 +148,10 @@ def _load_stored(batches: dict[str, list[Incoming]]) -> None:
             item.stored = stored.get(item.id)
 
 
-def _screen(ctx: PushContext, batches: dict[str, list[Incoming]]) -> list[Incoming]:
-    """What must be written; raise PushConflict when the client is behind the server."""
-    pending, conflicts = [], []
+def _screen(ctx: PushContext, batches: dict[str, list[Incoming]]):
+    """What must be written, and which tombstones to tell the device about again; raise
+    PushConflict when the client is behind the server."""
+    pending, retell, conflicts = [], [], []
     for items in batches.values():
         for item in items:
             verdict = _verdict(ctx, item)
@@ -173,9 +159,11 @@ def _screen(ctx: PushContext, batches: dict[str, list[Incoming]]) -> list[Incomi
                 conflicts.append((item.table.name, item.key))
             elif verdict == "write":
                 pending.append(item)
+            elif verdict == "retell":
+                retell.append(item)
     if conflicts:
         raise PushConflict(conflicts)
-    return pending
+    return pending, retell
 
 
 def _verdict(ctx: PushContext, item: Incoming) -> str:
@@ -186,22 +174,16 @@ def _verdict(ctx: PushContext, item: Incoming) -> str:
         return "skip"
     if stored is None:
         return "skip" if item.kind == "deleted" else "write"
-    deleted_on_server = stored.deleted_at is not None
+    newer_on_server = stored.server_version > ctx.last_pulled_at
+    if stored.deleted_at is not None:
+        # Delete wins. A device behind the deletion learns of it on its next pull anyway.
+        return "skip" if item.kind == "deleted" or newer_on_server else "retell"
     if item.kind == "deleted":
-        return "skip" if deleted_on_server else _unless_newer(ctx, stored, "write")
-    if not deleted_on_server and _same_data(item):
+        return "conflict" if newer_on_server else "write"
+    if _same_data(item):
         # Nothing of the member's is overwritten, so no conflict either way.
         return "skip" if _same_stamp(item) else "write"
-    if stored.server_version > ctx.last_pulled_at:
-        return "conflict"
-    if deleted_on_server:
-        ctx.refuse(item, "record_deleted", "This record was deleted; pull to catch up.")
-        return "skip"
-    return "write"
-
-
-def _unless_newer(ctx: PushContext, stored, verdict: str) -> str:
-    return "conflict" if stored.server_version > ctx.last_pulled_at else verdict
+    return "conflict" if newer_on_server else "write"
 
 
 def _same_data(item: Incoming) -> bool:
@@ -235,3 +217,13 @@ def _apply(ctx: PushContext, pending: list[Incoming]) -> None:
         deletes = [i for i in by_table[name] if i.kind == "deleted"]
         if deletes:
             TABLES[name].writer.delete(ctx, deletes)
+
+
+def _retell_deletions(member_id, items: list[Incoming]) -> None:
+    """Stamp these tombstones after the device's cursor: its next pull carries them."""
+    if not items:
+        return
+    version = clock.tick(member_id)
+    for name in {item.table.name for item in items}:
+        ids = [item.id for item in items if item.table.name == name]
+        TABLES[name].model.objects.filter(id__in=ids).update(server_version=version)

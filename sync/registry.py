@@ -1,62 +1,25 @@
 """The synced tables, declared once: wire name, model, columns and how pushes are applied.
 
 A column's `field` is the model attribute it maps to. Columns marked `writable=False` are
-sent but never taken from a push. Tables without a writer are read-only (computed).
+sent but never taken from a push. Tables without a writer are read-only (computed). A
+pushed value's limits (length, range, digits, choices) are its model field's.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from accounts.models import Profile
 from notifications.models import Notification
 from tracking.models import AdherenceSnapshot, Flag, Ingredient, IntakeLog, Product, Regimen
 
 from . import codecs as c
-
-if TYPE_CHECKING:
-    from .writers import Writer
+from . import writers
+from .protocol import Column, Table
 
 # The client's schema version this server speaks, and the oldest it still accepts.
 SCHEMA_VERSION = 1
 MIN_SCHEMA_VERSION = 1
-
-
-@dataclass(frozen=True)
-class Column:
-    name: str
-    codec: c.Codec
-    field: str = ""
-    writable: bool = True
-    # For values that are not a model field: load(ids) -> {id: value}, one query per pull.
-    load: Callable[[list], dict] | None = None
-
-    @property
-    def attr(self) -> str:
-        return self.field or self.name
-
-
-@dataclass(frozen=True)
-class Table:
-    name: str
-    model: type
-    member_field: str
-    columns: tuple[Column, ...]
-    writer: Writer | None = None
-
-    @property
-    def read_only(self) -> bool:
-        return self.writer is None
-
-    @property
-    def writable_columns(self) -> tuple[Column, ...]:
-        return tuple(col for col in self.columns if col.writable)
-
-    def rows_for(self, member_id):
-        return self.model.objects.filter(**{f"{self.member_field}_id": member_id})
 
 
 def _stamps() -> tuple[Column, ...]:
@@ -188,10 +151,9 @@ def ingredients_by_product(product_ids: list) -> dict:
     return found
 
 
-def _tables() -> dict[str, Table]:
-    from . import writers
-
-    tables = [
+TABLES: dict[str, Table] = {
+    table.name: table
+    for table in (
         Table("products", Product, "owner", PRODUCTS, writers.ProductWriter()),
         Table("regimens", Regimen, "member", REGIMENS, writers.RegimenWriter()),
         Table("intake_logs", IntakeLog, "member", INTAKE_LOGS, writers.IntakeLogWriter()),
@@ -199,8 +161,5 @@ def _tables() -> dict[str, Table]:
         Table("flags", Flag, "member", FLAGS),
         Table("adherence_weeks", AdherenceSnapshot, "member", ADHERENCE_WEEKS),
         Table("notifications", Notification, "member", NOTIFICATIONS, writers.InboxWriter()),
-    ]
-    return {table.name: table for table in tables}
-
-
-TABLES = _tables()
+    )
+}

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import orjson
@@ -13,10 +12,12 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework.exceptions import ValidationError
 from rest_framework.views import APIView
 
+from backend import parsers
 from backend.errors import error_body, error_response_serializer
 
-from .pull import Migration, ResyncRequired, pull
-from .push import PushConflict, PushRejected, push
+from .protocol import PushConflict, PushRejected, ResyncRequired
+from .pull import Migration, pull
+from .push import push
 from .registry import MIN_SCHEMA_VERSION, SCHEMA_VERSION, TABLES
 
 CURSOR = OpenApiParameter(
@@ -86,7 +87,8 @@ CONFLICT = OpenApiResponse(
 )
 RESYNC = OpenApiResponse(
     error_response_serializer("ResyncRequired", ["resync_required"]),
-    description="The cursor predates purged tombstones: reset the local database, pull from null.",
+    description="The cursor predates purged tombstones or is ahead of the server's clock: "
+    "reset the local database, pull from null.",
 )
 OUTDATED = OpenApiResponse(
     error_response_serializer("ClientOutdated", ["client_outdated"]),
@@ -128,6 +130,7 @@ class PushView(APIView):
         responses={
             200: OpenApiResponse(OpenApiTypes.OBJECT, description="Applied: {}."),
             409: CONFLICT,
+            410: RESYNC,
             426: OUTDATED,
         },
     )
@@ -142,20 +145,29 @@ class PushView(APIView):
             return _conflict(conflict)
         except PushRejected as rejected:
             return _rejected(rejected)
+        except ResyncRequired:
+            return _resync_required()
         return json_response({})
+
+
+# Cursors are the member's sync clock, a bigint column.
+MAX_CURSOR = 2**63 - 1
 
 
 def _cursor(query) -> int:
     value = query.get("last_pulled_at")
     if value in (None, "", "null", "undefined"):
         return 0
-    try:
-        cursor = int(value)
-    except ValueError:
-        cursor = -1
-    if cursor < 0:
+    cursor = _whole_number(value)
+    if cursor is None or not 0 <= cursor <= MAX_CURSOR:
         raise ValidationError({"last_pulled_at": ["Must be a sync timestamp or null."]})
     return cursor
+
+
+def _whole_number(value: str) -> int | None:
+    if not (value.isascii() and value.isdigit() and len(value) <= 19):
+        return None
+    return int(value)
 
 
 def _migration(value: str | None) -> Migration | None:
@@ -163,24 +175,46 @@ def _migration(value: str | None) -> Migration | None:
         return None
     problem = ValidationError({"migration": ['JSON {"from", "tables", "columns"} or null.']})
     try:
-        data = json.loads(value)
-        tables = set(data.get("tables") or [])
-        tables |= {entry["table"] for entry in data.get("columns") or []}
-        migration = Migration(int(data["from"]), frozenset(tables))
-    except (ValueError, TypeError, KeyError, AttributeError) as exc:
+        data = parsers.loads(value)
+    except parsers.JSONError as exc:
         raise problem from exc
-    if unknown := migration.tables - TABLES.keys():
-        raise ValidationError({"migration": [f"Unknown tables: {', '.join(sorted(unknown))}."]})
-    return migration
+    if data is None:
+        return None
+    if not isinstance(data, dict):
+        raise problem
+    from_version = data.get("from")
+    tables = data.get("tables") or []
+    columns = data.get("columns") or []
+    if not (
+        isinstance(from_version, int)
+        and not isinstance(from_version, bool)
+        and isinstance(tables, list)
+        and isinstance(columns, list)
+        and all(isinstance(entry, dict) for entry in columns)
+    ):
+        raise problem
+    named = [*tables, *(entry.get("table") for entry in columns)]
+    if not all(isinstance(name, str) for name in named):
+        raise problem
+    if unknown := set(named) - TABLES.keys():
+        shown = ", ".join(sorted(name[:40] for name in unknown)[:10])
+        raise ValidationError({"migration": [f"Unknown tables: {shown}."]})
+    return Migration(from_version, frozenset(named))
 
 
 def _outdated(schema_version: str | None) -> HttpResponse | None:
+    """426 for an app older than the server accepts; 400 for one newer than it speaks."""
     if schema_version in (None, ""):
         return None
-    try:
-        version = int(schema_version)
-    except ValueError as exc:
-        raise ValidationError({"schema_version": ["Must be a whole number."]}) from exc
+    version = _whole_number(schema_version)
+    if version is None:
+        raise ValidationError({"schema_version": ["Must be a whole number."]})
+    if version > SCHEMA_VERSION:
+        detail = (
+            f"This app (schema {version}) is newer than the server, which speaks schema "
+            f"{MIN_SCHEMA_VERSION} to {SCHEMA_VERSION}. Reload the app to get the server's version."
+        )
+        raise ValidationError({"schema_version": [detail]}, code="schema_unsupported")
     if version >= MIN_SCHEMA_VERSION:
         return None
     detail = (

@@ -4,8 +4,7 @@ so the same validation, schedule history and recompute) as the REST API."""
 from __future__ import annotations
 
 import uuid
-from decimal import Decimal, InvalidOperation
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -17,9 +16,8 @@ from tracking import selectors, services
 from tracking.models import IntakeLog, IntakeSource, Nutrient, Regimen
 
 from . import clock
-
-if TYPE_CHECKING:
-    from .push import Incoming, PushContext
+from .codecs import NUMBER, TEXT, WireError
+from .protocol import Incoming, PushContext
 
 # Model fields named in validation errors → the wire column a client knows.
 COLUMN_FOR_FIELD = {"product": "product_id", "regimen": "regimen_id"}
@@ -88,23 +86,29 @@ class ProductWriter(Writer):
 
 
 def _ingredients(value: Any) -> list[dict] | None:
+    """Decode a pushed ingredient list; the service checks it as it does REST's."""
     if value is None:
         return None
-    problem = ValidationError({"ingredients": ['A list of {"nutrient", "amount", "form"}.']})
     if not isinstance(value, list) or not all(isinstance(i, dict) for i in value):
-        raise problem
+        raise _ingredient_problem('A list of {"nutrient", "amount", "form"}.')
     nutrients = {n.code: n for n in Nutrient.objects.all()}
-    cleaned = []
-    for entry in value:
-        nutrient = nutrients.get(entry.get("nutrient"))
-        try:
-            amount = Decimal(str(entry.get("amount")))
-        except InvalidOperation:
-            amount = None
-        if nutrient is None or amount is None or not amount > 0:
-            raise problem
-        cleaned.append({"nutrient": nutrient, "amount": amount, "form": entry.get("form") or ""})
-    return cleaned
+    return [_ingredient(entry, position, nutrients) for position, entry in enumerate(value)]
+
+
+def _ingredient(entry: dict, position: int, nutrients: dict) -> dict:
+    code = entry.get("nutrient")
+    if not isinstance(code, str) or code not in nutrients:
+        raise _ingredient_problem(f"Ingredient {position + 1}: unknown nutrient.")
+    try:
+        amount = NUMBER.from_wire(entry.get("amount"))
+        form = TEXT.from_wire(entry.get("form") or "")
+    except WireError as exc:
+        raise _ingredient_problem(f"Ingredient {position + 1}: amount or form {exc}.") from None
+    return {"nutrient": nutrients[code], "amount": amount, "form": form}
+
+
+def _ingredient_problem(message: str) -> ValidationError:
+    return ValidationError({"ingredients": [message]})
 
 
 class RegimenWriter(Writer):

@@ -315,7 +315,7 @@ API: dict[str, list[Case]] = {
         Case(ok=200, query={"last_pulled_at": "null", "schema_version": "1"}, shows="intake")
     ],
     "POST /api/v1/sync/push": [
-        Case(ok=200, body=_sync_push, query={"last_pulled_at": "1000000"}, stranger=400)
+        Case(ok=200, body=_sync_push, query={"last_pulled_at": "0"}, stranger=400)
     ],
     # --- Notifications ------------------------------------------------------------------
     "GET /api/v1/notifications": [Case(ok=200, shows="notification")],
