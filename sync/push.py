@@ -1,9 +1,9 @@
 """Push: apply a client's changes all or nothing, idempotently.
 
-Rules (DESIGN.md, Mobile sync): created-but-exists → update; updated-but-missing → create;
-deleted-but-missing → ignore; a record changed on the server after the client's
-`last_pulled_at` → 409 with its id, unless the push carries exactly what is stored (a
-retried push). Ids of other members' rows are refused without saying whose they are.
+Rules (docs/architecture.md#pushed-changes): created-but-exists → update;
+updated-but-missing → create; deleted-but-missing → ignore; a record changed on the server
+after the client's `last_pulled_at` → 409 with its id, unless the push carries exactly what
+is stored (a retried push). Ids of other members' rows are refused without saying whose they are.
 """
 
 from __future__ import annotations
