@@ -1,5 +1,5 @@
 """The weekly digest's words: last week's adherence per plan, active flags, and the next
-bisphosphonate dose day with its instructions (DOMAIN.md, Bisphosphonates)."""
+bisphosphonate dose day with its instructions (docs/domain.md#bisphosphonates)."""
 
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 """Wire values the WatermelonDB client accepts, and back.
 
 The real client silently turns a Decimal string into 0, an ISO datetime into 0 and an
-integer id into a new random record (DESIGN.md, Mobile sync), so every column crosses the
+integer id into a new random record (docs/architecture.md#wire-values), so every column crosses the
 wire through one of these codecs: numbers as JSON numbers, datetimes as epoch
 milliseconds, dates and times as strings, lists as JSON text, booleans as booleans.
 """

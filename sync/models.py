@@ -1,4 +1,5 @@
-"""The per-member sync clock and the columns every syncable row carries (DESIGN.md, Sync)."""
+"""The per-member sync clock and the columns every syncable row carries
+(docs/architecture.md#cursor)."""
 
 from __future__ import annotations
 

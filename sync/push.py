@@ -1,9 +1,9 @@
 """Push: apply a client's changes all or nothing, idempotently.
 
-Rules (docs: the sync protocol's contract): created-but-exists → update; updated-but-
-missing → create; deleted-but-missing → ignore; a record changed on the server after the
-client's `last_pulled_at` → 409 with its id, unless the push carries exactly what is
-stored (a retried push). A record the server deleted stays deleted (delete wins) and its
+Rules (docs/architecture.md#pushed-changes): created-but-exists → update;
+updated-but-missing → create; deleted-but-missing → ignore; a record changed on the server
+after the client's `last_pulled_at` → 409 with its id, unless the push carries exactly what
+is stored (a retried push). A record the server deleted stays deleted (delete wins) and its
 tombstone is stamped anew so the device's next pull removes it; a device that lost its
 tombstones (after a 410 it pulls from scratch) is never refused for good. Ids of other
 members' rows are refused without saying whose they are. Every refusal names its record

@@ -324,7 +324,8 @@ class RegimenSchedule(models.Model):
 
 
 class ReferenceIntake(models.Model):
-    """A row of DOMAIN.md's reference-intake table (RDA, AI or UL for one life stage).
+    """A row of the reference-intake table (RDA, AI or UL for one life stage) of
+    docs/domain.md#reference-intakes.
 
     Versioned data, loaded by migration from tracking/data/reference_intakes.csv; the rules
     read these rows, never literals.
@@ -339,7 +340,7 @@ class ReferenceIntake(models.Model):
     age_to_months = models.PositiveSmallIntegerField(null=True, blank=True)
     amount = models.DecimalField(max_digits=8, decimal_places=2)
     unit = models.CharField(max_length=4, choices=NutrientUnit.choices)
-    source = models.CharField(max_length=16, help_text="DOMAIN.md source key")
+    source = models.CharField(max_length=16, help_text="Source key (docs/domain.md#sources)")
     note = models.CharField(max_length=200, blank=True)
 
     class Meta:
@@ -426,9 +427,9 @@ class Audience(models.TextChoices):
 
 
 class Flag(Syncable):
-    """Computed context for a member (DOMAIN.md rules). One row per episode: while active
-    it is updated in place (keeping its acknowledgement); once resolved it stays as history
-    and a later recurrence opens a new row."""
+    """Computed context for a member (the rules of docs/domain.md). One row per episode:
+    while active it is updated in place (keeping its acknowledgement); once resolved it
+    stays as history and a later recurrence opens a new row."""
 
     member = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="flags"
@@ -439,7 +440,7 @@ class Flag(Syncable):
     title = models.CharField(max_length=160)
     explanation = models.TextField()
     evidence = models.JSONField(default=dict)
-    source = models.CharField(max_length=64, help_text="DOMAIN.md source key(s)")
+    source = models.CharField(max_length=64, help_text="Source key(s) (docs/domain.md#sources)")
     audience = models.CharField(max_length=9, choices=Audience.choices, default=Audience.BOTH)
     first_seen_at = models.DateTimeField()
     resolved_at = models.DateTimeField(null=True, blank=True)

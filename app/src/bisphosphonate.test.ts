@@ -52,7 +52,7 @@ describe('adviceFor', () => {
     expect(adviceFor(undefined)).toBeNull()
   })
 
-  it('points to the leaflet for a bisphosphonate DOMAIN.md does not describe', () => {
+  it('points to the leaflet for a bisphosphonate docs/domain.md does not describe', () => {
     const advice = adviceFor(medicine('other'))!
     expect(advice.unknownDrug).toBe(true)
     expect(advice.waitMinutes).toBeNull()

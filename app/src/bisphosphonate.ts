@@ -1,5 +1,5 @@
 // How to take a bisphosphonate and how long to wait after it, per drug and release.
-// source: FDA-ALN, FDA-RIS, FDA-IBN (DOMAIN.md "Bisphosphonates"). The numbers live here
+// source: FDA-ALN, FDA-RIS, FDA-IBN (docs/domain.md#bisphosphonates). The numbers live here
 // only; screens show what adviceFor() and the countdown helpers return.
 import type { Product } from './db/rows'
 
@@ -16,7 +16,7 @@ interface Rule {
   uprightMinutes: number
 }
 
-// source: FDA-ALN, FDA-RIS, FDA-IBN (DOMAIN.md "Bisphosphonates" table).
+// source: FDA-ALN, FDA-RIS, FDA-IBN (docs/domain.md#schedules-and-waiting-windows).
 const RULES: Record<string, Rule> = {
   alendronate: { name: 'Alendronate', timing: 'on_waking', waitMinutes: 30, uprightMinutes: 30 },
   'risedronate/immediate': { name: 'Risedronate', timing: 'on_waking', waitMinutes: 30, uprightMinutes: 30 },
@@ -33,7 +33,7 @@ export interface Advice {
   waitMinutes: number | null
   /** Delayed-release risedronate: calcium and the like go at another time of day. */
   calciumAtAnotherTime: boolean
-  /** The drug is not one DOMAIN.md describes: the leaflet says how long to wait. */
+  /** The drug is not one docs/domain.md describes: the leaflet says how long to wait. */
   unknownDrug: boolean
 }
 

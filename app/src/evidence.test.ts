@@ -109,8 +109,8 @@ describe('sourceNames', () => {
     expect(sourceNames('')).toEqual([])
   })
 
-  it('knows every source key DOMAIN.md lists', () => {
-    const keys = ['SEED', 'ODS-CA', 'ODS-D', 'ODS-K', 'ODS-MG', 'FDA-ALN', 'FDA-RIS', 'FDA-IBN', 'PQA-PDC', 'WMDB']
+  it('knows every source key docs/domain.md lists', () => {
+    const keys = ['SEED', 'ODS-CA', 'ODS-D', 'ODS-K', 'ODS-MG', 'FDA-ALN', 'FDA-RIS', 'FDA-IBN', 'FDA-LT4', 'PQA-PDC', 'WMDB']
     for (const key of keys) expect(SOURCE_NAMES[key], key).toBeTruthy()
   })
 })

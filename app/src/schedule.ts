@@ -4,8 +4,8 @@
 import { parseList, type IntakeLog, type Regimen } from './db/rows'
 import { addDays, daysBetween, daysInMonth, instantOf, isoWeekday, localDate } from './time'
 
-// source: PQA-PDC (DOMAIN.md "Adherence"): the same local day for daily schedules, ±3 days
-// for weekly and ±7 days for monthly ones.
+// source: PQA-PDC (docs/domain.md#matching-logs-to-scheduled-doses): the same local day for
+// daily schedules, ±3 days for weekly and ±7 days for monthly ones.
 const WEEKLY_TOLERANCE = 3
 const MONTHLY_TOLERANCE = 7
 const WEEKLY_INTERVAL_FROM = 7

@@ -1,5 +1,6 @@
-// Sync with the server over the WatermelonDB protocol (DESIGN.md "Mobile sync"): pull then
-// push, one run at a time, on reconnect, on focus, after local writes and periodically.
+// Sync with the server over the WatermelonDB protocol (docs/architecture.md#sync-protocol):
+// pull then push, one run at a time, on reconnect, on focus, after local writes and
+// periodically.
 // Local changes stay in the device's database until the server has them, so a failed sync
 // never loses what a person typed; the error is shown in words and the next run retries.
 import type { Database } from '@nozbe/watermelondb'

@@ -1,5 +1,6 @@
-// Dates and wall times in the member's IANA zone (never a fixed UTC offset; DESIGN.md
-// "Reminders"). Local dates are "YYYY-MM-DD" strings; instants are epoch milliseconds.
+// Dates and wall times in the member's IANA zone (never a fixed UTC offset;
+// docs/architecture.md#time-zones). Local dates are "YYYY-MM-DD" strings; instants are
+// epoch milliseconds.
 
 const formatters = new Map<string, Intl.DateTimeFormat>()
 

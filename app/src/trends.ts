@@ -5,7 +5,7 @@
 import type { AdherenceWeek } from './db/rows'
 import { addDays, weekStart } from './time'
 
-// source: PQA-PDC (DOMAIN.md "Adherence"): a proportion of days covered of 80% or more is
+// source: PQA-PDC (docs/domain.md#adherence): a proportion of days covered of 80% or more is
 // "adherent".
 export const ADHERENT_PDC_PCT = 80
 

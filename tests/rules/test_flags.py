@@ -1,4 +1,4 @@
-"""Table tests for the flag rules: each flag at the boundaries DOMAIN.md gives."""
+"""Table tests for the flag rules: each flag at the boundaries docs/domain.md gives."""
 
 from __future__ import annotations
 
@@ -310,7 +310,7 @@ def logged_after(bisphosphonate: Product, other: Product, minutes: int) -> list[
         (IBANDRONATE, 59, True, "FDA-IBN"),
         (IBANDRONATE, 60, False, "FDA-IBN"),
         (IBANDRONATE, 61, False, "FDA-IBN"),
-        (medicine("other-bp", "other"), 5, False, ""),  # no label in DOMAIN.md
+        (medicine("other-bp", "other"), 5, False, ""),  # no label in docs/domain.md
     ],
 )
 def test_absorption_window_minutes(bisphosphonate, minutes, flagged, source):

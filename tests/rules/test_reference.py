@@ -1,4 +1,4 @@
-"""The reference-intake CSV against DOMAIN.md's table, and the look-ups over it."""
+"""The reference-intake CSV against docs/domain.md#reference-intakes, and the look-ups over it."""
 
 from __future__ import annotations
 
@@ -26,7 +26,8 @@ from tracking.rules.types import Member, ReferenceIntake
 REFS = load_reference_csv(REFERENCE_CSV)
 TODAY = date(2025, 3, 12)
 
-# DOMAIN.md's table, transcribed column by column, independent of the CSV.
+# The table of docs/domain.md#reference-intakes, transcribed column by column, independent
+# of the CSV (tests/test_docs.py checks the page against this transcription).
 # life stage → (Ca RDA/AI, Ca UL, D RDA/AI, D UL, K AI, Mg RDA/AI, Mg UL); (male, female) pairs.
 BAND_START = {
     "0-6 mo": 0,

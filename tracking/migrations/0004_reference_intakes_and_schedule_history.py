@@ -1,4 +1,4 @@
-"""Load DOMAIN.md's reference intakes (version "dri-iom") from tracking/data, and give
+"""Load the reference intakes of docs/domain.md#reference-intakes (version "dri-iom") from tracking/data, and give
 every existing regimen its first schedule version."""
 
 import csv

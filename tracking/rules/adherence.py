@@ -1,4 +1,4 @@
-"""Adherence maths over plain data. source: PQA-PDC (DOMAIN.md "Adherence").
+"""Adherence maths over plain data. source: PQA-PDC (docs/domain.md#adherence).
 
 Logged doses are matched to scheduled occurrences, then counted per ISO week: dose-taking
 (taken ÷ scheduled), timing (on time ÷ scheduled), PDC (covered days ÷ days in period) and
@@ -32,7 +32,7 @@ from .types import Dose, Occurrence, Regimen, WeekAdherence
 
 ONE_DAY = timedelta(days=1)
 ONE_WEEK = timedelta(days=7)
-# source: PQA-PDC (DOMAIN.md "Adherence": default ±2 h for timed daily doses)
+# source: PQA-PDC (docs/domain.md#adherence: default ±2 h for timed daily doses)
 TIMING_WINDOW_SECONDS = 2 * 60 * 60
 # Bisphosphonates are on time on "the right morning": the occurrence's date before noon.
 # source: FDA-ALN, FDA-RIS, FDA-IBN (taken on waking; delayed-release risedronate right

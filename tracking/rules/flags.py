@@ -3,7 +3,7 @@
 Each rule is a small function `FlagInputs -> list[FlagResult]` listed in RULES; `evaluate`
 runs them all and sorts the results. Ossa informs, it does not diagnose: a flag says what was
 observed and, where it matters, suggests talking to a clinician or pharmacist. Every number
-cites its DOMAIN.md source key. Flag codes are a public API: keep them stable.
+cites its source key (docs/domain.md#sources). Flag codes are a public API: keep them stable.
 """
 
 from __future__ import annotations
@@ -81,9 +81,10 @@ MISSED_DOSE_DAYS = {"weekly": 7, "monthly": 31}
 # Proportion of days covered at or above this is "adherent".
 ADHERENT_PDC_PCT = 80.0  # source: PQA-PDC
 
-# DOMAIN.md (ODS-K) says to keep vitamin K intake consistent on a vitamin K antagonist but
-# gives no number. This is Ossa's own product threshold: a change from one complete week to
-# the next of more than 25% of the larger week counts as a swing.
+# ODS-K says to keep vitamin K intake consistent on a vitamin K antagonist but gives no
+# number (docs/domain.md#vitamin-k-and-vitamin-k-antagonists). This is Ossa's own product
+# threshold (docs/domain.md#ossas-own-choices): a change from one complete week to the next
+# of more than 25% of the larger week counts as a swing.
 VITAMIN_K_SWING_FRACTION = 0.25
 VITAMIN_K_SWING_WEEKS = 4
 
@@ -462,7 +463,7 @@ def _drug_source(product: Product) -> str | None:
 
 
 def _sources(*keys: str | None) -> str:
-    """Several DOMAIN.md keys in one FlagResult.source, comma-separated."""
+    """Several source keys (docs/domain.md#sources) in one FlagResult.source, comma-separated."""
     return ", ".join(key for key in keys if key)
 
 
@@ -500,7 +501,7 @@ def _too_close(bisphosphonate: _Event, other: _Event) -> bool:
         return same_day and other.at.time() < MORNING_ENDS
     wait = WAIT_MINUTES.get(bisphosphonate.product.drug)
     if wait is None:
-        return False  # no label in DOMAIN.md for this drug
+        return False  # no label in docs/domain.md for this drug
     minutes = _minutes_between(bisphosphonate, other)
     return 0 <= minutes < wait
 
@@ -643,7 +644,8 @@ def _missed_flag(regimen: Regimen, misses: list[Occurrence], cadence: str) -> Fl
             "the same day, then go back to your usual day."
         )
     else:
-        # DOMAIN.md gives no catch-up rule for monthly doses: point to the label instead.
+        # docs/domain.md#missed-doses gives no catch-up rule for monthly doses: point to the
+        # label instead.
         guidance = (
             "How to catch up depends on when your next dose is due, so follow the instructions "
             "that came with your medicine or ask your pharmacist."

@@ -1,5 +1,6 @@
-"""Reference intakes: DOMAIN.md's table (loaded from tracking/data/reference_intakes.csv, the
-same file a migration loads into the database) and the look-ups the flag rules need."""
+"""Reference intakes: the table of docs/domain.md#reference-intakes (loaded from
+tracking/data/reference_intakes.csv, the same file a migration loads into the database) and
+the look-ups the flag rules need."""
 
 from __future__ import annotations
 
@@ -29,7 +30,7 @@ CSV_COLUMNS = (
 )
 
 # Product nutrient codes (tracking.Nutrient.code) → the reference nutrient whose row applies.
-# Zinc has no row in DOMAIN.md's table, so it maps to nothing.
+# Zinc has no row in that table, so it maps to nothing.
 REFERENCE_NUTRIENT: dict[str, str] = {
     "d3": "vitamin_d",
     "d2": "vitamin_d",

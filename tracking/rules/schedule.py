@@ -13,8 +13,9 @@ from .types import Occurrence, Regimen, Schedule
 
 ONE_DAY = timedelta(days=1)
 
-# Matching tolerance around an occurrence, in local days. source: PQA-PDC (DOMAIN.md
-# "Adherence": same local day for daily, ±3 days for weekly, ±7 days for monthly).
+# Matching tolerance around an occurrence, in local days: the same local day for daily, ±3
+# days for weekly, ±7 days for monthly. source: PQA-PDC
+# (docs/domain.md#matching-logs-to-scheduled-doses)
 SAME_DAY_TOLERANCE = 0
 WEEKLY_TOLERANCE = 3
 MONTHLY_TOLERANCE = 7
@@ -73,7 +74,7 @@ def _changes_offset(zone: ZoneInfo, day: date) -> bool:
 
 def tolerance_days(schedule: Schedule) -> int:
     """How many local days a log may sit from an occurrence of this schedule and still match
-    it. source: PQA-PDC (DOMAIN.md "Adherence")."""
+    it. source: PQA-PDC (docs/domain.md#matching-logs-to-scheduled-doses)."""
     if schedule.kind == "monthly":
         return MONTHLY_TOLERANCE
     if schedule.kind == "weekdays" and len(set(schedule.weekdays)) == 1:

@@ -98,7 +98,8 @@ class WeekAdherence:
 
 @dataclass(frozen=True)
 class ReferenceIntake:
-    """One row of DOMAIN.md's reference-intake table (loaded from data, never literals)."""
+    """One row of the reference-intake table of docs/domain.md#reference-intakes (loaded from
+    data, never literals)."""
 
     nutrient: Literal["calcium", "vitamin_d", "vitamin_k", "magnesium"]
     kind: Literal["rda", "ai", "ul"]
@@ -108,7 +109,7 @@ class ReferenceIntake:
     age_to_months: int | None  # exclusive; None = no upper bound
     amount: float
     unit: Literal["mg", "mcg"]
-    source: str  # DOMAIN.md source key, e.g. "ODS-CA"
+    source: str  # source key (docs/domain.md#sources), e.g. "ODS-CA"
     version: str = "2024-dri"
     note: str = ""
 
@@ -137,6 +138,6 @@ class FlagResult:
     title: str
     explanation: str  # plain language: what was observed, and when to talk to a clinician
     evidence: dict[str, Any]  # JSON-safe: ids, dates as ISO strings, values with units
-    source: str  # DOMAIN.md source key(s), e.g. "FDA-ALN" or "ODS-CA"
+    source: str  # source key(s) (docs/domain.md#sources), e.g. "FDA-ALN" or "ODS-CA"
     subject: str = ""
     audience: Audience = "both"

@@ -1,6 +1,7 @@
 // The local database: WatermelonDB on LokiJS, persisted in IndexedDB in the browser.
 // Screens read plain row snapshots (db/rows.ts) and write through the helpers below, which
-// stamp created_at/updated_at as data (the server keeps its own clock; DESIGN.md).
+// stamp created_at/updated_at as data (the server keeps its own clock;
+// docs/architecture.md#pushed-changes).
 import { Database, Model, Q } from '@nozbe/watermelondb'
 import type { Clause } from '@nozbe/watermelondb/QueryDescription'
 import LokiJSAdapter from '@nozbe/watermelondb/adapters/lokijs'

@@ -130,7 +130,7 @@ function EndPlan({ regimen, today }: { regimen: Regimen; today: string }) {
   const notStarted = regimen.start_date > today
   const [end, busy, error] = useAction(async () => {
     // A plan that has not started has no history: removing it is the same as ending it (the
-    // server ends a deleted plan and keeps its logs; DESIGN.md "Mobile sync").
+    // server ends a deleted plan and keeps its logs; docs/architecture.md#pushed-changes).
     if (notStarted) await remove('regimens', regimen.id)
     else await update('regimens', regimen.id, { end_date: today })
     leaveWith(notStarted ? 'Plan removed: it had not started yet.' : 'Plan ended today. Its history stays.')
