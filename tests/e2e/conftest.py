@@ -1,5 +1,6 @@
 """Shared by the browser tests: the system chromium (never `playwright install`) and a way
-to use the ORM while Playwright's event loop runs."""
+to use the ORM while Playwright's event loop runs; and by the sync conformance tests: the
+real WatermelonDB client and the member it signs in as."""
 
 from __future__ import annotations
 
@@ -11,6 +12,10 @@ from typing import TypeVar
 
 import pytest
 from django.db import connections
+
+from accounts import services as account_services
+
+from .watermelon import CLIENT_DIR, PASSWORD, client_missing
 
 CHROMIUM = Path("/usr/bin/chromium")
 
@@ -34,6 +39,25 @@ def chromium_path() -> str:
             pytest.fail(message + " (OSSA_REQUIRE_SERVICES=1)")
         pytest.skip(message)
     return str(CHROMIUM)
+
+
+@pytest.fixture
+def sync_client():
+    """Skip without Node or the installed client, except in CI (OSSA_REQUIRE_SERVICES=1)."""
+    missing = client_missing()
+    if missing:
+        message = f"WatermelonDB sync client unavailable: {missing}"
+        if os.environ.get("OSSA_REQUIRE_SERVICES") == "1":
+            pytest.fail(message + " (OSSA_REQUIRE_SERVICES=1)")
+        pytest.skip(message)
+    return CLIENT_DIR
+
+
+@pytest.fixture
+def member():
+    return account_services.register_member(
+        email="e2e-sync@example.com", password=PASSWORD, timezone_name="Europe/Amsterdam"
+    )
 
 
 def outside_the_browser_loop(work: Callable[[], T]) -> T:

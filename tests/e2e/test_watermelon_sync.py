@@ -9,18 +9,13 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
-import shutil
-import subprocess
 from collections import Counter
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 from django.db import transaction
 from django.utils import timezone
 
-from accounts import services as account_services
 from accounts.models import Profile
 from notifications import services as notification_services
 from notifications.models import Notification
@@ -28,40 +23,10 @@ from tracking import computation
 from tracking import services as tracking_services
 from tracking.models import AdherenceSnapshot, Flag, IntakeLog, Product, Regimen
 
-CLIENT_DIR = Path(__file__).resolve().parent / "sync_client"
-WATERMELON = CLIENT_DIR / "node_modules" / "@nozbe" / "watermelondb"
-PASSWORD = "a long and sync-worthy passphrase"
-TIMEOUT_SECONDS = 120
+from .watermelon import assert_conformant, run_scenario
 
 # serialized_rollback: the catalogue (a data migration) survives other transactional tests.
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
-
-
-def _client_missing() -> str | None:
-    if shutil.which("node") is None:
-        return "node is not installed"
-    if not WATERMELON.is_dir():
-        return f"no node_modules in {CLIENT_DIR} (run `npm ci` there)"
-    return None
-
-
-@pytest.fixture
-def sync_client():
-    """Skip without Node or the installed client, except in CI (OSSA_REQUIRE_SERVICES=1)."""
-    missing = _client_missing()
-    if missing:
-        message = f"WatermelonDB sync client unavailable: {missing}"
-        if os.environ.get("OSSA_REQUIRE_SERVICES") == "1":
-            pytest.fail(message + " (OSSA_REQUIRE_SERVICES=1)")
-        pytest.skip(message)
-    return CLIENT_DIR
-
-
-@pytest.fixture
-def member():
-    return account_services.register_member(
-        email="e2e-sync@example.com", password=PASSWORD, timezone_name="Europe/Amsterdam"
-    )
 
 
 @pytest.fixture
@@ -84,60 +49,6 @@ def recompute_inline(monkeypatch):
         transaction.on_commit(lambda: computation.recompute([member_id]))
 
     monkeypatch.setattr(tracking_services, "request_recompute", recompute_after_commit)
-
-
-def run_scenario(live_server, member, mode: str) -> dict:
-    env = {
-        **os.environ,
-        "OSSA_BASE_URL": live_server.url,
-        "OSSA_EMAIL": member.email,
-        "OSSA_PASSWORD": PASSWORD,
-    }
-    try:
-        done = subprocess.run(
-            ["node", "scenario.mjs", mode],
-            cwd=CLIENT_DIR,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=TIMEOUT_SECONDS,
-        )
-    except subprocess.TimeoutExpired as exc:
-        pytest.fail(f"scenario {mode} timed out after {TIMEOUT_SECONDS}s\n{_tail(exc.stderr)}")
-    lines = [line for line in done.stdout.splitlines() if line.strip()]
-    try:
-        result = json.loads(lines[-1])
-    except (IndexError, json.JSONDecodeError):
-        pytest.fail(
-            f"scenario {mode} printed no JSON (exit {done.returncode})\n"
-            f"stdout: {done.stdout[-2000:]}\n{_tail(done.stderr)}"
-        )
-    if done.returncode != 0 or result.get("error"):
-        error = result.get("error") or {}
-        pytest.fail(
-            f"scenario {mode} failed at step {error.get('step')!r}: {error.get('message')}\n"
-            f"violations: {result.get('violations')}\nfailed checks: {result.get('failed_checks')}"
-            f"\n{_tail(done.stderr)}"
-        )
-    return result
-
-
-def _tail(stderr, lines: int = 40) -> str:
-    if isinstance(stderr, bytes):
-        stderr = stderr.decode(errors="replace")
-    kept = [line for line in (stderr or "").splitlines() if not line.startswith("[🍉]")]
-    return "client stderr (tail):\n" + "\n".join(kept[-lines:])
-
-
-def assert_conformant(result: dict) -> None:
-    """No wire-contract violation, no complaint from WatermelonDB, every in-scenario check held."""
-    found = {
-        "wire violation": result["violations"],
-        "WatermelonDB error": result["client_errors"],
-        "failed check": result["failed_checks"],
-    }
-    problems = [f"{kind}: {item}" for kind, items in found.items() for item in items]
-    assert not problems, "\n".join(problems)
 
 
 EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
