@@ -290,6 +290,26 @@ describe('a 410 from push', () => {
   })
 })
 
+describe('an app the server cannot sync with', () => {
+  it('says so in words, with a reload to resolve it', async () => {
+    const refuse = (code: string, status: number) => async () =>
+      new Response(JSON.stringify({ type: 'client_error', errors: [{ code, detail: 'Not this version.', attr: 'schema_version' }] }), { status })
+    const engine = new SyncEngine(database)
+
+    vi.stubGlobal('fetch', refuse('schema_unsupported', 400))
+    await engine.sync()
+    expect(syncStatus.get()).toMatchObject({ reload: true, error: expect.stringContaining('newer than the server') })
+
+    vi.stubGlobal('fetch', refuse('client_outdated', 426))
+    await engine.sync()
+    expect(syncStatus.get()).toMatchObject({ reload: true, error: expect.stringContaining('too old') })
+
+    vi.stubGlobal('fetch', server.fetch)
+    await engine.sync()
+    expect(syncStatus.get()).toMatchObject({ reload: false, error: null })
+  })
+})
+
 describe('the sync strip’s counts', () => {
   it('counts held-back records apart from the changes waiting', async () => {
     const regimen = await plan()
