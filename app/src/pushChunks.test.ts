@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 
-import { countChanges, halves, mergeChanges, pushChunks, type Changes } from './pushChunks'
+import { compact, countChanges, halves, mergeChanges, pushChunks, type Changes } from './pushChunks'
 
 function dose(n: number, note = '') {
   return { id: `dose-${n}`, product_id: 'p', taken_at: n, note, _status: 'created', _changed: '' }
@@ -82,6 +82,7 @@ describe('pushChunks', () => {
 
     expect(chunks).toEqual([{ intake_logs: table([dose(1)]) }])
     expect(pushChunks({ profiles: table(), flags: table() })).toEqual([])
+    expect(compact({ profiles: table(), intake_logs: table([dose(1)]) })).toEqual({ intake_logs: table([dose(1)]) })
   })
 
   it('halves a chunk in order (for a server whose limit is lower)', () => {

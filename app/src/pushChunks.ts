@@ -92,6 +92,11 @@ export function pushChunks(changes: Changes, limits: ChunkLimits = CHUNK_LIMITS)
   return chunks
 }
 
+/** The changes without the tables that have nothing to send. */
+export function compact(changes: Changes): Changes {
+  return pushChunks(changes, { records: Infinity, bytes: Infinity })[0] ?? {}
+}
+
 export function countChanges(changes: Changes): number {
   let count = 0
   for (const set of Object.values(changes)) count += set.created.length + set.updated.length + set.deleted.length

@@ -11,7 +11,7 @@ import { fetchLocalChanges, markLocalChangesAsSynced } from '@nozbe/watermelondb
 import { ApiError, api, describe } from './api'
 import { db } from './db'
 import { HeldBack, locate, refusalsIn, withhold, type Held, type Refusal } from './held'
-import { countChanges, halves, mergeChanges, pushChunks, type Changes } from './pushChunks'
+import { compact, countChanges, halves, mergeChanges, pushChunks, type Changes } from './pushChunks'
 import { Store } from './store'
 import { OWNER_KEY, readTokens } from './tokens'
 
@@ -173,7 +173,7 @@ async function pushChunk(run: PushRun, chunk: Changes): Promise<void> {
       const refused = refusedIn(error, left)
       if (refused.length === 0 || round >= REFUSAL_ROUNDS) throw error
       run.held.hold(refused, run.changes)
-      left = pushChunks(withhold(left, run.held.all()).send, { records: Infinity, bytes: Infinity })[0] ?? {}
+      left = compact(withhold(left, run.held.all()).send)
     }
   }
 }
