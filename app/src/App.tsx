@@ -6,6 +6,7 @@ import { saveWhenHidden } from './db'
 import { useProfile, useStore } from './hooks'
 import { navigate, useRoute, type Route } from './router'
 import { Flags, useActiveFlagCount } from './screens/Flags'
+import { Held } from './screens/Held'
 import { Inbox, useUnreadCount } from './screens/Inbox'
 import { Onboarding, needsOnboarding } from './screens/Onboarding'
 import { Plan } from './screens/Plan'
@@ -90,6 +91,8 @@ function screenFor(route: Route) {
       return <More />
     case 'welcome':
       return <Onboarding />
+    case 'held':
+      return <Held />
     default:
       return <Today />
   }

@@ -1,5 +1,7 @@
 // Always visible: whether this device is online, how many changes wait to be sent, when it
-// last synced, and any sync error in words, with a button to sync now.
+// last synced, and any sync error in words, with a button to sync now. Changes the server
+// refused are counted apart, with a link to the screen that resolves them (#/held); an
+// error that a reload fixes comes with a button to reload.
 import { useStore, useNow } from './hooks'
 import { syncStatus, type SyncEngine } from './sync'
 
@@ -23,8 +25,9 @@ export function SyncIndicator({ engine }: { engine: SyncEngine }) {
     error: 'Sync failed',
     ok: status.lastSyncedAt ? `Synced ${ago(status.lastSyncedAt, now)}` : 'Not synced yet',
   }[state]
+  const held = status.held.length
   return (
-    <div class={`sync sync-${state}`} data-state={state} data-pending={status.pending}>
+    <div class={`sync sync-${state}${held ? ' sync-has-held' : ''}`} data-state={state} data-pending={status.pending} data-held={held}>
       <p role="status" aria-live="polite">
         <span class="sync-dot" aria-hidden="true" />
         <span class="sync-words">{words}</span>
@@ -34,11 +37,24 @@ export function SyncIndicator({ engine }: { engine: SyncEngine }) {
             · {status.pending} {status.pending === 1 ? 'change' : 'changes'} waiting to sync
           </span>
         )}
+        {held > 0 && (
+          <>
+            {' · '}
+            <a class="sync-held" href="#/held">
+              {held} {held === 1 ? 'change' : 'changes'} could not be sent
+            </a>
+          </>
+        )}
       </p>
       {status.error && (
         <p class="sync-error" role="alert">
           {status.error}
         </p>
+      )}
+      {status.reload && (
+        <button type="button" class="primary" onClick={() => location.reload()}>
+          Reload the app
+        </button>
       )}
       <button type="button" class="link" onClick={() => void engine.sync()} disabled={status.running || !status.online}>
         Sync now

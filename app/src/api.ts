@@ -9,6 +9,7 @@ export class ApiError extends Error {
     message: string,
     readonly code: string = '',
     readonly fields: Record<string, string> = {},
+    readonly errors: ServerError[] = [],
   ) {
     super(message)
     this.name = 'ApiError'
@@ -20,7 +21,7 @@ export class ApiError extends Error {
   }
 }
 
-interface ServerError {
+export interface ServerError {
   code?: string
   detail?: string
   attr?: string | null
@@ -42,7 +43,7 @@ async function errorFrom(response: Response): Promise<ApiError> {
       ? `${first.attr.replace(/_/g, ' ')}: ${first.detail}`
       : first.detail
     : `The server answered ${response.status} ${response.statusText}.`.trim()
-  return new ApiError(response.status, message, first?.code ?? '', fields)
+  return new ApiError(response.status, message, first?.code ?? '', fields, errors)
 }
 
 export const RENEW_LATER_MESSAGE = 'Your sign-in could not be renewed just now. Nothing is lost; try again in a minute.'
@@ -52,6 +53,8 @@ export const OFFLINE_MESSAGE = 'You are offline. This needs a connection; try ag
 export interface RequestOptions {
   method?: string
   json?: unknown
+  // A body already encoded (a gzipped push); its Content-Type comes in `headers`.
+  body?: BodyInit
   auth?: boolean
   headers?: Record<string, string>
 }
@@ -64,7 +67,7 @@ async function send(path: string, options: RequestOptions, token: string | null)
     return await fetch(path, {
       method: options.method ?? 'GET',
       headers,
-      body: options.json === undefined ? undefined : JSON.stringify(options.json),
+      body: options.json === undefined ? options.body : JSON.stringify(options.json),
     })
   } catch {
     throw new ApiError(0, OFFLINE_MESSAGE, 'offline')

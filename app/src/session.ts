@@ -2,8 +2,8 @@
 import { api } from './api'
 import { db } from './db'
 import { Store } from './store'
-import { syncStatus } from './sync'
-import { clearTokens, readTokens, saveTokens, type Tokens } from './tokens'
+import { forgetSyncState, syncStatus } from './sync'
+import { clearTokens, OWNER_KEY, readTokens, saveTokens, type Tokens } from './tokens'
 import { deviceZone } from './time'
 
 export const signedIn = new Store<Tokens | null>(typeof localStorage === 'undefined' ? null : readTokens())
@@ -20,9 +20,8 @@ interface TokenPair {
   session: string
 }
 
-// Whose data the local database holds: signing in as someone else starts from empty, while
-// the same person signing in again (after a revoked session) keeps unsent changes.
-const OWNER_KEY = 'ossa.owner'
+// Whose data the local database holds (OWNER_KEY): signing in as someone else starts from
+// empty, while the same person signing in again (after a revoked session) keeps unsent changes.
 
 async function keep(email: string, pair: TokenPair): Promise<void> {
   const owner = localStorage.getItem(OWNER_KEY)
@@ -77,5 +76,6 @@ async function forgetLocalData(): Promise<void> {
   const database = db()
   await database.write(() => database.unsafeResetDatabase())
   localStorage.removeItem('ossa.lastSyncedAt')
-  syncStatus.patch({ lastSyncedAt: null, pending: 0, error: null })
+  forgetSyncState()
+  syncStatus.patch({ lastSyncedAt: null, pending: 0, error: null, reload: false, held: [] })
 }

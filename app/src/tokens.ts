@@ -8,6 +8,8 @@ export interface Tokens {
 }
 
 const KEY = 'ossa.tokens'
+// Whose data the local database holds (session.ts), kept across a revoked session.
+export const OWNER_KEY = 'ossa.owner'
 
 export function readTokens(): Tokens | null {
   try {

@@ -15,6 +15,19 @@ ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "app"
 # connection to close as an error, although the deletion then succeeds (its own comment in
 # lokijs/src/incremental-indexeddb-adapter.js). WatermelonDB deletes when setting up anew.
 BENIGN = ("Deleting database failed because it's blocked by another connection",)
+# The app keeps its local database to itself. To plant records the way an older version of
+# the app might have written them, the tests catch WatermelonDB's Database as the app builds
+# it: its constructor's first fields are _workQueue, then _resetCount.
+CATCH_DATABASE = """
+Object.defineProperty(Object.prototype, '_resetCount', {
+  configurable: true,
+  set(value) {
+    const own = { value, writable: true, configurable: true, enumerable: true }
+    Object.defineProperty(this, '_resetCount', own)
+    if ('_workQueue' in this) window.__ossaDatabase = this
+  },
+})
+"""
 
 
 def _is_error(message) -> bool:
@@ -50,6 +63,54 @@ def phone(browser_, *, errors: list[str] | None = None, timezone_id: str | None 
         page.on("pageerror", lambda error: errors.append(f"page error: {error}"))
         page.on("console", lambda message: _is_error(message) and errors.append(message.text))
     return context, page
+
+
+def catch_database(context) -> None:
+    """Every page of this context keeps the app's local database in window.__ossaDatabase."""
+    context.add_init_script(CATCH_DATABASE)
+
+
+def in_database(page, script: str, arg=None):
+    """Run `script`, a JavaScript function of (database, arg), on the app's local database."""
+    page.wait_for_function("() => !!window.__ossaDatabase")
+    return page.evaluate(f"([arg]) => ({script})(window.__ossaDatabase, arg)", [arg])
+
+
+# A local dose's note, written straight into the database as an older app might have.
+WRITE_NOTE = """async (db, [id, note]) => db.write(async () => {
+  const record = await db.get('intake_logs').find(id)
+  await record.update((r) => {
+    r._setRaw('note', note)
+    r._setRaw('updated_at', Date.now())
+  })
+})"""
+
+
+# A dose of the member's first plan with a NUL in its note: the server refuses it.
+PLANT_REFUSED_DOSE = """async (db) => {
+  const [plan] = await db.get('regimens').query().fetch()
+  const now = Date.now()
+  const values = {
+    regimen_id: plan.id, product_id: plan._raw.product_id, servings: 1, taken_at: now,
+    status: 'taken', note: 'after\\u0000breakfast', source: 'app', created_at: now, updated_at: now,
+  }
+  await db.write(() => db.get('intake_logs').create((r) => {
+    for (const [column, value] of Object.entries(values)) r._setRaw(column, value)
+  }))
+}"""
+
+
+def plant_refused_dose(page) -> None:
+    in_database(page, PLANT_REFUSED_DOSE)
+
+
+def write_note(page, log_id: str, note: str) -> None:
+    in_database(page, WRITE_NOTE, [log_id, note])
+
+
+def local_note(page, log_id: str) -> str:
+    script = "async (db, id) => (await db.get('intake_logs').find(id))._raw.note"
+    return in_database(page, script, log_id)
 
 
 def synced(page) -> None:

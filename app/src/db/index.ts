@@ -143,6 +143,21 @@ export async function remove(table: TableName, id: string, database: Database = 
   }).finally(() => keep(database))
 }
 
+/** A record's stored columns whatever its sync status: one deleted here and not yet sent is
+ * hidden from queries, yet the screen of changes not sent still has to describe it. */
+export async function storedRow<T extends TableName>(table: T, id: string, database: Database = db()): Promise<Rows[T] | null> {
+  let found: Record<string, unknown> | null = null
+  await database.adapter.unsafeExecute({
+    loki: (loki: { getCollection: (name: string) => { by: (field: string, value: string) => Record<string, unknown> | undefined } | null }) => {
+      found = loki.getCollection(table)?.by('id', id) ?? null
+    },
+  } as never)
+  if (!found) return null
+  const row: Record<string, unknown> = {}
+  for (const [key, value] of Object.entries(found as Record<string, unknown>)) if (!BOOKKEEPING.has(key) && key !== '$loki' && key !== 'meta') row[key] = value
+  return row as unknown as Rows[T]
+}
+
 export async function fetchRows<T extends TableName>(
   table: T,
   clauses: Clause[] = [],

@@ -1,0 +1,141 @@
+// A small stand-in for the server's sync endpoints (sync/pull.py, sync/push.py) for Vitest:
+// a per-member clock, atomic pushes refused record by record as the server does (NUL in a
+// text, an edit of a computed table, a dose of an unknown plan, an undeletable inbox
+// message), a body limit (413) and a 410 on demand. Installed as the global fetch.
+import { TABLE_NAMES } from './db/schema'
+import type { Changes } from './pushChunks'
+
+type Raw = Record<string, unknown>
+
+interface Stored {
+  raw: Raw
+  version: number
+  deleted: boolean
+}
+
+interface Refused {
+  code: string
+  detail: string
+  attr: string
+}
+
+const READ_ONLY = new Set(['flags', 'adherence_weeks'])
+
+export class FakeSyncServer {
+  private rows = new Map<string, Map<string, Stored>>(TABLE_NAMES.map((t) => [t, new Map()]))
+  private clock = 1
+  readonly pushes: { bytes: number; gzip: boolean; changes: Changes }[] = []
+  maxBodyBytes = 2 * 1024 * 1024
+  // Pushes answer 410 until the device pulls everything again.
+  goneUntilFullPull = false
+  // A push that fails (500) by its number, counting from 1.
+  failingPush = 0
+
+  /** A row as the server holds it (for a test to put or read). */
+  put(table: string, raw: Raw): void {
+    this.rows.get(table)!.set(String(raw.id), { raw: { ...raw }, version: ++this.clock, deleted: false })
+  }
+
+  get(table: string, id: string): Raw | undefined {
+    const row = this.rows.get(table)!.get(id)
+    return row && !row.deleted ? row.raw : undefined
+  }
+
+  ids(table: string): string[] {
+    return [...this.rows.get(table)!].filter(([, row]) => !row.deleted).map(([id]) => id)
+  }
+
+  fetch = async (input: RequestInfo | URL, init: RequestInit = {}): Promise<Response> => {
+    const url = new URL(String(input), 'http://ossa.test')
+    if (url.pathname === '/api/v1/sync/pull') return this.pull(url.searchParams.get('last_pulled_at'))
+    if (url.pathname === '/api/v1/sync/push') return this.push(Number(url.searchParams.get('last_pulled_at')), init)
+    return json({ errors: [{ code: 'not_found', detail: 'No such page.' }] }, 404)
+  }
+
+  private pull(cursor: string | null): Response {
+    const since = cursor === 'null' || cursor === null ? 0 : Number(cursor)
+    if (since === 0) this.goneUntilFullPull = false
+    const changes: Changes = {}
+    for (const [table, rows] of this.rows) {
+      const set = { created: [] as Raw[], updated: [] as Raw[], deleted: [] as string[] }
+      for (const [id, row] of rows) {
+        if (row.version <= since) continue
+        if (row.deleted) {
+          if (since > 0) set.deleted.push(id)
+        } else set.updated.push({ ...row.raw })
+      }
+      changes[table] = set
+    }
+    return json({ changes, timestamp: this.clock })
+  }
+
+  private async push(cursor: number, init: RequestInit): Promise<Response> {
+    const headers = new Headers(init.headers)
+    const gzip = headers.get('Content-Encoding') === 'gzip'
+    const bytes = gzip ? new Uint8Array(await new Response(init.body).arrayBuffer()) : new TextEncoder().encode(String(init.body))
+    if (bytes.length > this.maxBodyBytes) return json({ errors: [{ code: 'payload_too_large', detail: 'The request body is too large.', attr: null }] }, 413)
+    const text = gzip ? await new Response(new Blob([bytes]).stream().pipeThrough(new DecompressionStream('gzip'))).text() : new TextDecoder().decode(bytes)
+    const { changes } = JSON.parse(text) as { changes: Changes }
+    this.pushes.push({ bytes: bytes.length, gzip, changes })
+    if (this.pushes.length === this.failingPush) return json({ errors: [{ code: 'error', detail: 'A server problem.', attr: null }] }, 500)
+    if (this.goneUntilFullPull || cursor > this.clock) return json({ errors: [{ code: 'resync_required', detail: 'Start again.', attr: null }] }, 410)
+    const refused = this.refusals(changes)
+    if (refused.length) return json({ type: 'validation_error', errors: refused }, 400)
+    this.apply(changes)
+    return json({})
+  }
+
+  private refusals(changes: Changes): Refused[] {
+    const refused: Refused[] = []
+    const plans = new Set([...this.ids('regimens'), ...(changes.regimens?.created ?? []).map((r) => r.id), ...(changes.regimens?.updated ?? []).map((r) => r.id)])
+    for (const [table, set] of Object.entries(changes)) {
+      for (const raw of [...set.created, ...set.updated]) {
+        if (READ_ONLY.has(table)) refused.push({ code: 'read_only', detail: `${table} is computed by the server and cannot be changed.`, attr: `${table}.${raw.id}` })
+        for (const [column, value] of Object.entries(raw)) {
+          if (typeof value === 'string' && value.includes('\u0000')) refused.push({ code: 'invalid', detail: `${column} must not contain NUL characters.`, attr: `${table}.${raw.id}.${column}` })
+        }
+        if (table === 'intake_logs' && raw.regimen_id && !plans.has(raw.regimen_id)) {
+          refused.push({ code: 'invalid', detail: 'regimen_id names no plan of yours.', attr: `${table}.${raw.id}.regimen_id` })
+        }
+      }
+      for (const id of set.deleted) {
+        if (table === 'notifications') refused.push({ code: 'not_deletable', detail: 'Notifications cannot be deleted; mark them read.', attr: `${table}.${id}` })
+      }
+    }
+    return refused
+  }
+
+  private apply(changes: Changes): void {
+    for (const [table, set] of Object.entries(changes)) {
+      for (const raw of [...set.created, ...set.updated]) {
+        const { _status, _changed, ...values } = raw
+        this.put(table, values)
+      }
+      for (const id of set.deleted) {
+        const row = this.rows.get(table)!.get(id)
+        if (row) Object.assign(row, { deleted: true, version: ++this.clock })
+      }
+    }
+  }
+}
+
+function json(body: unknown, status = 200): Response {
+  return new Response(JSON.stringify(body), { status, headers: { 'Content-Type': 'application/json' } })
+}
+
+/** localStorage for Node. */
+export class MemoryStorage {
+  private items = new Map<string, string>()
+
+  getItem(key: string): string | null {
+    return this.items.get(key) ?? null
+  }
+
+  setItem(key: string, value: string): void {
+    this.items.set(key, String(value))
+  }
+
+  removeItem(key: string): void {
+    this.items.delete(key)
+  }
+}
