@@ -87,7 +87,7 @@ describe('pushing in chunks', () => {
   it('splits a chunk the server finds too large', async () => {
     const regimen = await plan()
     for (let n = 0; n < 4; n++) await dose(regimen.id, { taken_at: n })
-    server.maxBodyBytes = 900
+    server.maxBodyBytes = 400
 
     await syncOnce(database)
 
