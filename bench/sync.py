@@ -298,9 +298,10 @@ class Api:
         assert response.status_code == 200, (response.status_code, response.content[:300])
         return response
 
-    def push(self, cursor: int, body: bytes):
+    def push(self, cursor: int, body: bytes, gzipped: bool = False):
+        extra = {"HTTP_CONTENT_ENCODING": "gzip"} if gzipped else {}
         response = self.client.post(
-            f"{PUSH}?last_pulled_at={cursor}", body, content_type="application/json"
+            f"{PUSH}?last_pulled_at={cursor}", body, content_type="application/json", **extra
         )
         assert response.status_code == 200, (response.status_code, response.content[:500])
         return response
@@ -549,7 +550,21 @@ def phase_push(args, api: Api, member) -> dict:
         "request_bytes": request_bytes,
         "bytes": response_bytes,
         "queries": queries,
+        "backlog": {n: backlog_push(api, member, regimens, n) for n in BACKLOGS},
     }
+
+
+# A phone's whole offline backlog in one gzip-encoded push: five and twenty years of doses.
+BACKLOGS = (7_306, 21_915)
+
+
+def backlog_push(api: Api, member, regimens, count: int) -> dict:
+    body, ids = push_body(member, regimens, count)
+    packed = gzip.compress(body, 6)
+    cursor = current_clock(member)
+    wall, cpu, _ = timed(lambda: api.push(cursor, packed, gzipped=True))
+    remove_pushed(ids)
+    return {"ms": wall, "cpu_ms": cpu, "json_bytes": len(body), "gzip_bytes": len(packed)}
 
 
 def drain_broker(redis_url: str) -> int:
@@ -643,6 +658,12 @@ def report(results: dict) -> str:
             f"p50 {verdict(pushed['p50'] <= TARGET_PUSH_MS)}, "
             f"p95 {verdict(pushed['p95'] <= TARGET_PUSH_MS)}",
         )
+        for n, b in pushed["backlog"].items():
+            notes.append(
+                f"Backlog push of {n:,} new logs, gzip: {b['ms']:.0f} ms wall "
+                f"({b['cpu_ms']:.0f} ms CPU), {b['json_bytes']:,} bytes of JSON sent as "
+                f"{b['gzip_bytes']:,}."
+            )
         grows = len(set(push_queries.values())) > 1
         notes.append(
             "Push SQL statements by rows pushed: "

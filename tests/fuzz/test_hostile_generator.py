@@ -145,12 +145,9 @@ def _column_values(table: str, column: str, member: FuzzMember) -> list:
         foreign = member.others["products"][0]
         return [*id_spellings(real), foreign, *WRONG_TYPES]
     col = next(c for c in TABLES[table].columns if c.name == column)
-    try:
-        field = TABLES[table].model._meta.get_field(col.attr)
-    except Exception:  # a computed column such as ingredients: JSON text edges
-        field = Product._meta.get_field("notes")
-        return [*edge_values(Ingredient._meta.get_field("form")), *_ingredient_texts()]
-    values = edge_values(field)
+    if col.load is not None:  # ingredients: JSON text of Ingredient rows
+        return [*_ingredient_texts(), *edge_values(Ingredient._meta.get_field("form"))]
+    values = edge_values(TABLES[table].model._meta.get_field(col.attr))
     if col.codec.name == "json":
         values += [nested_text(3000), "[]", '["08:00"]', "[1, 7]", "[0, 8]", "[1e999]"]
     return values
