@@ -83,6 +83,7 @@ INSTALLED_APPS = [
     "sync",
     "tracking",
     "notifications",
+    "syncapi",
 ]
 
 # Whitenoise answers /static/ and /app/ itself, so only the middleware above it touches
@@ -190,7 +191,7 @@ CELERY_BEAT_SCHEDULE = {
     # Catches up whatever a down broker or a lost task missed, and moves every member's
     # current week forward even when they log nothing.
     "purge-sync-tombstones": {
-        "task": "sync.tasks.purge_tombstones",
+        "task": "syncapi.tasks.purge_tombstones",
         "schedule": crontab(hour=3, minute=15),
     },
     "recompute-everyone-nightly": {

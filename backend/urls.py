@@ -11,7 +11,7 @@ from .health import HEALTH_CHECKS
 api_v1 = [
     path("", include("accounts.urls")),
     path("", include("tracking.urls")),
-    path("", include("sync.urls")),
+    path("", include("syncapi.urls")),
     path("", include("notifications.urls")),
 ]
 

@@ -147,7 +147,7 @@ def seeded_member():
 
 def row_counts(member) -> dict[str, tuple[int, int]]:
     """Per synced table: live rows (what a first pull sends) and tombstones."""
-    from sync.registry import TABLES
+    from syncapi.registry import TABLES
 
     counts = {}
     for name, table in TABLES.items():
@@ -164,9 +164,9 @@ def floor_plan(member_id) -> list[dict]:
     """Per synced table, the SQL that returns its wire columns already converted (epoch
     milliseconds, ISO dates, "HH:MM", floats, UUID text), in the order the server sends
     them. JSON-text columns come back as Python values and are dumped like the server's."""
-    from sync import codecs
     from sync.models import SyncClock
-    from sync.registry import TABLES
+    from syncapi import codecs
+    from syncapi.registry import TABLES
 
     def wire(codec, column: str) -> str:
         if isinstance(codec, codecs.EpochMs):
@@ -486,7 +486,7 @@ def phase_changes(args, api: Api, member, rng: random.Random) -> dict:
 
 def push_body(member, regimens, count: int) -> tuple[bytes, list[str]]:
     """`count` new doses as the app sends them after weeks offline (cf. log_row in
-    tests/sync/test_sync_protocol.py), spread over the last days, plans in turn."""
+    tests/syncapi/test_sync_protocol.py), spread over the last days, plans in turn."""
     now_ms = int(time.time() * 1000)
     rows = []
     for i in range(count):

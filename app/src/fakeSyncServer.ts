@@ -1,4 +1,4 @@
-// A small stand-in for the server's sync endpoints (sync/pull.py, sync/push.py) for Vitest:
+// A small stand-in for the server's sync endpoints (syncapi/pull.py, syncapi/push.py) for Vitest:
 // a per-member clock, atomic pushes refused record by record as the server does (NUL in a
 // text, an edit of a computed table, a dose of an unknown plan, an undeletable inbox
 // message), a body limit (413) and a 410 on demand. Installed as the global fetch.

@@ -2,7 +2,7 @@
 // "Weekly reminder") and the first-run step (Onboarding: "About you" with the weekly
 // summary's day and time). Fields as typed are checked and shaped into column values. The
 // checks mirror the server (accounts/serializers.py ProfileSerializer, the Profile model's
-// choices, validators and constraints, which sync/writers.py ProfileWriter applies through
+// choices, validators and constraints, which syncapi/writers.py ProfileWriter applies through
 // full_clean) so a profile saved on the device is never refused when it syncs. Pure: the
 // caller passes today's date in the member's zone.
 import type { Profile } from './db/rows'

@@ -4,7 +4,7 @@
 // sent one after the other with the same last_pulled_at.
 import type { SyncTableChangeSet } from '@nozbe/watermelondb/sync'
 
-// Parents before children, as the server writes them (sync/push.py WRITE_ORDER): a chunk
+// Parents before children, as the server writes them (syncapi/push.py WRITE_ORDER): a chunk
 // never holds a dose whose new plan is still to come. The server's own tables come last.
 export const PUSH_ORDER = ['profiles', 'products', 'regimens', 'intake_logs', 'notifications', 'flags', 'adherence_weeks']
 

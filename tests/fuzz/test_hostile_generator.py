@@ -29,7 +29,7 @@ from rest_framework.test import APIClient
 
 from accounts.models import Profile
 from sync.models import SyncClock
-from sync.registry import TABLES
+from syncapi.registry import TABLES
 from tracking.models import Ingredient, IntakeLog, Product, Regimen
 
 from .conftest import FuzzMember

@@ -22,7 +22,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from sync.models import SyncClock
-from sync.registry import TABLES
+from syncapi.registry import TABLES
 
 from .conftest import FuzzMember
 from .loader import SEED, call_and_check, schema

@@ -19,7 +19,7 @@ from rest_framework.test import APIClient
 
 from accounts import care
 from accounts.models import User
-from sync.registry import TABLES
+from syncapi.registry import TABLES
 
 from ..conftest import client_for
 from .admin_pages import admin_pages, app_labels

@@ -1,4 +1,4 @@
-// The local tables: the same columns the server's sync registry (sync/registry.py) sends.
+// The local tables: the same columns the server's sync registry (syncapi/registry.py) sends.
 // WatermelonDB keeps them in IndexedDB through LokiJS; ids are UUID v4 (see db/index.ts).
 import { appSchema, tableSchema } from '@nozbe/watermelondb'
 import { schemaMigrations } from '@nozbe/watermelondb/Schema/migrations'

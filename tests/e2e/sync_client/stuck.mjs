@@ -37,7 +37,7 @@ const output = { mode, events: report.events, violations: report.violations, fai
 const DAY = 24 * 60 * 60 * 1000
 const minute = (ms) => Math.floor(ms / 60000) * 60000
 const isoDay = (ms) => new Date(ms).toISOString().slice(0, 10)
-// Parents before children, deletions after every upsert (as sync/push.py writes them).
+// Parents before children, deletions after every upsert (as syncapi/push.py writes them).
 const ORDER = ['profiles', 'products', 'regimens', 'intake_logs', 'notifications']
 
 function check(ok, message) {

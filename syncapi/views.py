@@ -31,7 +31,7 @@ MIGRATION = OpenApiParameter(
 )
 
 
-# The wire type of each codec (sync/codecs.py), so the schema names every pushed column.
+# The wire type of each codec (syncapi/codecs.py), so the schema names every pushed column.
 WIRE_TYPES = {
     "text": {"type": "string"},
     "number": {"type": "number"},
@@ -74,7 +74,7 @@ PUSH_BODY = {
         "changes": {
             "type": "object",
             "properties": {name: _changes_schema(table) for name, table in TABLES.items()},
-            "description": "WatermelonDB's changes, in the wire format of sync/registry.py; "
+            "description": "WatermelonDB's changes, in the wire format of syncapi/registry.py; "
             "the server's own tables (flags, adherence_weeks) take no records.",
         }
     },

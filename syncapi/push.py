@@ -16,9 +16,10 @@ from typing import Any
 
 from django.db import transaction
 
-from . import clock
+from sync import clock
+from sync.models import SyncClock
+
 from .codecs import WireError, canonical_uuid
-from .models import SyncClock
 from .protocol import (
     KINDS,
     Incoming,

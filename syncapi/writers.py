@@ -12,10 +12,10 @@ from django.utils import timezone
 
 from accounts import services as account_services
 from notifications import services as notification_services
+from sync import clock
 from tracking import selectors, services
 from tracking.models import IntakeLog, IntakeSource, Nutrient, Regimen
 
-from . import clock
 from .codecs import NUMBER, TEXT, WireError
 from .protocol import Incoming, PushContext
 

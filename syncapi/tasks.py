@@ -13,9 +13,9 @@ from django.db.models import Exists, Max, OuterRef
 from django.db.models.functions import Greatest
 from django.utils import timezone
 
+from sync.models import SyncClock
 from tracking.models import AdherenceSnapshot, IntakeLog, Regimen
 
-from .models import SyncClock
 from .registry import TABLES
 
 logger = logging.getLogger(__name__)

@@ -30,7 +30,7 @@ class Column:
 
 
 class RecordWriter(Protocol):
-    """How pushed records of one table are written (sync/writers.py)."""
+    """How pushed records of one table are written (syncapi/writers.py)."""
 
     def wire_equal(self, item: Incoming, attr: str, value: Any, raw: bool = False) -> bool: ...
 

@@ -11,8 +11,8 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from sync import push
 from sync.models import SyncClock
+from syncapi import push
 from tracking import services
 from tracking.models import IntakeLog, Product
 

@@ -11,7 +11,7 @@ import pytest
 from django.utils import timezone
 
 from sync.models import SyncClock
-from sync.tasks import purge_tombstones
+from syncapi.tasks import purge_tombstones
 from tracking import services
 from tracking.models import IntakeLog, Product, Regimen
 

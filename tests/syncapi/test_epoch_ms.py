@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from sync import clock
-from sync.codecs import EPOCH_MS, MAX_EPOCH_MS, MIN_EPOCH_MS, WireError
+from syncapi.codecs import EPOCH_MS, MAX_EPOCH_MS, MIN_EPOCH_MS, WireError
 from tracking import services
 from tracking.models import IntakeLog, Product
 

@@ -23,8 +23,9 @@ from django.db.models import (
 )
 from django.db.models.functions import Cast
 
+from sync.models import SyncClock
+
 from . import codecs
-from .models import SyncClock
 from .protocol import Column, Table, check_cursor
 from .registry import TABLES
 
