@@ -14,7 +14,8 @@ from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
 
-from sync.models import Syncable
+from sync.clock import tick
+from sync.models import Syncable, SyncClock
 
 from .reminders import next_weekly_moment
 from .timezones import validate_timezone
@@ -34,12 +35,19 @@ class UserManager(BaseUserManager["User"]):
     def create_superuser(self, email: str, password: str | None = None, **fields) -> User:
         """`manage.py createsuperuser`: an operator can also use the member API with their
         own token, which expects the profile and sync clock every member has."""
-        from .services import create_member_records
-
         fields.update(is_staff=True, is_superuser=True)
         user = self.create_user(email, password, **fields)
-        create_member_records(user)
+        self.add_member_records(user)
         return user
+
+    def add_member_records(self, user: User, *, timezone_name: str = "UTC") -> None:
+        """The sync clock and profile every member has; safe to repeat."""
+        SyncClock.objects.get_or_create(member=user)
+        if not Profile.objects.filter(user=user).exists():
+            profile = Profile(id=user.id, user=user, timezone=timezone_name)
+            profile.next_weekly_reminder_at = profile.next_reminder_after(timezone.now())
+            profile.server_version = tick(user.id)
+            profile.save(force_insert=True)
 
 
 class User(AbstractBaseUser, PermissionsMixin):

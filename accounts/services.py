@@ -16,8 +16,7 @@ from rest_framework_simplejwt.tokens import RefreshToken
 from rest_framework_simplejwt.utils import datetime_from_epoch
 
 from backend.celery import enqueue_coalesced_on_commit
-from sync.clock import stamp, tick
-from sync.models import SyncClock
+from sync.clock import stamp
 
 from .models import LoginSession, Profile, User
 
@@ -45,12 +44,7 @@ def register_member(
 @transaction.atomic
 def create_member_records(user: User, *, timezone_name: str = "UTC") -> None:
     """Give a new user the sync clock and profile every member has."""
-    SyncClock.objects.get_or_create(member=user)
-    if not Profile.objects.filter(user=user).exists():
-        profile = Profile(id=user.id, user=user, timezone=timezone_name)
-        profile.next_weekly_reminder_at = profile.next_reminder_after(timezone.now())
-        profile.server_version = tick(user.id)
-        profile.save(force_insert=True)
+    User.objects.add_member_records(user, timezone_name=timezone_name)
 
 
 def issue_tokens(session: LoginSession) -> dict[str, str]:
