@@ -1,7 +1,7 @@
 """A member's copy of everything Ossa holds about them (GET /api/v1/me/export).
 
 One description of the tables (TABLES) serves both the JSON document and the zip of CSV
-files (one per table, UTF-8, header row); accounts.fhir turns the medication history into
+files (one per table, UTF-8, header row); tracking.fhir turns the medication history into
 a FHIR R4 Bundle. Each table is read with one query whatever its size, so a member with
 years of daily doses costs the same number of queries as a new one.
 
@@ -16,8 +16,9 @@ Not included: dietitians' private notes about the member (ClientNote). They are 
 dietitian's own working notes, written for their practice, not data the member gave or
 that records their use of Ossa; they are deleted with the account.
 
-Other apps' tables are reached through the user's reverse relations or by app label,
-because accounts does not import tracking or notifications.
+Accounts owns the export and its own tables; the apps built on it register theirs (and
+tracking the FHIR format) in their AppConfig.ready, so accounts imports neither tracking
+nor notifications.
 """
 
 from __future__ import annotations
@@ -39,11 +40,9 @@ from django.db.models import Case, CharField, F, QuerySet, Value, When
 from django.db.models.functions import Coalesce, Now, NullIf
 from django.utils import timezone
 
-from . import care, fhir
-from .fhir import SCHEDULE_COLUMNS
+from . import care
 from .models import Profile, User
 
-FORMATS = ("json", "csv", "fhir")
 FORMAT_VERSION = 1
 # Recorded in the member's access log: the member looked at their own data.
 OWN_EXPORT = "own_export"
@@ -67,6 +66,11 @@ class Table:
     description: str
     # Columns that are not plain fields of the queried model: name -> expression.
     expressions: dict[str, Any] = field(default_factory=dict)
+    # In the JSON document: one object instead of a list, or nested in a parent's rows as
+    # `nested_as`, matched by the key column (parent table, key).
+    single: bool = False
+    nested_in: tuple[str, str] | None = None
+    nested_as: str = ""
 
     def rows(self, user: User) -> Iterable[dict[str, Any]]:
         plain = [c for c in self.columns if c not in self.expressions]
@@ -75,11 +79,44 @@ class Table:
             yield {column: row[column] for column in self.columns}
 
 
-def _model(label: str):
-    return apps.get_model(label)
+@dataclass(frozen=True)
+class Format:
+    """An export format another app provides: a JSON document built from the member."""
+
+    name: str
+    content_type: str
+    suffix: str
+    document: Callable[[User, date], dict[str, Any]]
 
 
-def _person(relation: str):
+_tables: list[Table] = []
+_formats: dict[str, Format] = {}
+
+
+def register(*tables: Table, formats: tuple[Format, ...] = ()) -> None:
+    """Add an app's tables (and formats) to every member's export; from AppConfig.ready."""
+    known = {table.name for table in _tables}
+    _tables.extend(table for table in tables if table.name not in known)
+    _formats.update({f.name: f for f in formats})
+
+
+def tables() -> tuple[Table, ...]:
+    _require_ready()
+    return tuple(_tables)
+
+
+def format_names() -> tuple[str, ...]:
+    _require_ready()
+    return ("json", "csv", *_formats)
+
+
+def _require_ready() -> None:
+    # Apps register in their ready(); read before that, an export would silently lack them.
+    if not apps.ready:
+        raise RuntimeError("the export's tables are complete only once every app is ready")
+
+
+def person_name(relation: str):
     """A person's name as the member knows them: display name, else e-mail address."""
     return Coalesce(
         NullIf(F(f"{relation}__display_name"), Value("")),
@@ -118,167 +155,20 @@ PROFILE_COLUMNS = (
 )
 SYNC_STAMPS = ("created_at", "updated_at", "deleted_at")
 
-TABLES: tuple[Table, ...] = (
+register(
     Table(
         "account",
         ACCOUNT_COLUMNS,
         lambda user: User.objects.filter(pk=user.pk),
         "The account: e-mail address, display name, when it was created.",
+        single=True,
     ),
     Table(
         "profile",
         PROFILE_COLUMNS,
         lambda user: Profile.objects.filter(user=user),
         "What the rules know about the member and how they want to be reminded.",
-    ),
-    Table(
-        "products",
-        (
-            "id",
-            "name",
-            "brand",
-            "kind",
-            "drug_class",
-            "drug",
-            "release",
-            "strength_mg",
-            "serving_unit",
-            "notes",
-            *SYNC_STAMPS,
-        ),
-        lambda user: user.products.order_by("created_at", "id"),
-        "Products the member added (catalogue products are named where they are used).",
-    ),
-    Table(
-        "ingredients",
-        ("product_id", "nutrient_code", "nutrient_name", "amount", "unit", "form"),
-        lambda user: (
-            _model("tracking.Ingredient")
-            .objects.filter(product__owner=user)
-            .order_by("product__created_at", "product_id", "nutrient__position")
-        ),
-        "What one serving of each of the member's products holds.",
-        {
-            "nutrient_code": F("nutrient__code"),
-            "nutrient_name": F("nutrient__name"),
-            "unit": F("nutrient__unit"),
-        },
-    ),
-    Table(
-        "regimens",
-        (
-            "id",
-            "product_id",
-            "product_name",
-            *SCHEDULE_COLUMNS,
-            "start_date",
-            "end_date",
-            "note",
-            *SYNC_STAMPS,
-        ),
-        lambda user: user.regimens.order_by("start_date", "created_at", "id"),
-        "Plans: one product, how much, on which schedule, from when until when.",
-        {"product_name": F("product__name")},
-    ),
-    Table(
-        "regimen_schedules",
-        ("regimen_id", "effective_from", *SCHEDULE_COLUMNS),
-        lambda user: (
-            _model("tracking.RegimenSchedule")
-            .objects.filter(regimen__member=user)
-            .order_by("regimen__start_date", "regimen__created_at", "regimen_id", "effective_from")
-        ),
-        "Every version of each plan's schedule, in force from its date until the next.",
-    ),
-    Table(
-        "intake_logs",
-        (
-            "id",
-            "regimen_id",
-            "product_id",
-            "product_name",
-            "servings",
-            "taken_at",
-            "status",
-            "note",
-            "source",
-            *SYNC_STAMPS,
-        ),
-        lambda user: user.intake_logs.order_by("taken_at", "id"),
-        "Every dose logged as taken or skipped.",
-        {"product_name": F("product__name")},
-    ),
-    Table(
-        "adherence_weeks",
-        (
-            "regimen_id",
-            "week_start",
-            "scheduled",
-            "taken",
-            "on_time",
-            "skipped",
-            "days_covered",
-            "days_in_period",
-            "dose_taking_pct",
-            "timing_pct",
-            "pdc_pct",
-            "streak_days",
-            *SYNC_STAMPS,
-        ),
-        lambda user: user.adherence.order_by("week_start", F("regimen_id").asc(nulls_first=True)),
-        "Computed adherence per ISO week, per plan and overall (no regimen_id).",
-    ),
-    Table(
-        "flags",
-        (
-            "id",
-            "code",
-            "subject",
-            "severity",
-            "title",
-            "explanation",
-            "evidence",
-            "source",
-            "audience",
-            "first_seen_at",
-            "resolved_at",
-            "acknowledged_by_name",
-            "acknowledged_at",
-            *SYNC_STAMPS,
-        ),
-        lambda user: user.flags.order_by("first_seen_at", "id"),
-        "Computed context about the member, and who acknowledged it when.",
-        {"acknowledged_by_name": _person("acknowledged_by")},
-    ),
-    Table(
-        "notifications",
-        ("id", "kind", "period", "title", "body", "data", "read_at", *SYNC_STAMPS),
-        lambda user: user.notifications.order_by("created_at", "id"),
-        "The in-app inbox: weekly digests and dose reminders.",
-    ),
-    Table(
-        "deliveries",
-        (
-            "notification_id",
-            "channel",
-            "status",
-            "attempts",
-            "last_error",
-            "created_at",
-            "sent_at",
-        ),
-        lambda user: (
-            _model("notifications.Delivery")
-            .objects.filter(notification__member=user)
-            .order_by("created_at", "id")
-        ),
-        "How each notification was sent on each channel.",
-    ),
-    Table(
-        "push_subscriptions",
-        ("id", "endpoint", "user_agent", "created_at", "deactivated_at", "last_error"),
-        lambda user: user.push_subscriptions.order_by("created_at", "id"),
-        "Devices registered for Web Push (endpoint only; the keys stay secret).",
+        single=True,
     ),
     Table(
         "sign_in_sessions",
@@ -303,7 +193,7 @@ TABLES: tuple[Table, ...] = (
         lambda user: user.care_links.order_by("created_at", "id"),
         "Who the member gave access to, from when, and when it was revoked.",
         {
-            "dietitian_name": _person("dietitian"),
+            "dietitian_name": person_name("dietitian"),
             "dietitian_email": F("dietitian__email"),
             "status": Case(
                 When(revoked_at__isnull=False, then=Value("revoked")),
@@ -320,13 +210,6 @@ TABLES: tuple[Table, ...] = (
         "Every view or export of the member's data, by whom.",
     ),
 )
-# Single-row tables are objects in the JSON document; these are nested under their parent.
-SINGLE = {"account", "profile"}
-NESTED = {
-    "ingredients": ("products", "product_id"),
-    "regimen_schedules": ("regimens", "regimen_id"),
-}
-NESTED_AS = {"ingredients": "ingredients", "regimen_schedules": "schedule_versions"}
 
 
 def export_for(user: User, kind: str) -> ExportFile:
@@ -337,34 +220,39 @@ def export_for(user: User, kind: str) -> ExportFile:
     stem = f"ossa-export-{today.isoformat()}"
     if kind == "csv":
         return ExportFile(csv_zip(user), "application/zip", f"{stem}.zip")
-    if kind == "fhir":
-        body = fhir.bundle(user, today)
-        return ExportFile(_dumps(body), "application/fhir+json", f"{stem}.fhir.json")
+    if other := _formats.get(kind):
+        body = other.document(user, today)
+        return ExportFile(_dumps(body), other.content_type, f"{stem}{other.suffix}")
     return ExportFile(_dumps(json_document(user)), "application/json", f"{stem}.json")
 
 
 def json_document(user: User) -> dict[str, Any]:
-    tables = {table.name: list(table.rows(user)) for table in TABLES}
-    for child, (parent, key) in NESTED.items():
+    rows = {table.name: list(table.rows(user)) for table in tables()}
+    for child in tables():
+        if child.nested_in is None:
+            continue
+        parent, key = child.nested_in
         by_parent: dict[UUID, list[dict]] = defaultdict(list)
-        for row in tables.pop(child):
+        for row in rows.pop(child.name):
             by_parent[row.pop(key)].append(row)
-        for row in tables[parent]:
-            row[NESTED_AS[child]] = by_parent.get(row["id"], [])
+        for row in rows[parent]:
+            row[child.nested_as] = by_parent.get(row["id"], [])
     document: dict[str, Any] = {
         "format": "ossa-export",
         "format_version": FORMAT_VERSION,
         "exported_at": timezone.now(),
     }
-    for name, rows in tables.items():
-        document[name] = (rows[0] if rows else None) if name in SINGLE else rows
+    for table in tables():
+        if table.name in rows:
+            found = rows[table.name]
+            document[table.name] = (found[0] if found else None) if table.single else found
     return document
 
 
 def csv_zip(user: User) -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        for table in TABLES:
+        for table in tables():
             with io.TextIOWrapper(
                 archive.open(f"{table.name}.csv", "w"), encoding="utf-8", newline=""
             ) as text:

@@ -28,18 +28,14 @@ from django.conf import settings
 from django.db import models, transaction
 from django.db.models.deletion import ProtectedError, RestrictedError
 from django.utils import timezone
-from django.utils.module_loading import import_string
 from rest_framework_simplejwt.token_blacklist.models import OutstandingToken
 
 from sync import clock
 
+from . import signals
 from .models import CareLink, LoginSession, Profile, User
 
 logger = logging.getLogger(__name__)
-
-# Bisphosphonate dose reminders are kept by tracking; named, not imported, because
-# accounts does not depend on tracking (as with RECOMPUTE_TASK in accounts.services).
-SCHEDULE_DOSE_REMINDER = "tracking.services.schedule_dose_reminder"
 
 
 @dataclass(frozen=True)
@@ -102,7 +98,7 @@ def cancel_deletion(user: User) -> None:
 def _stop_reminders(user: User) -> None:
     """The planners select members by these moments: with none, nothing is sent."""
     Profile.objects.filter(user=user).update(next_weekly_reminder_at=None)
-    user.regimens.filter(next_dose_reminder_at__isnull=False).update(next_dose_reminder_at=None)
+    signals.reminders_paused.send(sender=User, user=user)
 
 
 def _resume_reminders(user: User) -> None:
@@ -111,12 +107,7 @@ def _resume_reminders(user: User) -> None:
     if profile is not None:
         upcoming = profile.next_reminder_after(now)
         Profile.objects.filter(pk=profile.pk).update(next_weekly_reminder_at=upcoming)
-    schedule_dose_reminder = import_string(SCHEDULE_DOSE_REMINDER)
-    plans = user.regimens.filter(deleted_at__isnull=True).select_related(
-        "product", "member__profile"
-    )
-    for regimen in plans:
-        schedule_dose_reminder(regimen)
+    signals.reminders_resumed.send(sender=User, user=user)
 
 
 # --- Carrying it out -----------------------------------------------------------------

@@ -211,7 +211,7 @@ class AccessLogSerializer(serializers.ModelSerializer):
 # --- Data rights: export and account deletion ----------------------------------------
 class ExportQuerySerializer(serializers.Serializer):
     format = serializers.ChoiceField(
-        choices=data_export.FORMATS,
+        choices=data_export.format_names(),
         default="json",
         help_text="json: one document; csv: a zip of one CSV per table; fhir: a FHIR R4 Bundle.",
     )
@@ -219,20 +219,21 @@ class ExportQuerySerializer(serializers.Serializer):
 
 def _export_document_fields() -> dict[str, serializers.Field]:
     """The JSON export's shape for the schema, from the same table list that builds it."""
-    nested = {parent: [] for parent, _ in data_export.NESTED.values()}
-    for child, (parent, _) in data_export.NESTED.items():
-        nested[parent].append(data_export.NESTED_AS[child])
+    nested: dict[str, list[str]] = {}
+    for table in data_export.tables():
+        if table.nested_in is not None:
+            nested.setdefault(table.nested_in[0], []).append(table.nested_as)
     fields: dict[str, serializers.Field] = {
         "format": serializers.CharField(help_text='Always "ossa-export".'),
         "format_version": serializers.IntegerField(),
         "exported_at": serializers.DateTimeField(),
     }
-    for table in data_export.TABLES:
-        if table.name in data_export.NESTED:
+    for table in data_export.tables():
+        if table.nested_in is not None:
             continue
         columns = [*table.columns, *nested.get(table.name, [])]
         help_text = f"{table.description} Fields: {', '.join(columns)}."
-        if table.name in data_export.SINGLE:
+        if table.single:
             fields[table.name] = serializers.DictField(help_text=help_text, allow_null=True)
         else:
             fields[table.name] = serializers.ListField(

@@ -15,14 +15,13 @@ from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, Ou
 from rest_framework_simplejwt.tokens import RefreshToken
 from rest_framework_simplejwt.utils import datetime_from_epoch
 
-from backend.celery import enqueue_coalesced_on_commit
 from sync.clock import stamp
 
+from . import signals
 from .models import LoginSession, Profile, User
 
 logger = logging.getLogger(__name__)
 
-RECOMPUTE_TASK = "tracking.tasks.recompute_member"
 REMINDER_FIELDS = {
     "reminder_weekday",
     "reminder_time",
@@ -198,9 +197,7 @@ def update_profile(profile: Profile, changes: dict[str, Any]) -> Profile:
         profile.next_weekly_reminder_at = profile.next_reminder_after(timezone.now())
     stamp(profile)
     profile.save()
-    # Age, sex, life stage and zone feed the flags and weeks; named, not imported, because
-    # accounts does not depend on tracking.
-    enqueue_coalesced_on_commit(RECOMPUTE_TASK, str(profile.user_id))
+    signals.profile_changed.send(sender=Profile, member_id=profile.user_id)
     return profile
 
 

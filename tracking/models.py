@@ -311,6 +311,16 @@ class RegimenSchedule(models.Model):
     day_of_month = models.PositiveSmallIntegerField(null=True)
     interval_days = models.PositiveSmallIntegerField(null=True)
 
+    # A plan's schedule as each version keeps it (the plan's own fields of the same names).
+    VERSIONED_FIELDS = (
+        "servings_per_dose",
+        "schedule_kind",
+        "times",
+        "weekdays",
+        "day_of_month",
+        "interval_days",
+    )
+
     class Meta:
         ordering = ["regimen", "effective_from"]
         constraints = [

@@ -126,13 +126,10 @@ def schedule_dose_reminder(regimen: Regimen) -> None:
     regimen.next_dose_reminder_at = upcoming
 
 
-VERSIONED_FIELDS = ("servings_per_dose", "schedule_kind", *SCHEDULE_FIELDS)
-
-
 def _record_schedule(regimen: Regimen) -> None:
     """Keep the schedule's history: a change applies from the member's today (or the start,
     if later), so weeks already lived keep the schedule they had."""
-    values = {name: getattr(regimen, name) for name in VERSIONED_FIELDS}
+    values = {name: getattr(regimen, name) for name in RegimenSchedule.VERSIONED_FIELDS}
     latest = regimen.schedules.order_by("-effective_from").first()
     if latest is not None and all(getattr(latest, k) == v for k, v in values.items()):
         return

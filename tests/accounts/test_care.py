@@ -65,6 +65,8 @@ def test_only_dietitians_accept(alice, bob):
         care.accept_code(bob, code)
 
 
+# Frozen: the signed token carries a timestamp, and the e-mail's and the test's must agree.
+@time_machine.travel("2026-11-20 10:00:00+00:00", tick=False)
 def test_an_email_invite_is_accepted_by_the_invited_dietitian_only(
     alice, dana, erin, django_capture_on_commit_callbacks
 ):

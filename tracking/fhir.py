@@ -20,17 +20,9 @@ from typing import Any
 
 from django.utils import timezone
 
-from .models import User
+from accounts.models import User
 
-# A plan's schedule, as each schedule version stores it (also the export's columns).
-SCHEDULE_COLUMNS = (
-    "servings_per_dose",
-    "schedule_kind",
-    "times",
-    "weekdays",
-    "day_of_month",
-    "interval_days",
-)
+from .models import RegimenSchedule
 
 WEEKDAY_CODES = {1: "mon", 2: "tue", 3: "wed", 4: "thu", 5: "fri", 6: "sat", 7: "sun"}
 WEEKDAY_NAMES = {
@@ -170,12 +162,13 @@ def medication_text(product) -> str:
 def _dosages(regimen, unit: str) -> list[dict[str, Any]]:
     """One dosage per schedule version, each bounded by the dates it was in force."""
     versions = [
-        {name: getattr(v, name) for name in SCHEDULE_COLUMNS} | {"start": v.effective_from}
+        {name: getattr(v, name) for name in RegimenSchedule.VERSIONED_FIELDS}
+        | {"start": v.effective_from}
         for v in sorted(regimen.schedules.all(), key=lambda v: v.effective_from)
     ]
     if not versions:  # a plan written before schedule versions were kept
         versions = [
-            {name: getattr(regimen, name) for name in SCHEDULE_COLUMNS}
+            {name: getattr(regimen, name) for name in RegimenSchedule.VERSIONED_FIELDS}
             | {"start": regimen.start_date}
         ]
     dosages = []

@@ -1,0 +1,24 @@
+"""tracking's answers to what accounts announces (accounts/signals.py), connected in
+TrackingConfig.ready: accounts never imports tracking."""
+
+from __future__ import annotations
+
+from .models import Regimen
+from .services import request_recompute, schedule_dose_reminder
+
+
+def recompute_member(sender, member_id, **kwargs) -> None:
+    """Age, sex, life stage and zone feed the flags and weeks."""
+    request_recompute(member_id)
+
+
+def pause_dose_reminders(sender, user, **kwargs) -> None:
+    Regimen.objects.filter(member=user, next_dose_reminder_at__isnull=False).update(
+        next_dose_reminder_at=None
+    )
+
+
+def resume_dose_reminders(sender, user, **kwargs) -> None:
+    plans = Regimen.objects.filter(member=user, deleted_at__isnull=True)
+    for regimen in plans.select_related("product", "member__profile"):
+        schedule_dose_reminder(regimen)
