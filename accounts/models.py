@@ -17,7 +17,7 @@ from django.utils import timezone
 from sync.clock import tick
 from sync.models import Syncable, SyncClock
 
-from .reminders import next_weekly_moment
+from .reminder_moments import next_weekly_moment
 from .timezones import validate_timezone
 
 

@@ -8,14 +8,14 @@ sync clock each, as accounts.services.create_member_records would leave them. Zo
 drawn uniformly from zoneinfo.available_timezones() (without Etc/* and the bare legacy
 names such as EST5EDT or Factory, UTC kept), weekdays uniformly 1..7 and reminder times
 uniformly from the 96 quarter hours; next_weekly_reminder_at is
-accounts.reminders.next_weekly_moment relative to a fixed moment BASE (cached per zone,
+accounts.reminder_moments.next_weekly_moment relative to a fixed moment BASE (cached per zone,
 weekday and time). The original values are kept in the table bench_reminder_original, so
 every repetition starts from the same state. The tables are then VACUUM ANALYZEd
 (autovacuum is off on the bench server).
 
 Then it measures, in this process, against the product code:
 
-1. the planner's due-member query, notifications.services.due_profiles, for one 15-minute
+1. the planner's due-member query, notifications.planner.due_profiles, for one 15-minute
    window (BASE + 15 min + 0.5 s, ~profiles / 672 members due): list(due_profiles(now,
    500)) as plan_weekly runs it and the whole due set (limit above the due count), p50 of
    --reps-query runs each, with EXPLAIN (ANALYZE, BUFFERS) of both;
@@ -126,7 +126,7 @@ def zone_names() -> list[str]:
 @cache
 def moment_after_base(zone: str, weekday: int, quarter: int) -> str:
     """The member's first reminder after BASE, as COPY text (many members share one)."""
-    from accounts.reminders import next_weekly_moment
+    from accounts.reminder_moments import next_weekly_moment
 
     at = dt.time(quarter // 4, quarter % 4 * 15)
     return next_weekly_moment(BASE, weekday, at, zone).isoformat()
@@ -294,7 +294,7 @@ def uses_reminder_index(plan: str) -> bool:
 
 def phase_query(args, label: str, now: dt.datetime) -> dict:
     """The planner's SELECT: the first chunk as plan_weekly asks for it, and all due."""
-    from notifications.services import due_profiles
+    from notifications.planner import due_profiles
 
     start = wait_for_load(label, args.max_load, args.load_wait)
     due = due_count(now)
@@ -347,7 +347,7 @@ def enqueue_chunk(chunk, now: dt.datetime) -> None:
 
 
 def fan_out(now: dt.datetime, planner=None) -> tuple[int, int, set]:
-    from notifications.services import plan_weekly
+    from notifications.planner import plan_weekly
 
     chunks = members = 0
     claimed = set()
@@ -476,11 +476,11 @@ class Breakdown:
         from django.db import connection
 
         from accounts.models import Profile
-        from notifications import services
+        from notifications import planner
 
-        due_profiles, claim_weekly = services.due_profiles, services.claim_weekly
+        due_profiles, claim_weekly = planner.due_profiles, planner.claim_weekly
         next_after = Profile.next_reminder_after
-        label = services.iso_week_label
+        label = planner.iso_week_label
 
         def timed_due(now, limit):
             started = time.perf_counter()
@@ -517,15 +517,15 @@ class Breakdown:
             finally:
                 self.add(f"SQL {kind}: execute incl. round trip (and commit)", started)
 
-        services.due_profiles, services.claim_weekly = timed_due, timed_claim
-        services.iso_week_label = timed_label
+        planner.due_profiles, planner.claim_weekly = timed_due, timed_claim
+        planner.iso_week_label = timed_label
         Profile.next_reminder_after = timed_next
         try:
             with connection.execute_wrapper(timed_sql):
                 yield self
         finally:
-            services.due_profiles, services.claim_weekly = due_profiles, claim_weekly
-            services.iso_week_label = label
+            planner.due_profiles, planner.claim_weekly = due_profiles, claim_weekly
+            planner.iso_week_label = label
             Profile.next_reminder_after = next_after
 
 
@@ -574,7 +574,7 @@ def prototype_atomic_plan_weekly(now: dt.datetime):
     planner waits on the row locks, then finds the moment moved and claims nothing."""
     from django.db import transaction
 
-    from notifications.services import claim_weekly, due_profiles
+    from notifications.planner import claim_weekly, due_profiles
 
     while True:
         profiles = list(due_profiles(now, CHUNK))
@@ -591,8 +591,8 @@ def prototype_plan_weekly(now: dt.datetime):
     claimed with one conditional UPDATE ... FROM (VALUES ...) RETURNING, in one statement
     and so one commit. A member is claimed only if their moment is still the one read,
     exactly as claim_weekly's filter(next_weekly_reminder_at=due)."""
-    from accounts.reminders import iso_week_label
-    from notifications.services import due_profiles
+    from accounts.reminder_moments import iso_week_label
+    from notifications.planner import due_profiles
 
     while True:
         profiles = list(due_profiles(now, CHUNK))

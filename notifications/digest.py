@@ -6,8 +6,8 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 
 from accounts.models import Profile
+from tracking.dose_moments import next_dose_after
 from tracking.models import AdherenceSnapshot, DrugClass, Flag, Regimen
-from tracking.reminders import next_dose_after
 
 SEVERITY_ORDER = {"critical": 0, "warning": 1, "info": 2}
 

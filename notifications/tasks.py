@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from backend.celery import enqueue_now
 
-from . import services
+from . import planner, services
 
 # Transient transport failures retry after 1, 2, 4, 8, 16 minutes (capped), then give up.
 MAX_DELIVERY_ATTEMPTS = 6
@@ -31,13 +31,13 @@ def plan_reminders() -> int:
     plans whose dose moment came, and fan out in chunks."""
     now = timezone.now()
     planned = 0
-    for chunk in services.plan_weekly(now):
+    for chunk in planner.plan_weekly(now):
         # These members are claimed: a chunk the broker does not take is written here, or
         # their digest for this week would be lost.
         if not enqueue_now(send_weekly_digests, chunk, now.isoformat()):
             send_weekly_digests(chunk, now.isoformat())
         planned += len(chunk)
-    for chunk in services.plan_doses(now):
+    for chunk in planner.plan_doses(now):
         if not enqueue_now(send_dose_reminders, chunk):
             send_dose_reminders(chunk)
         planned += len(chunk)

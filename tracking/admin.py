@@ -4,7 +4,8 @@ from unfold.decorators import action
 
 from sync.admin_mixins import SyncableAdminMixin
 
-from . import admin_clients, services  # noqa: F401  (admin_clients registers Client)
+from . import services
+from .dietitians import admin as dietitians_admin  # noqa: F401  (registers Client)
 from .models import (
     AdherenceSnapshot,
     Flag,

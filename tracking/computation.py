@@ -14,7 +14,6 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from functools import cache
 from uuid import UUID
-from zoneinfo import ZoneInfo
 
 from django.db import transaction
 from django.db.models import F, Q
@@ -23,6 +22,7 @@ from django.utils import timezone
 from accounts.models import Profile
 from sync import clock
 
+from . import facts
 from .models import (
     AdherenceSnapshot,
     Flag,
@@ -41,7 +41,6 @@ from .rules.types import (
     FlagResult,
     Member,
     Occurrence,
-    Schedule,
     WeekAdherence,
 )
 from .rules.types import (
@@ -115,30 +114,11 @@ def load(member_ids: Sequence[UUID], now: datetime) -> list[MemberData]:
 
 
 def _load_members(member_ids: Sequence[UUID], now: datetime) -> dict[UUID, MemberData]:
-    rows = Profile.objects.filter(user_id__in=member_ids, user__is_active=True).values(
-        "user_id",
-        "timezone",
-        "date_of_birth",
-        "sex",
-        "menopause_status",
-        "final_period_date",
-        "pregnant",
-        "lactating",
-    )
+    rows = Profile.objects.filter(user_id__in=member_ids, user__is_active=True)
     members = {}
-    for row in rows:
-        zone = _zone(row["timezone"])
-        member = Member(
-            today=now.astimezone(zone).date(),
-            timezone=row["timezone"],
-            date_of_birth=row["date_of_birth"],
-            sex=row["sex"] or None,
-            menopause_status=row["menopause_status"],
-            final_period_date=row["final_period_date"],
-            pregnant=row["pregnant"],
-            lactating=row["lactating"],
-        )
-        members[row["user_id"]] = MemberData(member_id=row["user_id"], member=member)
+    for row in rows.values("user_id", *facts.MEMBER_COLUMNS):
+        today = now.astimezone(facts.zone(row["timezone"])).date()
+        members[row["user_id"]] = MemberData(row["user_id"], facts.member(row, today))
     return members
 
 
@@ -154,47 +134,11 @@ def _regimen_rows(members: dict[UUID, MemberData], earliest: date) -> Iterable[d
         .values()
     ):
         schedules[row["regimen_id"]].append(row)
-    fields = ("id", "member_id", "product_id", "start_date", "end_date", *CURRENT_SCHEDULE)
-    for row in regimens.values(*fields):
-        versions = schedule_versions(schedules.get(row["id"], []), row)
-        regimen = RuleRegimen(
-            id=str(row["id"]),
-            product=RuleProduct(id=str(row["product_id"]), name=""),
-            start_date=row["start_date"],
-            end_date=row["end_date"],
-            schedules=versions,
-        )
+    for row in regimens.values("member_id", *facts.PLAN_COLUMNS):
+        # The product is attached once all products are loaded (_attach_products).
+        product = RuleProduct(id=str(row["product_id"]), name="")
+        regimen = facts.plan(row, schedules.get(row["id"], []), product)
         yield {"member_id": row["member_id"], "regimen": regimen}
-
-
-CURRENT_SCHEDULE = (
-    "schedule_kind",
-    "times",
-    "weekdays",
-    "day_of_month",
-    "interval_days",
-    "servings_per_dose",
-)
-
-
-def schedule_versions(version_rows: Iterable[dict], current: dict) -> tuple[Schedule, ...]:
-    """A regimen's schedule history as rule Schedules, oldest first. A regimen saved
-    outside the services (an operator in the admin) may have no history yet: its current
-    schedule (`current`: the regimen's fields) then applies from its start."""
-    versions = tuple(_schedule(row) for row in version_rows)
-    return versions or (_schedule({**current, "effective_from": current["start_date"]}),)
-
-
-def _schedule(row: dict) -> Schedule:
-    return Schedule(
-        effective_from=row["effective_from"],
-        kind=row["schedule_kind"],
-        times=tuple(row["times"]),
-        weekdays=tuple(row["weekdays"]),
-        day_of_month=row["day_of_month"],
-        interval_days=row["interval_days"],
-        servings_per_dose=float(row["servings_per_dose"]),
-    )
 
 
 def _dose_rows(members: dict[UUID, MemberData], earliest: datetime):
@@ -203,22 +147,10 @@ def _dose_rows(members: dict[UUID, MemberData], earliest: datetime):
             member_id__in=list(members), deleted_at__isnull=True, taken_at__gte=earliest
         )
         .order_by()  # the rules sort what they need; the model's ordering only costs a sort
-        .values_list(
-            "member_id", "id", "product_id", "regimen_id", "taken_at", "status", "servings"
-        )
+        .values_list("member_id", *facts.DOSE_COLUMNS)
     )
-    for member_id, log_id, product_id, regimen_id, taken_at, status, servings in rows.iterator(
-        chunk_size=5000
-    ):
-        dose = Dose(
-            id=str(log_id),
-            product_id=str(product_id),
-            regimen_id=str(regimen_id) if regimen_id else None,
-            taken_at=taken_at,
-            status=status,
-            servings=float(servings),
-        )
-        yield member_id, dose
+    for member_id, *dose in rows.iterator(chunk_size=5000):
+        yield member_id, facts.dose(dose)
 
 
 def _load_products(member_ids: Sequence[UUID], earliest: datetime) -> dict[str, RuleProduct]:
@@ -229,12 +161,9 @@ def _load_products(member_ids: Sequence[UUID], earliest: datetime) -> dict[str, 
         "product_id", "nutrient__code", "amount"
     ):
         nutrients[str(product_id)][code] = float(amount)
-    fields = ("id", "name", "kind", "drug_class", "drug", "release")
     return {
-        str(row["id"]): RuleProduct(
-            **{**row, "id": str(row["id"])}, nutrients=nutrients.get(str(row["id"]), {})
-        )
-        for row in products.values(*fields)
+        str(row["id"]): facts.product(row, nutrients.get(str(row["id"]), {}))
+        for row in products.values(*facts.PRODUCT_COLUMNS)
     }
 
 
@@ -247,14 +176,9 @@ def _attach_products(members: Iterable[MemberData], products: dict[str, RuleProd
 
 
 @cache
-def _zone(name: str) -> ZoneInfo:
-    return ZoneInfo(name)
-
-
-@cache
 def _references_cached(version: str) -> tuple[RuleReference, ...]:
     rows = ReferenceIntake.objects.filter(version=version).values(*CSV_COLUMNS)
-    return tuple(RuleReference(**{**row, "amount": float(row["amount"])}) for row in rows)
+    return tuple(facts.reference(row) for row in rows)
 
 
 def references() -> list[RuleReference]:

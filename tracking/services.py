@@ -17,9 +17,9 @@ from backend.celery import enqueue_coalesced_on_commit, enqueue_on_commit
 from backend.errors import Conflict
 from sync.clock import stamp
 
+from .dose_moments import next_dose_after
 from .models import Flag, Ingredient, IntakeLog, Product, Regimen, RegimenSchedule
-from .reminders import next_dose_after
-from .schedules import clean_schedule
+from .schedule_fields import clean_schedule
 
 MAX_FUTURE = timedelta(days=1)
 RECOMPUTE_MEMBER = "tracking.tasks.recompute_member"  # named: the task module imports this one

@@ -11,7 +11,8 @@ from rest_framework.views import APIView
 
 from backend.pagination import NewestFirstKeysetPagination
 
-from . import filters, report, selectors, serializers, services
+from . import filters, selectors, serializers, services
+from .dietitians import report
 from .models import Client, Flag
 
 

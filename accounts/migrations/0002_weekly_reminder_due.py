@@ -3,7 +3,7 @@
 from django.db import migrations, models
 from django.utils import timezone
 
-from accounts.reminders import next_weekly_moment
+from accounts.reminder_moments import next_weekly_moment
 
 
 def first_due_moments(apps, schema_editor):

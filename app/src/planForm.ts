@@ -1,5 +1,5 @@
 // The plan form's rules: the values a person types become a regimens (or products) row the
-// server accepts at sync. The checks mirror the server's (tracking/schedules.py
+// server accepts at sync. The checks mirror the server's (tracking/schedule_fields.py
 // clean_schedule, the Regimen and Product model fields and constraints, and
 // ProductSerializer.validate), because a push the server refuses is refused as a whole.
 import type { Product, Regimen, ScheduleKind } from './db/rows'
@@ -81,7 +81,7 @@ export const WEEKDAYS: [number, string][] = [
   [7, 'Sunday'],
 ]
 
-// --- Limits (tracking/models.py, tracking/schedules.py) --------------------------------
+// --- Limits (tracking/models.py, tracking/schedule_fields.py) --------------------------------
 const MAX_TIMES_PER_DAY = 12
 const MAX_SERVINGS = 100
 const MIN_INTERVAL = 2

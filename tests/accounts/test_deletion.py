@@ -16,7 +16,7 @@ from rest_framework_simplejwt.token_blacklist.models import OutstandingToken
 
 from accounts import care, deletion, selectors, tasks
 from accounts.models import AccessLog, CareLink, ClientNote, LoginSession, User
-from notifications import services as notification_services
+from notifications import planner as notification_planner
 from notifications.models import Delivery
 from sync.models import SyncClock
 from tracking import services
@@ -169,10 +169,10 @@ def test_no_reminder_is_planned_while_deletion_is_pending(alice, bob, alice_api)
     ask(alice_api)
     week_later = NOW + dt.timedelta(days=7)
 
-    weekly = [m for chunk in notification_services.plan_weekly(week_later) for m, _ in chunk]
+    weekly = [m for chunk in notification_planner.plan_weekly(week_later) for m, _ in chunk]
     doses = [
         Regimen.objects.get(pk=plan_id).member_id
-        for chunk in notification_services.plan_doses(week_later)
+        for chunk in notification_planner.plan_doses(week_later)
         for plan_id, _, _ in chunk
     ]
 
@@ -189,7 +189,7 @@ def test_changing_reminder_settings_while_deletion_is_pending_sends_nothing(alic
     assert alice.profile.next_weekly_reminder_at is not None
 
     week_later = NOW + dt.timedelta(days=7)
-    weekly = [m for chunk in notification_services.plan_weekly(week_later) for m, _ in chunk]
+    weekly = [m for chunk in notification_planner.plan_weekly(week_later) for m, _ in chunk]
 
     assert weekly == []
 

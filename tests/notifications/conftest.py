@@ -23,7 +23,7 @@ from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 
 from accounts import services as account_services
 from backend.celery import app
-from notifications import services, tasks
+from notifications import planner, services, tasks
 from notifications.models import Notification, PushSubscription
 
 from ..factories import MemberFactory
@@ -53,7 +53,7 @@ def run_planner(now: dt.datetime) -> list[Notification]:
     """What one beat of `plan_reminders` and its `send_weekly_digests` do, without a broker:
     claim the due members, write each digest once and open its deliveries."""
     written = []
-    for chunk in services.plan_weekly(now):
+    for chunk in planner.plan_weekly(now):
         for member_id, week in chunk:
             notification = services.weekly_notification(member_id, week, now)
             if notification is not None:

@@ -14,8 +14,8 @@ from django.db import connection
 
 from accounts import services as account_services
 from accounts.models import Profile
-from accounts.reminders import local_moment
-from notifications import services
+from accounts.reminder_moments import local_moment
+from notifications import planner, services
 from notifications.models import Kind, Notification
 
 from ..conftest import client_for
@@ -227,7 +227,7 @@ def test_a_member_removed_between_planning_and_writing_does_not_stop_the_others(
     alice = member_in(KOLKATA, WEDNESDAY)
     bob = member_in(KOLKATA, WEDNESDAY)
     now = utc(2026, 11, 22, 12, 45)
-    [chunk] = services.plan_weekly(now)
+    [chunk] = planner.plan_weekly(now)
     alice.delete()
 
     written = [services.weekly_notification(member_id, week, now) for member_id, week in chunk]
@@ -276,7 +276,7 @@ def test_two_planners_at_once_write_one_digest_per_member():
 
     def planner():
         start.wait(timeout=30)
-        for chunk in services.plan_weekly(now):
+        for chunk in planner.plan_weekly(now):
             claims.extend(chunk)
             for member_id, week in chunk:
                 notification = services.weekly_notification(member_id, week, now)

@@ -1,5 +1,5 @@
 """When a weekly reminder is due: the member's weekday and wall-clock time in their IANA
-zone, whatever the UTC offset does, moved out of quiet hours (accounts.reminders, pure)."""
+zone, whatever the UTC offset does, moved out of quiet hours (accounts.reminder_moments, pure)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from accounts.reminders import (
+from accounts.reminder_moments import (
     iso_week_label,
     local_moment,
     next_weekly_moment,

@@ -386,7 +386,7 @@ SITE_PAGES = {
     "app_list": "app_list",
     "search": "search",
 }
-PANEL_PAGES = {  # tracking/admin_clients.py
+PANEL_PAGES = {  # tracking/dietitians/admin.py
     "tracking_client_accept": "accept",
     "accounts_carelink_accept": "invite",
     "tracking_client_csv": "export",

@@ -14,9 +14,9 @@ from django.utils import timezone
 from accounts import care
 from accounts.selectors import clients_for
 
-from .models import AdherenceSnapshot, Client, Flag, IntakeLog, Regimen
-from .rules.reference import life_stage
-from .rules.types import Member
+from .. import facts
+from ..models import AdherenceSnapshot, Client, Flag, IntakeLog, Regimen
+from ..rules.reference import life_stage
 
 PDC_WEEKS = 4
 CHART_WEEKS = 12
@@ -69,22 +69,8 @@ def with_flag(members: QuerySet[Client], code: str | None, severity: str | None)
     return members.filter(active).distinct()
 
 
-def member_facts(client: Client) -> Member:
-    profile = client.profile
-    return Member(
-        today=profile.today(),
-        timezone=profile.timezone,
-        date_of_birth=profile.date_of_birth,
-        sex=profile.sex or None,
-        menopause_status=profile.menopause_status,
-        final_period_date=profile.final_period_date,
-        pregnant=profile.pregnant,
-        lactating=profile.lactating,
-    )
-
-
 def stage_of(client: Client) -> str:
-    return life_stage(member_facts(client))
+    return life_stage(facts.member_of(client.profile))
 
 
 def summary(client: Client) -> dict:

@@ -16,8 +16,9 @@ from unfold.admin import ModelAdmin
 from accounts import care
 from accounts.models import ClientNote
 
-from . import clients, report, services
-from .models import Client, Flag
+from .. import services
+from ..models import Client, Flag
+from . import clients, report
 
 
 class FlagCodeFilter(admin.SimpleListFilter):

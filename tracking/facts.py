@@ -1,0 +1,122 @@
+"""What the database holds, as the pure rules take it (tracking/rules/types.py).
+
+The one place ORM rows and objects become rule dataclasses: the nightly batch and a
+member's recompute (tracking/computation.py), the dose reminders (tracking/dose_moments.py)
+and the dietitian panel (tracking/dietitians/) all read members, plans, doses and products
+through these functions, so the rules see the same facts whoever asks.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import date
+from functools import cache
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from accounts.models import Profile
+
+from .models import Regimen, RegimenSchedule
+from .rules.types import Dose, Member, Schedule
+from .rules.types import Product as RuleProduct
+from .rules.types import ReferenceIntake as RuleReference
+from .rules.types import Regimen as RuleRegimen
+
+# The profile columns a Member is made of (read with .values() by the batch).
+MEMBER_COLUMNS = (
+    "timezone",
+    "date_of_birth",
+    "sex",
+    "menopause_status",
+    "final_period_date",
+    "pregnant",
+    "lactating",
+)
+# The plan's own schedule columns: its schedule when it has no recorded version yet.
+PLAN_COLUMNS = ("id", "product_id", "start_date", "end_date", *RegimenSchedule.VERSIONED_FIELDS)
+DOSE_COLUMNS = ("id", "product_id", "regimen_id", "taken_at", "status", "servings")
+PRODUCT_COLUMNS = ("id", "name", "kind", "drug_class", "drug", "release")
+
+
+@cache
+def zone(name: str) -> ZoneInfo:
+    return ZoneInfo(name)
+
+
+def member(row: Mapping[str, Any], today: date) -> Member:
+    """A Member from a profile's MEMBER_COLUMNS, on the member's local `today`."""
+    return Member(
+        today=today,
+        timezone=row["timezone"],
+        date_of_birth=row["date_of_birth"],
+        sex=row["sex"] or None,
+        menopause_status=row["menopause_status"],
+        final_period_date=row["final_period_date"],
+        pregnant=row["pregnant"],
+        lactating=row["lactating"],
+    )
+
+
+def member_of(profile: Profile) -> Member:
+    return member({name: getattr(profile, name) for name in MEMBER_COLUMNS}, profile.today())
+
+
+def schedule(row: Mapping[str, Any]) -> Schedule:
+    return Schedule(
+        effective_from=row["effective_from"],
+        kind=row["schedule_kind"],
+        times=tuple(row["times"]),
+        weekdays=tuple(row["weekdays"]),
+        day_of_month=row["day_of_month"],
+        interval_days=row["interval_days"],
+        servings_per_dose=float(row["servings_per_dose"]),
+    )
+
+
+def schedule_versions(version_rows: Iterable[Mapping], plan: Mapping) -> tuple[Schedule, ...]:
+    """A plan's schedule history, oldest first. A plan saved outside the services (an
+    operator in the admin) may have no history yet: its own schedule columns (`plan`, its
+    PLAN_COLUMNS) then apply from its start."""
+    versions = tuple(schedule(row) for row in version_rows)
+    return versions or (schedule({**plan, "effective_from": plan["start_date"]}),)
+
+
+def plan(row: Mapping[str, Any], versions: Iterable[Mapping], product: RuleProduct) -> RuleRegimen:
+    """A rule Regimen from a plan's PLAN_COLUMNS and its RegimenSchedule rows."""
+    return RuleRegimen(
+        id=str(row["id"]),
+        product=product,
+        start_date=row["start_date"],
+        end_date=row["end_date"],
+        schedules=schedule_versions(versions, row),
+    )
+
+
+def plan_of(regimen: Regimen) -> RuleRegimen:
+    """One plan with its product's name, reading its schedule history (one query)."""
+    row = {name: getattr(regimen, name) for name in PLAN_COLUMNS}
+    versions = regimen.schedules.order_by("effective_from").values()
+    product = RuleProduct(id=str(regimen.product_id), name=regimen.product.name)
+    return plan(row, versions, product)
+
+
+def dose(row: tuple) -> Dose:
+    """A Dose from a log's DOSE_COLUMNS, in that order."""
+    log_id, product_id, regimen_id, taken_at, status, servings = row
+    return Dose(
+        id=str(log_id),
+        product_id=str(product_id),
+        regimen_id=str(regimen_id) if regimen_id else None,
+        taken_at=taken_at,
+        status=status,
+        servings=float(servings),
+    )
+
+
+def product(row: Mapping[str, Any], nutrients: Mapping[str, float]) -> RuleProduct:
+    """A rule Product from PRODUCT_COLUMNS and its amounts per serving by nutrient code."""
+    return RuleProduct(**{**row, "id": str(row["id"])}, nutrients=dict(nutrients))
+
+
+def reference(row: Mapping[str, Any]) -> RuleReference:
+    return RuleReference(**{**row, "amount": float(row["amount"])})
