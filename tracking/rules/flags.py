@@ -279,11 +279,6 @@ def _number(amount: float) -> str:
     return f"{amount:.1f}".rstrip("0").rstrip(".")
 
 
-def _unit_of(code: str) -> str:
-    # Product amounts are in mcg for vitamins and mg for minerals (types.Product).
-    return "mg" if code in MINERAL_CODES else "mcg"
-
-
 def _drug_name(product: Product) -> str:
     return product.drug or product.name
 
