@@ -291,6 +291,7 @@ def _in_plan_or_log(inputs: FlagInputs, codes: Iterable[str], days: int = RECENT
 
 
 def _flag(
+    *,
     code: str,
     severity: Severity,
     title: str,
@@ -338,7 +339,14 @@ def life_stage_accrual(inputs: FlagInputs) -> list[FlagResult]:
     )
     evidence = _age_evidence(member) | {"window_years": [0, _accrual_end(member)]}
     return [
-        _flag("life_stage_accrual", "info", "Bone-building years", explanation, evidence, "SEED")
+        _flag(
+            code="life_stage_accrual",
+            severity="info",
+            title="Bone-building years",
+            explanation=explanation,
+            evidence=evidence,
+            source="SEED",
+        )
     ]
 
 
@@ -355,12 +363,12 @@ def life_stage_consolidation(inputs: FlagInputs) -> list[FlagResult]:
     evidence = _age_evidence(member) | {"window_years": [start, PEAK_BONE_MASS_YEARS]}
     return [
         _flag(
-            "life_stage_consolidation",
-            "info",
-            "Reaching peak bone mass",
-            explanation,
-            evidence,
-            "SEED",
+            code="life_stage_consolidation",
+            severity="info",
+            title="Reaching peak bone mass",
+            explanation=explanation,
+            evidence=evidence,
+            source="SEED",
         )
     ]
 
@@ -375,7 +383,16 @@ def life_stage_over_40(inputs: FlagInputs) -> list[FlagResult]:
         "and gradual bone loss begins. Your clinician can tell you whether that matters for you."
     )
     evidence = _age_evidence(member) | {"from_years": OVER_40_YEARS}
-    return [_flag("life_stage_over_40", "info", "Over 40", explanation, evidence, "SEED")]
+    return [
+        _flag(
+            code="life_stage_over_40",
+            severity="info",
+            title="Over 40",
+            explanation=explanation,
+            evidence=evidence,
+            source="SEED",
+        )
+    ]
 
 
 def life_stage_postmenopause(inputs: FlagInputs) -> list[FlagResult]:
@@ -391,7 +408,14 @@ def life_stage_postmenopause(inputs: FlagInputs) -> list[FlagResult]:
         "final_period_date": _iso(member.final_period_date),
     }
     return [
-        _flag("life_stage_postmenopause", "info", "After menopause", explanation, evidence, "SEED")
+        _flag(
+            code="life_stage_postmenopause",
+            severity="info",
+            title="After menopause",
+            explanation=explanation,
+            evidence=evidence,
+            source="SEED",
+        )
     ]
 
 
@@ -430,7 +454,16 @@ def child_adult_mk7_dose(inputs: FlagInputs) -> list[FlagResult]:
         "highest_logged_day": _day_evidence(worst, "mcg"),
     }
     title = "Adult MK-7 dose for a child"
-    return [_flag("child_adult_mk7_dose", "info", title, explanation, evidence, "SEED")]
+    return [
+        _flag(
+            code="child_adult_mk7_dose",
+            severity="info",
+            title=title,
+            explanation=explanation,
+            evidence=evidence,
+            source="SEED",
+        )
+    ]
 
 
 def _day_evidence(worst: tuple[date, float] | None, unit: str) -> dict[str, Any] | None:
@@ -476,7 +509,15 @@ def bisphosphonate_dental(inputs: FlagInputs) -> list[FlagResult]:
         source = _sources("SEED", _drug_source(product))
         title = "Tell your dentist about your bisphosphonate"
         flags.append(
-            _flag("bisphosphonate_dental", "info", title, explanation, evidence, source, regimen.id)
+            _flag(
+                code="bisphosphonate_dental",
+                severity="info",
+                title=title,
+                explanation=explanation,
+                evidence=evidence,
+                source=source,
+                subject=regimen.id,
+            )
         )
     return flags
 
@@ -559,13 +600,13 @@ def _absorption_flag(subject: str, pairs: list[tuple[_Event, _Event]]) -> FlagRe
     title = f"Calcium or minerals too close to {drug}"
     source = _sources(_drug_source(product))
     return _flag(
-        "bisphosphonate_absorption_window",
-        "warning",
-        title,
-        explanation,
-        evidence,
-        source,
-        subject,
+        code="bisphosphonate_absorption_window",
+        severity="warning",
+        title=title,
+        explanation=explanation,
+        evidence=evidence,
+        source=source,
+        subject=subject,
     )
 
 
@@ -656,13 +697,13 @@ def _missed_flag(regimen: Regimen, misses: list[Occurrence], cadence: str) -> Fl
     source = _sources(_drug_source(product))
     title = f"Missed {drug} dose"
     return _flag(
-        "bisphosphonate_missed_dose",
-        "warning",
-        title,
-        f"{observed} {guidance}",
-        evidence,
-        source,
-        regimen.id,
+        code="bisphosphonate_missed_dose",
+        severity="warning",
+        title=title,
+        explanation=f"{observed} {guidance}",
+        evidence=evidence,
+        source=source,
+        subject=regimen.id,
     )
 
 
@@ -713,7 +754,16 @@ def vitamin_k_with_vka(inputs: FlagInputs) -> list[FlagResult]:
         "window_days": RECENT_DAYS,
     }
     title = f"Vitamin K supplement while taking {drug}"
-    return [_flag("vitamin_k_with_vka", "critical", title, explanation, evidence, "ODS-K")]
+    return [
+        _flag(
+            code="vitamin_k_with_vka",
+            severity="critical",
+            title=title,
+            explanation=explanation,
+            evidence=evidence,
+            source="ODS-K",
+        )
+    ]
 
 
 def _k_per_serving(product: Product) -> dict[str, Any]:
@@ -769,7 +819,16 @@ def vitamin_k_swing_on_vka(inputs: FlagInputs) -> list[FlagResult]:
         "drug": vkas[0].drug,
     }
     title = f"Vitamin K intake varies while taking {drug}"
-    return [_flag("vitamin_k_swing_on_vka", "warning", title, explanation, evidence, "ODS-K")]
+    return [
+        _flag(
+            code="vitamin_k_swing_on_vka",
+            severity="warning",
+            title=title,
+            explanation=explanation,
+            evidence=evidence,
+            source="ODS-K",
+        )
+    ]
 
 
 # --- upper limits (ODS-CA, ODS-D, ODS-MG) --------------------------------------------------
@@ -821,7 +880,15 @@ def _upper_limit_flag(
     }
     title = f"{NUTRIENT_TITLES[nutrient]} above the upper limit"
     return [
-        _flag("above_upper_limit", "warning", title, explanation, evidence, limit.source, nutrient)
+        _flag(
+            code="above_upper_limit",
+            severity="warning",
+            title=title,
+            explanation=explanation,
+            evidence=evidence,
+            source=limit.source,
+            subject=nutrient,
+        )
     ]
 
 
@@ -847,7 +914,16 @@ def d3_without_k2(inputs: FlagInputs) -> list[FlagResult]:
         "suits you."
     )
     evidence = {"window_days": RECENT_DAYS, "found": ["d3"], "missing": sorted(K2_CODES)}
-    return [_flag("d3_without_k2", "info", "Vitamin D3 without K2", explanation, evidence, "SEED")]
+    return [
+        _flag(
+            code="d3_without_k2",
+            severity="info",
+            title="Vitamin D3 without K2",
+            explanation=explanation,
+            evidence=evidence,
+            source="SEED",
+        )
+    ]
 
 
 # --- adherence (PQA-PDC) -------------------------------------------------------------------
@@ -873,7 +949,15 @@ def low_pdc(inputs: FlagInputs) -> list[FlagResult]:
         }
         title = f"{regimen.product.name} taken on {_number(pdc)}% of days"
         flags.append(
-            _flag("low_pdc", "warning", title, explanation, evidence, "PQA-PDC", regimen.id)
+            _flag(
+                code="low_pdc",
+                severity="warning",
+                title=title,
+                explanation=explanation,
+                evidence=evidence,
+                source="PQA-PDC",
+                subject=regimen.id,
+            )
         )
     return flags
 
@@ -896,7 +980,15 @@ def profile_gap_menopause(inputs: FlagInputs) -> list[FlagResult]:
     evidence = _age_evidence(member) | {"ask_between_years": [low, high]}
     title = "Add your menopause status"
     return [
-        _flag("profile_gap_menopause", "info", title, explanation, evidence, "SEED", "", "member")
+        _flag(
+            code="profile_gap_menopause",
+            severity="info",
+            title=title,
+            explanation=explanation,
+            evidence=evidence,
+            source="SEED",
+            audience="member",
+        )
     ]
 
 
@@ -917,7 +1009,15 @@ def profile_gap_birth_date(inputs: FlagInputs) -> list[FlagResult]:
     title = "Add your date of birth"
     source = _sources("SEED", *_nutrient_sources(inputs, limited))
     return [
-        _flag("profile_gap_birth_date", "info", title, explanation, evidence, source, "", "member")
+        _flag(
+            code="profile_gap_birth_date",
+            severity="info",
+            title=title,
+            explanation=explanation,
+            evidence=evidence,
+            source=source,
+            audience="member",
+        )
     ]
 
 
@@ -940,7 +1040,17 @@ def profile_gap_sex(inputs: FlagInputs) -> list[FlagResult]:
     }
     title = "Add your sex"
     source = _sources("SEED" if window_unclear else None, *_nutrient_sources(inputs, depends))
-    return [_flag("profile_gap_sex", "info", title, explanation, evidence, source, "", "member")]
+    return [
+        _flag(
+            code="profile_gap_sex",
+            severity="info",
+            title=title,
+            explanation=explanation,
+            evidence=evidence,
+            source=source,
+            audience="member",
+        )
+    ]
 
 
 def _sex_dependent_nutrients(inputs: FlagInputs) -> list[str]:
