@@ -9,22 +9,51 @@ cites its source key (docs/domain.md#sources). Flag codes are a public API: keep
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, replace
-from datetime import date, datetime, time, timedelta
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import date, time, timedelta
 from itertools import pairwise
 from typing import Any, Literal
-from zoneinfo import ZoneInfo
 
+from tracking.rules.flags.common import (
+    LAST_WEEK_DAYS,
+    RECENT_DAYS,
+    UL_NUTRIENTS,
+    Event,
+    FlagInputs,
+    above,
+    accrual_end,
+    active,
+    age_evidence,
+    age_years,
+    amount_of,
+    consolidation_start,
+    day_evidence,
+    drug_name,
+    flag,
+    has_any,
+    in_plan_or_log,
+    local_today,
+    logged,
+    logged_per_day,
+    logged_recent,
+    number,
+    quantity,
+    recent_occurrence_products,
+    schedule_on,
+    scheduled,
+    scheduled_per_day,
+    sources,
+    upcoming,
+    worst_day,
+)
 from tracking.rules.reference import (
     codes_for,
     life_stage,
-    member_age_months,
     recommended_intake_for,
     reference_for,
 )
 from tracking.rules.types import (
-    Dose,
     FlagResult,
     Member,
     Occurrence,
@@ -35,30 +64,13 @@ from tracking.rules.types import (
     Severity,
 )
 
-
-@dataclass(frozen=True)
-class FlagInputs:
-    """Everything the flag rules read for one member, gathered by the caller (a task)."""
-
-    member: Member
-    regimens: list[Regimen]  # active and recently ended
-    doses: list[Dose]  # logged doses, at least the last 35 days
-    products: dict[str, Product]  # by id, so doses without a regimen can be resolved
-    occurrences: list[Occurrence]  # scheduled, all regimens, 28 days ago to 7 days ahead
-    missed: list[Occurrence]  # found missed by the adherence matcher in the last 35 days
-    pdc_last_4_weeks: dict[str, float | None]  # regimen id → PDC % (None: nothing scheduled)
-    references: list[ReferenceIntake]
-    now: datetime  # aware
-
-
 Rule = Callable[[FlagInputs], list[FlagResult]]
 
 SEVERITY_ORDER: dict[Severity, int] = {"critical": 0, "warning": 1, "info": 2}
 
 # --- numbers -------------------------------------------------------------------------------
 
-# Girls acquire up to 90% of peak bone mass by 18, boys by 20; peak by about 30.
-ACCRUAL_END_YEARS = {"female": 18, "male": 20}  # source: SEED
+# Peak bone mass is reached by about 30.
 PEAK_BONE_MASS_YEARS = 30  # source: SEED
 # "Adults over 40": someone with 40 completed years has lived more than 40 years.
 OVER_40_YEARS = 40  # source: SEED
@@ -92,13 +104,6 @@ VITAMIN_K_SWING_WEEKS = 4
 # Outside 45-60 a missing status rarely changes which flags apply.
 MENOPAUSE_ASK_YEARS = (45, 60)
 
-# Look-back windows in local days including today. 28 days matches the occurrence window the
-# caller computes; the upper-limit and child-dose checks look at the last week only, so a
-# single day long ago does not keep a flag alive.
-RECENT_DAYS = 28
-LAST_WEEK_DAYS = 7
-
-UL_NUTRIENTS = ("calcium", "vitamin_d", "magnesium")
 K2_CODES = frozenset({"k2_mk7", "k2_mk4"})
 MINERAL_CODES = frozenset({"calcium", "magnesium", "zinc"})
 
@@ -111,235 +116,21 @@ def evaluate(inputs: FlagInputs) -> list[FlagResult]:
     return sorted(results, key=lambda f: (SEVERITY_ORDER[f.severity], f.code, f.subject))
 
 
-# --- shared reading of the inputs ----------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class _Event:
-    """A logged dose or a scheduled occurrence, placed in the member's zone."""
-
-    origin: Literal["logged", "scheduled"]
-    at: datetime  # local
-    product: Product
-    regimen_id: str | None
-    dose_id: str | None = None
-    servings: float = 1.0
-
-    def evidence(self) -> dict[str, Any]:
-        return {
-            "origin": self.origin,
-            "at": self.at.isoformat(),
-            "product_id": self.product.id,
-            "product": self.product.name,
-            "regimen_id": self.regimen_id,
-            "dose_id": self.dose_id,
-        }
-
-
-def _zone(inputs: FlagInputs) -> ZoneInfo:
-    return ZoneInfo(inputs.member.timezone)
-
-
-def _today(inputs: FlagInputs) -> date:
-    return inputs.member.today
-
-
-def _age_years(member: Member) -> int | None:
-    months = member_age_months(member)
-    return None if months is None else months // 12
-
-
-def _is_active(regimen: Regimen, day: date) -> bool:
-    return regimen.start_date <= day and (regimen.end_date is None or day <= regimen.end_date)
-
-
-def _schedule_on(regimen: Regimen, day: date) -> Schedule:
-    in_force = [s for s in regimen.schedules if s.effective_from <= day]
-    return in_force[-1] if in_force else regimen.schedules[0]
-
-
-def _active(inputs: FlagInputs) -> list[Regimen]:
-    today = _today(inputs)
-    return sorted((r for r in inputs.regimens if _is_active(r, today)), key=lambda r: r.id)
-
-
-def _scheduled(inputs: FlagInputs) -> list[Regimen]:
-    """Active regimens with a schedule today (as-needed ones have no scheduled doses)."""
-    today = _today(inputs)
-    return [r for r in _active(inputs) if _schedule_on(r, today).kind != "as_needed"]
-
-
-def _regimen(inputs: FlagInputs, regimen_id: str | None) -> Regimen | None:
-    return next((r for r in inputs.regimens if r.id == regimen_id), None)
-
-
-def _product_of(inputs: FlagInputs, dose: Dose) -> Product | None:
-    if dose.product_id in inputs.products:
-        return inputs.products[dose.product_id]
-    return next((r.product for r in inputs.regimens if r.product.id == dose.product_id), None)
-
-
-def _logged(inputs: FlagInputs, first: date, last: date) -> list[_Event]:
-    """Taken doses with a local date in [first, last], oldest first. Logs after `now` are
-    ignored: they describe nothing that has happened yet."""
-    zone = _zone(inputs)
-    events = []
-    for dose in inputs.doses:
-        product = _product_of(inputs, dose)
-        if dose.status != "taken" or product is None or dose.taken_at > inputs.now:
-            continue
-        local = dose.taken_at.astimezone(zone)
-        if first <= local.date() <= last:
-            events.append(_Event("logged", local, product, dose.regimen_id, dose.id, dose.servings))
-    return sorted(events, key=lambda e: (e.at, e.dose_id or ""))
-
-
-def _logged_recent(inputs: FlagInputs, days: int) -> list[_Event]:
-    today = _today(inputs)
-    return _logged(inputs, today - timedelta(days=days - 1), today)
-
-
-def _upcoming(inputs: FlagInputs) -> list[_Event]:
-    """Scheduled occurrences from today on: the plan as it stands, not past versions of it."""
-    zone = _zone(inputs)
-    events = []
-    for occurrence in inputs.occurrences:
-        regimen = _regimen(inputs, occurrence.regimen_id)
-        if regimen is None or occurrence.local_date < _today(inputs):
-            continue
-        servings = _schedule_on(regimen, occurrence.local_date).servings_per_dose
-        at = occurrence.due_at.astimezone(zone)
-        events.append(_Event("scheduled", at, regimen.product, regimen.id, None, servings))
-    return sorted(events, key=lambda e: (e.at, e.regimen_id or ""))
-
-
-def _recent_occurrence_products(inputs: FlagInputs) -> list[Product]:
-    """Products of every regimen scheduled in the caller's occurrence window (28 days back
-    to 7 ahead), so a regimen that ended last week still counts as recently scheduled."""
-    ids = sorted({o.regimen_id for o in inputs.occurrences})
-    regimens = [_regimen(inputs, regimen_id) for regimen_id in ids]
-    return [r.product for r in regimens if r is not None]
-
-
-def _amount(product: Product, codes: Iterable[str]) -> float:
-    return sum(product.nutrients.get(code, 0.0) for code in codes)
-
-
-def _has_any(product: Product, codes: Iterable[str]) -> bool:
-    return _amount(product, codes) > 0
-
-
-def _scheduled_per_day(
-    inputs: FlagInputs, codes: frozenset[str], unit: str
-) -> tuple[float, list[dict[str, Any]]]:
-    """What one scheduled day brings of `codes`, summed over active regimens: servings per dose
-    x doses per day x amount per serving. Regimens on different days (weekly, monthly) are
-    counted as if they coincide: the worst day of the plan."""
-    today = _today(inputs)
-    total, parts = 0.0, []
-    for regimen in _scheduled(inputs):
-        schedule = _schedule_on(regimen, today)
-        per_serving = _amount(regimen.product, codes)
-        if per_serving <= 0:
-            continue
-        amount = schedule.servings_per_dose * len(schedule.times) * per_serving
-        total += amount
-        parts.append(
-            {"regimen_id": regimen.id, "product": regimen.product.name} | _quantity(amount, unit)
-        )
-    return total, parts
-
-
-def _logged_per_day(inputs: FlagInputs, codes: frozenset[str], days: int) -> dict[date, float]:
-    totals: dict[date, float] = defaultdict(float)
-    for event in _logged_recent(inputs, days):
-        amount = event.servings * _amount(event.product, codes)
-        if amount > 0:
-            totals[event.at.date()] += amount
-    return dict(totals)
-
-
-def _worst_day(per_day: dict[date, float]) -> tuple[date, float] | None:
-    if not per_day:
-        return None
-    # Highest amount; on a tie the latest day, so the evidence is as recent as possible.
-    return max(per_day.items(), key=lambda item: (item[1], item[0]))
-
-
-def _above(amount: float, limit: float) -> bool:
-    # Rounded so that 3 x 116.666... does not land a hair above 350.
-    return round(amount, 6) > limit
-
-
-def _quantity(amount: float, unit: str) -> dict[str, Any]:
-    return {"amount": round(float(amount), 3), "unit": unit}
-
-
-def _number(amount: float) -> str:
-    return f"{amount:.1f}".rstrip("0").rstrip(".")
-
-
-def _drug_name(product: Product) -> str:
-    return product.drug or product.name
-
-
-def _in_plan_or_log(inputs: FlagInputs, codes: Iterable[str], days: int = RECENT_DAYS) -> bool:
-    codes = frozenset(codes)
-    products = [r.product for r in _active(inputs)] + _recent_occurrence_products(inputs)
-    products += [e.product for e in _logged_recent(inputs, days)]
-    return any(_has_any(p, codes) for p in products)
-
-
-def _flag(
-    *,
-    code: str,
-    severity: Severity,
-    title: str,
-    explanation: str,
-    evidence: dict[str, Any],
-    source: str,
-    subject: str = "",
-    audience: Literal["member", "dietitian", "both"] = "both",
-) -> FlagResult:
-    return FlagResult(code, severity, title, explanation, evidence, source, subject, audience)
-
-
-def _age_evidence(member: Member) -> dict[str, Any]:
-    return {
-        "age_years": _age_years(member),
-        "sex": member.sex,
-        "life_stage": life_stage(member),
-    }
-
-
 # --- life stage (SEED) ---------------------------------------------------------------------
-
-
-def _accrual_end(member: Member) -> int:
-    # With the sex unknown, only the age both sexes share (under 18) is certain.
-    if member.sex is None:
-        return min(ACCRUAL_END_YEARS.values())
-    return ACCRUAL_END_YEARS[member.sex]
-
-
-def _consolidation_start(member: Member) -> int:
-    if member.sex is None:
-        return max(ACCRUAL_END_YEARS.values())
-    return ACCRUAL_END_YEARS[member.sex]
 
 
 def life_stage_accrual(inputs: FlagInputs) -> list[FlagResult]:
     member = inputs.member
-    age = _age_years(member)
-    if age is None or age >= _accrual_end(member):
+    age = age_years(member)
+    if age is None or age >= accrual_end(member):
         return []
     explanation = (
         "At your age most bone mass is being built: girls gain up to 90% of their peak bone "
         "mass by 18, boys by 20."
     )
-    evidence = _age_evidence(member) | {"window_years": [0, _accrual_end(member)]}
+    evidence = age_evidence(member) | {"window_years": [0, accrual_end(member)]}
     return [
-        _flag(
+        flag(
             code="life_stage_accrual",
             severity="info",
             title="Bone-building years",
@@ -352,17 +143,17 @@ def life_stage_accrual(inputs: FlagInputs) -> list[FlagResult]:
 
 def life_stage_consolidation(inputs: FlagInputs) -> list[FlagResult]:
     member = inputs.member
-    age = _age_years(member)
-    start = _consolidation_start(member)
+    age = age_years(member)
+    start = consolidation_start(member)
     if age is None or not start <= age < PEAK_BONE_MASS_YEARS:
         return []
     explanation = (
         "Most bone mass is already built; from here until about 30 it consolidates and "
         "reaches its peak."
     )
-    evidence = _age_evidence(member) | {"window_years": [start, PEAK_BONE_MASS_YEARS]}
+    evidence = age_evidence(member) | {"window_years": [start, PEAK_BONE_MASS_YEARS]}
     return [
-        _flag(
+        flag(
             code="life_stage_consolidation",
             severity="info",
             title="Reaching peak bone mass",
@@ -375,16 +166,16 @@ def life_stage_consolidation(inputs: FlagInputs) -> list[FlagResult]:
 
 def life_stage_over_40(inputs: FlagInputs) -> list[FlagResult]:
     member = inputs.member
-    age = _age_years(member)
+    age = age_years(member)
     if age is None or age < OVER_40_YEARS:
         return []
     explanation = (
         f"You are {age}. Adults over 40 are among the groups most likely to be low in vitamin K, "
         "and gradual bone loss begins. Your clinician can tell you whether that matters for you."
     )
-    evidence = _age_evidence(member) | {"from_years": OVER_40_YEARS}
+    evidence = age_evidence(member) | {"from_years": OVER_40_YEARS}
     return [
-        _flag(
+        flag(
             code="life_stage_over_40",
             severity="info",
             title="Over 40",
@@ -403,12 +194,12 @@ def life_stage_postmenopause(inputs: FlagInputs) -> list[FlagResult]:
         "Your profile says you are past menopause. After menopause women lose bone mass faster; "
         "it is worth talking with your clinician about your bone health."
     )
-    evidence = _age_evidence(member) | {
+    evidence = age_evidence(member) | {
         "menopause_status": member.menopause_status,
         "final_period_date": _iso(member.final_period_date),
     }
     return [
-        _flag(
+        flag(
             code="life_stage_postmenopause",
             severity="info",
             title="After menopause",
@@ -427,35 +218,35 @@ def _iso(value: date | None) -> str | None:
 
 
 def child_adult_mk7_dose(inputs: FlagInputs) -> list[FlagResult]:
-    age = _age_years(inputs.member)
+    age = age_years(inputs.member)
     if age is None or age >= CHILD_UNTIL_YEARS:
         return []
     mk7 = frozenset({"k2_mk7"})
-    planned, parts = _scheduled_per_day(inputs, mk7, "mcg")
-    worst = _worst_day(_logged_per_day(inputs, mk7, LAST_WEEK_DAYS))
-    planned_high = _above(planned, CHILD_MK7_MCG_PER_DAY)
-    logged_high = worst is not None and _above(worst[1], CHILD_MK7_MCG_PER_DAY)
+    planned, parts = scheduled_per_day(inputs, mk7, "mcg")
+    worst = worst_day(logged_per_day(inputs, mk7, LAST_WEEK_DAYS))
+    planned_high = above(planned, CHILD_MK7_MCG_PER_DAY)
+    logged_high = worst is not None and above(worst[1], CHILD_MK7_MCG_PER_DAY)
     if not (planned_high or logged_high):
         return []
     observed = []
     if planned_high:
-        observed.append(f"your plan adds up to {_number(planned)} mcg of MK-7 a day")
+        observed.append(f"your plan adds up to {number(planned)} mcg of MK-7 a day")
     if logged_high and worst is not None:
-        observed.append(f"on {worst[0].isoformat()} you logged {_number(worst[1])} mcg")
+        observed.append(f"on {worst[0].isoformat()} you logged {number(worst[1])} mcg")
     explanation = (
         f"For a child under {CHILD_UNTIL_YEARS}, {' and '.join(observed)}. Trials in children used "
-        f"{_number(CHILD_MK7_MCG_PER_DAY)} mcg a day; more is an adult dose. "
+        f"{number(CHILD_MK7_MCG_PER_DAY)} mcg a day; more is an adult dose. "
         "Check the dose with your doctor or pharmacist."
     )
-    evidence = _age_evidence(inputs.member) | {
-        "threshold": _quantity(CHILD_MK7_MCG_PER_DAY, "mcg"),
-        "scheduled_per_day": _quantity(planned, "mcg"),
+    evidence = age_evidence(inputs.member) | {
+        "threshold": quantity(CHILD_MK7_MCG_PER_DAY, "mcg"),
+        "scheduled_per_day": quantity(planned, "mcg"),
         "scheduled_regimens": parts,
-        "highest_logged_day": _day_evidence(worst, "mcg"),
+        "highest_logged_day": day_evidence(worst, "mcg"),
     }
     title = "Adult MK-7 dose for a child"
     return [
-        _flag(
+        flag(
             code="child_adult_mk7_dose",
             severity="info",
             title=title,
@@ -464,12 +255,6 @@ def child_adult_mk7_dose(inputs: FlagInputs) -> list[FlagResult]:
             source="SEED",
         )
     ]
-
-
-def _day_evidence(worst: tuple[date, float] | None, unit: str) -> dict[str, Any] | None:
-    if worst is None:
-        return None
-    return {"date": worst[0].isoformat()} | _quantity(worst[1], unit)
 
 
 # --- bisphosphonates (SEED, FDA-ALN, FDA-RIS, FDA-IBN) -------------------------------------
@@ -483,33 +268,28 @@ def _blocks_absorption(product: Product) -> bool:
     """Calcium, antacids and mineral supplements block bisphosphonate absorption."""
     if _is_bisphosphonate(product):
         return False
-    return product.drug_class == "antacid" or _has_any(product, MINERAL_CODES)
+    return product.drug_class == "antacid" or has_any(product, MINERAL_CODES)
 
 
 def _drug_source(product: Product) -> str | None:
     return DRUG_SOURCE.get(product.drug)
 
 
-def _sources(*keys: str | None) -> str:
-    """Several source keys (docs/domain.md#sources) in one FlagResult.source, comma-separated."""
-    return ", ".join(key for key in keys if key)
-
-
 def bisphosphonate_dental(inputs: FlagInputs) -> list[FlagResult]:
     flags = []
-    for regimen in _active(inputs):
+    for regimen in active(inputs):
         product = regimen.product
         if not _is_bisphosphonate(product):
             continue
         explanation = (
-            f"You take {_drug_name(product)}. Bisphosphonates carry a rare but serious risk of "
+            f"You take {drug_name(product)}. Bisphosphonates carry a rare but serious risk of "
             "osteonecrosis of the jaw. Let your dentist know you take it."
         )
         evidence = {"regimen_id": regimen.id, "product": product.name, "drug": product.drug}
-        source = _sources("SEED", _drug_source(product))
+        source = sources("SEED", _drug_source(product))
         title = "Tell your dentist about your bisphosphonate"
         flags.append(
-            _flag(
+            flag(
                 code="bisphosphonate_dental",
                 severity="info",
                 title=title,
@@ -526,11 +306,11 @@ def _same_morning_rule(product: Product) -> bool:
     return product.drug == "risedronate" and product.release == "delayed"
 
 
-def _minutes_between(first: _Event, second: _Event) -> float:
+def _minutes_between(first: Event, second: Event) -> float:
     return (second.at - first.at).total_seconds() / 60
 
 
-def _too_close(bisphosphonate: _Event, other: _Event) -> bool:
+def _too_close(bisphosphonate: Event, other: Event) -> bool:
     """Whether `other` falls inside the bisphosphonate's waiting window."""
     if _same_morning_rule(bisphosphonate.product):
         same_day = other.at.date() == bisphosphonate.at.date()
@@ -542,36 +322,36 @@ def _too_close(bisphosphonate: _Event, other: _Event) -> bool:
     return 0 <= minutes < wait
 
 
-def _window_conflicts(events: list[_Event]) -> list[tuple[_Event, _Event]]:
+def _window_conflicts(events: list[Event]) -> list[tuple[Event, Event]]:
     bisphosphonates = [e for e in events if _is_bisphosphonate(e.product)]
     blockers = [e for e in events if _blocks_absorption(e.product)]
     return [(b, o) for b in bisphosphonates for o in blockers if _too_close(b, o)]
 
 
-def _bisphosphonate_subject(inputs: FlagInputs, event: _Event) -> str:
+def _bisphosphonate_subject(inputs: FlagInputs, event: Event) -> str:
     """The regimen a bisphosphonate event belongs to; a dose logged without one is matched to
     an active regimen of the same product, else named by its product."""
     if event.regimen_id:
         return event.regimen_id
-    same = [r.id for r in _active(inputs) if r.product.id == event.product.id]
+    same = [r.id for r in active(inputs) if r.product.id == event.product.id]
     return same[0] if same else f"product:{event.product.id}"
 
 
 def bisphosphonate_absorption_window(inputs: FlagInputs) -> list[FlagResult]:
     # What happened (logs with logs) and what is planned (upcoming occurrences with each
     # other); a log is not compared with the plan, because the plan may not be what was done.
-    conflicts = _window_conflicts(_logged_recent(inputs, RECENT_DAYS))
-    conflicts += _window_conflicts(_upcoming(inputs))
-    by_subject: dict[str, list[tuple[_Event, _Event]]] = defaultdict(list)
+    conflicts = _window_conflicts(logged_recent(inputs, RECENT_DAYS))
+    conflicts += _window_conflicts(upcoming(inputs))
+    by_subject: dict[str, list[tuple[Event, Event]]] = defaultdict(list)
     for pair in conflicts:
         by_subject[_bisphosphonate_subject(inputs, pair[0])].append(pair)
     return [_absorption_flag(subject, pairs) for subject, pairs in sorted(by_subject.items())]
 
 
-def _absorption_flag(subject: str, pairs: list[tuple[_Event, _Event]]) -> FlagResult:
+def _absorption_flag(subject: str, pairs: list[tuple[Event, Event]]) -> FlagResult:
     pairs = sorted(pairs, key=lambda p: (p[0].at, p[1].at, p[0].origin, p[1].product.id))
     product = pairs[0][0].product
-    drug = _drug_name(product)
+    drug = drug_name(product)
     origins = sorted({b.origin for b, _ in pairs} | {o.origin for _, o in pairs})
     seen = " and ".join("planned" if o == "scheduled" else o for o in origins)
     if _same_morning_rule(product):
@@ -598,8 +378,8 @@ def _absorption_flag(subject: str, pairs: list[tuple[_Event, _Event]]) -> FlagRe
         "conflicts": [_conflict_evidence(b, o) for b, o in pairs],
     }
     title = f"Calcium or minerals too close to {drug}"
-    source = _sources(_drug_source(product))
-    return _flag(
+    source = sources(_drug_source(product))
+    return flag(
         code="bisphosphonate_absorption_window",
         severity="warning",
         title=title,
@@ -610,7 +390,7 @@ def _absorption_flag(subject: str, pairs: list[tuple[_Event, _Event]]) -> FlagRe
     )
 
 
-def _conflict_evidence(bisphosphonate: _Event, other: _Event) -> dict[str, Any]:
+def _conflict_evidence(bisphosphonate: Event, other: Event) -> dict[str, Any]:
     return {
         "bisphosphonate": bisphosphonate.evidence(),
         "other": other.evidence(),
@@ -632,7 +412,7 @@ def _cadence(schedule: Schedule) -> Literal["weekly", "monthly"] | None:
 
 def _still_relevant(inputs: FlagInputs, missed: Occurrence, cadence: str) -> bool:
     """A miss matters until the next dose day of the regimen comes, within one interval."""
-    today = _today(inputs)
+    today = local_today(inputs)
     age_days = (today - missed.local_date).days
     if not 0 <= age_days < MISSED_DOSE_DAYS[cadence]:
         return False
@@ -650,7 +430,7 @@ def bisphosphonate_missed_dose(inputs: FlagInputs) -> list[FlagResult]:
         misses = _relevant_misses(inputs, regimen)
         if not misses:
             continue
-        cadence = _cadence(_schedule_on(regimen, misses[-1].local_date))
+        cadence = _cadence(schedule_on(regimen, misses[-1].local_date))
         if cadence is not None:
             flags.append(_missed_flag(regimen, misses, cadence))
     return flags
@@ -662,7 +442,7 @@ def _relevant_misses(inputs: FlagInputs, regimen: Regimen) -> list[Occurrence]:
     for missed in inputs.missed:
         if missed.regimen_id != regimen.id:
             continue
-        cadence = _cadence(_schedule_on(regimen, missed.local_date))
+        cadence = _cadence(schedule_on(regimen, missed.local_date))
         if cadence is not None and _still_relevant(inputs, missed, cadence):
             misses.append(missed)
     return sorted(misses, key=lambda o: o.due_at)
@@ -670,7 +450,7 @@ def _relevant_misses(inputs: FlagInputs, regimen: Regimen) -> list[Occurrence]:
 
 def _missed_flag(regimen: Regimen, misses: list[Occurrence], cadence: str) -> FlagResult:
     product = regimen.product
-    drug = _drug_name(product)
+    drug = drug_name(product)
     due = misses[-1].local_date
     observed = f"Your {cadence} {drug} dose due on {due:%A} {due.day} {due:%B} is not logged."
     if cadence == "weekly":
@@ -694,9 +474,9 @@ def _missed_flag(regimen: Regimen, misses: list[Occurrence], cadence: str) -> Fl
             {"due_at": o.due_at.isoformat(), "local_date": o.local_date.isoformat()} for o in misses
         ],
     }
-    source = _sources(_drug_source(product))
+    source = sources(_drug_source(product))
     title = f"Missed {drug} dose"
-    return _flag(
+    return flag(
         code="bisphosphonate_missed_dose",
         severity="warning",
         title=title,
@@ -716,8 +496,8 @@ def _is_vka(product: Product) -> bool:
 
 def _vka_products(inputs: FlagInputs) -> list[Product]:
     """VKAs in the active plan or logged in the last 28 days."""
-    products = [r.product for r in _active(inputs) if _is_vka(r.product)]
-    products += [e.product for e in _logged_recent(inputs, RECENT_DAYS) if _is_vka(e.product)]
+    products = [r.product for r in active(inputs) if _is_vka(r.product)]
+    products += [e.product for e in logged_recent(inputs, RECENT_DAYS) if _is_vka(e.product)]
     return _unique(products)
 
 
@@ -728,9 +508,9 @@ def _unique(products: list[Product]) -> list[Product]:
 def _vitamin_k_products(inputs: FlagInputs) -> list[Product]:
     """Vitamin K supplements planned (active or scheduled in the last 28 days) or logged."""
     codes = codes_for("vitamin_k")
-    products = [r.product for r in _active(inputs)] + _recent_occurrence_products(inputs)
-    products += [e.product for e in _logged_recent(inputs, RECENT_DAYS)]
-    return _unique([p for p in products if _has_any(p, codes) and not _is_vka(p)])
+    products = [r.product for r in active(inputs)] + recent_occurrence_products(inputs)
+    products += [e.product for e in logged_recent(inputs, RECENT_DAYS)]
+    return _unique([p for p in products if has_any(p, codes) and not _is_vka(p)])
 
 
 def vitamin_k_with_vka(inputs: FlagInputs) -> list[FlagResult]:
@@ -738,7 +518,7 @@ def vitamin_k_with_vka(inputs: FlagInputs) -> list[FlagResult]:
     supplements = _vitamin_k_products(inputs)
     if not (vkas and supplements):
         return []
-    drug = _drug_name(vkas[0])
+    drug = drug_name(vkas[0])
     names = ", ".join(p.name for p in supplements)
     explanation = (
         f"You take {drug} and your plan or log includes vitamin K ({names}). Vitamin K "
@@ -755,7 +535,7 @@ def vitamin_k_with_vka(inputs: FlagInputs) -> list[FlagResult]:
     }
     title = f"Vitamin K supplement while taking {drug}"
     return [
-        _flag(
+        flag(
             code="vitamin_k_with_vka",
             severity="critical",
             title=title,
@@ -767,7 +547,7 @@ def vitamin_k_with_vka(inputs: FlagInputs) -> list[FlagResult]:
 
 
 def _k_per_serving(product: Product) -> dict[str, Any]:
-    return _quantity(_amount(product, codes_for("vitamin_k")), "mcg")
+    return quantity(amount_of(product, codes_for("vitamin_k")), "mcg")
 
 
 def _complete_weeks(today: date, count: int) -> list[date]:
@@ -778,11 +558,11 @@ def _complete_weeks(today: date, count: int) -> list[date]:
 
 def _weekly_vitamin_k(inputs: FlagInputs, mondays: list[date]) -> list[float]:
     codes = codes_for("vitamin_k")
-    events = _logged(inputs, mondays[0], mondays[-1] + timedelta(days=6))
+    events = logged(inputs, mondays[0], mondays[-1] + timedelta(days=6))
     totals = dict.fromkeys(mondays, 0.0)
     for event in events:
         monday = event.at.date() - timedelta(days=event.at.weekday())
-        totals[monday] += event.servings * _amount(event.product, codes)
+        totals[monday] += event.servings * amount_of(event.product, codes)
     return [totals[m] for m in mondays]
 
 
@@ -796,21 +576,21 @@ def vitamin_k_swing_on_vka(inputs: FlagInputs) -> list[FlagResult]:
     vkas = _vka_products(inputs)
     if not vkas:
         return []
-    mondays = _complete_weeks(_today(inputs), VITAMIN_K_SWING_WEEKS)
+    mondays = _complete_weeks(local_today(inputs), VITAMIN_K_SWING_WEEKS)
     totals = _weekly_vitamin_k(inputs, mondays)
     swing = _largest_swing(totals)
     if round(swing, 6) <= VITAMIN_K_SWING_FRACTION:
         return []
-    drug = _drug_name(vkas[0])
-    weeks = ", ".join(_number(t) for t in totals)
+    drug = drug_name(vkas[0])
+    weeks = ", ".join(number(t) for t in totals)
     explanation = (
         f"Your logged vitamin K over the last {VITAMIN_K_SWING_WEEKS} weeks was {weeks} mcg a "
-        f"week, changing by up to {_number(swing * 100)}% from one week to the next. On {drug}, "
+        f"week, changing by up to {number(swing * 100)}% from one week to the next. On {drug}, "
         "vitamin K intake should stay consistent; talk to your clinician before changing it."
     )
     evidence = {
         "weeks": [
-            {"week_start": m.isoformat()} | _quantity(t, "mcg")
+            {"week_start": m.isoformat()} | quantity(t, "mcg")
             for m, t in zip(mondays, totals, strict=True)
         ],
         "largest_change_pct": round(swing * 100, 1),
@@ -820,7 +600,7 @@ def vitamin_k_swing_on_vka(inputs: FlagInputs) -> list[FlagResult]:
     }
     title = f"Vitamin K intake varies while taking {drug}"
     return [
-        _flag(
+        flag(
             code="vitamin_k_swing_on_vka",
             severity="warning",
             title=title,
@@ -850,37 +630,37 @@ def _upper_limit_flag(
     inputs: FlagInputs, nutrient: str, limit: ReferenceIntake
 ) -> list[FlagResult]:
     codes = codes_for(nutrient)
-    planned, parts = _scheduled_per_day(inputs, codes, limit.unit)
-    worst = _worst_day(_logged_per_day(inputs, codes, LAST_WEEK_DAYS))
-    planned_high = _above(planned, limit.amount)
-    logged_high = worst is not None and _above(worst[1], limit.amount)
+    planned, parts = scheduled_per_day(inputs, codes, limit.unit)
+    worst = worst_day(logged_per_day(inputs, codes, LAST_WEEK_DAYS))
+    planned_high = above(planned, limit.amount)
+    logged_high = worst is not None and above(worst[1], limit.amount)
     if not (planned_high or logged_high):
         return []
     name, unit = NUTRIENT_NAMES[nutrient], limit.unit
     observed = []
     if planned_high:
-        observed.append(f"your plan adds up to {_number(planned)} {unit} of {name} a day")
+        observed.append(f"your plan adds up to {number(planned)} {unit} of {name} a day")
     if logged_high and worst is not None:
-        observed.append(f"on {worst[0].isoformat()} you logged {_number(worst[1])} {unit}")
+        observed.append(f"on {worst[0].isoformat()} you logged {number(worst[1])} {unit}")
     stage = life_stage(inputs.member)
     explanation = (
         f"From supplements, {' and '.join(observed)}. The upper limit for your life stage "
         f"({stage}) is "
-        f"{_number(limit.amount)} {unit} a day. {_limit_scope(nutrient)} "
+        f"{number(limit.amount)} {unit} a day. {_limit_scope(nutrient)} "
         "Talk with your clinician or pharmacist before changing doses."
     )
     evidence = {
         "nutrient": nutrient,
-        "upper_limit": _quantity(limit.amount, unit),
+        "upper_limit": quantity(limit.amount, unit),
         "life_stage": stage,
-        "scheduled_per_day": _quantity(planned, unit),
+        "scheduled_per_day": quantity(planned, unit),
         "scheduled_regimens": parts,
-        "highest_logged_day": _day_evidence(worst, unit),
+        "highest_logged_day": day_evidence(worst, unit),
         "limit_note": limit.note,
     }
     title = f"{NUTRIENT_TITLES[nutrient]} above the upper limit"
     return [
-        _flag(
+        flag(
             code="above_upper_limit",
             severity="warning",
             title=title,
@@ -906,7 +686,7 @@ def d3_without_k2(inputs: FlagInputs) -> list[FlagResult]:
     # Never nudge toward vitamin K for someone on a vitamin K antagonist (ODS-K).
     if _vka_products(inputs):
         return []
-    if not _in_plan_or_log(inputs, {"d3"}) or _in_plan_or_log(inputs, K2_CODES):
+    if not in_plan_or_log(inputs, {"d3"}) or in_plan_or_log(inputs, K2_CODES):
         return []
     explanation = (
         "You take vitamin D3 without vitamin K2. The article Ossa draws on says K2 works best "
@@ -915,7 +695,7 @@ def d3_without_k2(inputs: FlagInputs) -> list[FlagResult]:
     )
     evidence = {"window_days": RECENT_DAYS, "found": ["d3"], "missing": sorted(K2_CODES)}
     return [
-        _flag(
+        flag(
             code="d3_without_k2",
             severity="info",
             title="Vitamin D3 without K2",
@@ -931,13 +711,13 @@ def d3_without_k2(inputs: FlagInputs) -> list[FlagResult]:
 
 def low_pdc(inputs: FlagInputs) -> list[FlagResult]:
     flags = []
-    for regimen in _scheduled(inputs):
+    for regimen in scheduled(inputs):
         pdc = inputs.pdc_last_4_weeks.get(regimen.id)
         if pdc is None or pdc >= ADHERENT_PDC_PCT:
             continue
         explanation = (
             f"Over the last 4 weeks {regimen.product.name} was taken as planned on "
-            f"{_number(pdc)}% of days; {_number(ADHERENT_PDC_PCT)}% or more counts as taking "
+            f"{number(pdc)}% of days; {number(ADHERENT_PDC_PCT)}% or more counts as taking "
             "it regularly. If something makes it hard, your pharmacist or clinician can help."
         )
         evidence = {
@@ -947,9 +727,9 @@ def low_pdc(inputs: FlagInputs) -> list[FlagResult]:
             "threshold_pct": ADHERENT_PDC_PCT,
             "period": "last 4 weeks",
         }
-        title = f"{regimen.product.name} taken on {_number(pdc)}% of days"
+        title = f"{regimen.product.name} taken on {number(pdc)}% of days"
         flags.append(
-            _flag(
+            flag(
                 code="low_pdc",
                 severity="warning",
                 title=title,
@@ -967,7 +747,7 @@ def low_pdc(inputs: FlagInputs) -> list[FlagResult]:
 
 def profile_gap_menopause(inputs: FlagInputs) -> list[FlagResult]:
     member = inputs.member
-    age = _age_years(member)
+    age = age_years(member)
     low, high = MENOPAUSE_ASK_YEARS
     if member.sex != "female" or age is None or not low <= age <= high:
         return []
@@ -977,10 +757,10 @@ def profile_gap_menopause(inputs: FlagInputs) -> list[FlagResult]:
         "Your profile does not say whether you have been through menopause. Adding it lets "
         "Ossa point out what matters after menopause."
     )
-    evidence = _age_evidence(member) | {"ask_between_years": [low, high]}
+    evidence = age_evidence(member) | {"ask_between_years": [low, high]}
     title = "Add your menopause status"
     return [
-        _flag(
+        flag(
             code="profile_gap_menopause",
             severity="info",
             title=title,
@@ -996,10 +776,10 @@ def profile_gap_birth_date(inputs: FlagInputs) -> list[FlagResult]:
     if inputs.member.date_of_birth is not None:
         return []
     blocked = ["life_stage"]
-    limited = [n for n in UL_NUTRIENTS if _in_plan_or_log(inputs, codes_for(n), LAST_WEEK_DAYS)]
+    limited = [n for n in UL_NUTRIENTS if in_plan_or_log(inputs, codes_for(n), LAST_WEEK_DAYS)]
     if limited:
         blocked.append("above_upper_limit")
-    if _in_plan_or_log(inputs, {"k2_mk7"}, LAST_WEEK_DAYS):
+    if in_plan_or_log(inputs, {"k2_mk7"}, LAST_WEEK_DAYS):
         blocked.append("child_adult_mk7_dose")
     explanation = (
         "Your profile has no date of birth, so Ossa cannot tell your life stage or check your "
@@ -1007,9 +787,9 @@ def profile_gap_birth_date(inputs: FlagInputs) -> list[FlagResult]:
     )
     evidence = {"blocked_checks": blocked, "nutrients_unchecked": limited}
     title = "Add your date of birth"
-    source = _sources("SEED", *_nutrient_sources(inputs, limited))
+    source = sources("SEED", *_nutrient_sources(inputs, limited))
     return [
-        _flag(
+        flag(
             code="profile_gap_birth_date",
             severity="info",
             title=title,
@@ -1023,25 +803,25 @@ def profile_gap_birth_date(inputs: FlagInputs) -> list[FlagResult]:
 
 def profile_gap_sex(inputs: FlagInputs) -> list[FlagResult]:
     member = inputs.member
-    age = _age_years(member)
+    age = age_years(member)
     if member.sex is not None or age is None:
         return []
     depends = _sex_dependent_nutrients(inputs)
-    window_unclear = _accrual_end(member) <= age < _consolidation_start(member)
+    window_unclear = accrual_end(member) <= age < consolidation_start(member)
     if not depends and not window_unclear:
         return []
     explanation = (
         "Your profile does not say your sex, and for your age the reference values Ossa uses "
         "differ between women and men. Adding it lets Ossa use the right ones."
     )
-    evidence = _age_evidence(member) | {
+    evidence = age_evidence(member) | {
         "sex_dependent_nutrients": depends,
         "life_stage_window_unclear": window_unclear,
     }
     title = "Add your sex"
-    source = _sources("SEED" if window_unclear else None, *_nutrient_sources(inputs, depends))
+    source = sources("SEED" if window_unclear else None, *_nutrient_sources(inputs, depends))
     return [
-        _flag(
+        flag(
             code="profile_gap_sex",
             severity="info",
             title=title,
@@ -1060,7 +840,7 @@ def _sex_dependent_nutrients(inputs: FlagInputs) -> list[str]:
     return [
         nutrient
         for nutrient in ("calcium", "magnesium", "vitamin_d", "vitamin_k")
-        if _in_plan_or_log(inputs, codes_for(nutrient))
+        if in_plan_or_log(inputs, codes_for(nutrient))
         and _differs_by_sex(inputs.references, nutrient, inputs.member, as_female)
     ]
 
