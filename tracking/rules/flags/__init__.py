@@ -5,19 +5,21 @@ runs them all and sorts the results. Ossa informs, it does not diagnose: a flag 
 observed and, where it matters, suggests talking to a clinician or pharmacist. Every number
 cites its source key (docs/domain.md#sources). Flag codes are a public API: keep them stable.
 
-The rules live in families, one module each, and every family imports only `common` (the
-inputs, the member's events in their zone, amounts, the flag and evidence builders):
+The rules live in families, one module each. Of this package a family imports only `common`
+(the inputs, the member's events in their zone, amounts, the flag and evidence builders):
 
 - `life_stage`: bone-building years, peak bone mass, over 40, after menopause, a child on an
   adult MK-7 dose
 - `bisphosphonate`: the dentist, the absorption window, a missed dose
-- `vitamin_k`: vitamin K on a vitamin K antagonist, D3 without K2
+- `vitamin_k`: a vitamin K supplement or a swing in vitamin K on a vitamin K antagonist, D3
+  without K2
 - `upper_limits`: calcium, vitamin D and magnesium above the upper limit
 - `adherence`: a plan taken on too few days
 - `profile_gaps`: a missing menopause status, date of birth or sex
 
-A new family is a new module of rule functions importing from `common` (never from another
-family, nor from this package); list its rules in RULES below.
+A new family is a new module whose public functions are its rules, importing from `common`
+(never from another family, nor from this package); list its rules in RULES below.
+tests/rules/test_flags_package.py holds the package to these directions.
 """
 
 from __future__ import annotations

@@ -1,8 +1,8 @@
 """What every flag rule family reads and builds with: the inputs, the member's events placed in
 their zone, amounts of nutrients per day, and the flag and evidence builders.
 
-Only the families import this module; it imports no family. Every number cites its source key
-(docs/domain.md#sources).
+The families import this module (and `__init__` re-exports FlagInputs from it); it imports
+no family. Every number cites its source key (docs/domain.md#sources).
 """
 
 from __future__ import annotations
