@@ -195,7 +195,7 @@ def cited_keys(texts: dict[str, str]) -> dict[str, set[str]]:
             continue  # the definitions themselves
         for key in comment_keys(text) + value_keys(text):
             cited[key].add(path)
-    for module in sorted(RULES.glob("*.py")):
+    for module in sorted(RULES.rglob("*.py")):
         for key in constant_keys(module.read_text(encoding="utf-8")):
             cited[key].add(module.relative_to(ROOT).as_posix())
     for key in csv_keys(REFERENCE_CSV):
@@ -334,7 +334,8 @@ def markdown_links(path: str, text: str) -> list[tuple[str, str | None]]:
 
 def test_every_docs_citation_lands_on_a_heading(texts):
     cited = {path: doc_citations(text) for path, text in texts.items()}
-    assert cited["README.md"] and cited["tracking/rules/flags.py"]  # the collector ran
+    flag_rules = [path for path in cited if path.startswith("tracking/rules/flags/")]
+    assert cited["README.md"] and any(cited[path] for path in flag_rules)  # the collector ran
     broken = [b for path, targets in cited.items() for b in broken_targets(path, targets)]
     assert not broken, "\n".join(broken)
 

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest'
 import { compareFlags, evidenceFacts, labelFor } from './evidence'
 import { SOURCE_NAMES, sourceNames } from './sources'
 
-// Evidence shapes as tracking/rules/flags.py writes them.
+// Evidence shapes as the rules in tracking/rules/flags/ write them.
 const facts = (evidence: object) => evidenceFacts(JSON.stringify(evidence))
 
 describe('evidenceFacts', () => {

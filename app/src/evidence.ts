@@ -1,5 +1,5 @@
 // A flag as a person reads it: most urgent first, severity in words, and its evidence (JSON
-// written by the server's rules, tracking/rules/flags.py) as short facts: labels in words,
+// written by the server's rules, tracking/rules/flags/) as short facts: labels in words,
 // quantities with units, dates spelled out, internal ids left out. Keys the rules add later
 // still show, with a label made from the key.
 import { fullDate } from './calendar'
