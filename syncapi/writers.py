@@ -8,11 +8,9 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone
 
 from accounts import services as account_services
 from notifications import services as notification_services
-from sync import clock
 from tracking import selectors, services
 from tracking.models import IntakeLog, IntakeSource, Nutrient, Regimen
 
@@ -141,8 +139,8 @@ def _uuid_or_none(value: str):
 
 
 class IntakeLogWriter(Writer):
-    """Doses arrive in hundreds after a week offline: validated one by one in memory,
-    written in bulk under one clock stamp."""
+    """Doses arrive in hundreds after a week offline: validated one by one in memory, then
+    written in bulk by the same service REST uses (tracking.services.write_intakes)."""
 
     def upsert(self, ctx: PushContext, items: list[Incoming]) -> None:
         regimens, products = self._lookups(ctx, items)
@@ -158,7 +156,7 @@ class IntakeLogWriter(Writer):
             (changed if item.stored else new).append(log)
         if ctx.errors or not (new or changed):
             return
-        self._save(ctx, new, changed)
+        services.write_intakes(ctx.member.id, new, changed)
 
     def _lookups(self, ctx: PushContext, items: list[Incoming]):
         regimen_ids = {_uuid_or_none(i.values.get("regimen_id") or "") for i in items} - {None}
@@ -176,27 +174,8 @@ class IntakeLogWriter(Writer):
             else:
                 setattr(log, attr, value)
 
-    def _save(self, ctx: PushContext, new: list[IntakeLog], changed: list[IntakeLog]) -> None:
-        version = clock.tick(ctx.member.id)
-        now = timezone.now()
-        for log in new + changed:
-            log.server_version = version
-            log.updated_at = now
-        IntakeLog.objects.bulk_create(new, batch_size=500)
-        fields = ["regimen", "product", "servings", "taken_at", "status", "note", "source"]
-        IntakeLog.objects.bulk_update(changed, [*fields, "server_version", "updated_at"])
-        services.request_recompute(ctx.member.id)
-        latest = max(log.taken_at for log in new + changed)
-        services.record_activity_later(ctx.member.id, latest)
-
     def delete(self, ctx: PushContext, items: list[Incoming]) -> None:
-        version = clock.tick(ctx.member.id)
-        now = timezone.now()
-        logs = [item.stored for item in items]
-        for log in logs:
-            log.deleted_at, log.server_version, log.updated_at = now, version, now
-        IntakeLog.objects.bulk_update(logs, ["deleted_at", "server_version", "updated_at"])
-        services.request_recompute(ctx.member.id)
+        services.delete_intakes(ctx.member.id, [item.stored for item in items])
 
 
 def _pick(found: dict, value: str | None, field: str, message: str):

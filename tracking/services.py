@@ -15,7 +15,7 @@ from accounts import tasks as account_tasks
 from accounts.models import Profile
 from backend.celery import enqueue_coalesced_on_commit, enqueue_on_commit
 from backend.errors import Conflict
-from sync.clock import stamp
+from sync.clock import stamp, tick
 
 from .dose_moments import next_dose_after
 from .models import Flag, Ingredient, IntakeLog, Product, Regimen, RegimenSchedule
@@ -178,11 +178,7 @@ def log_intake(member, fields: dict[str, Any], log_id: uuid.UUID | None = None):
     log = IntakeLog(id=log_id or uuid.uuid4(), member=member, **fields)
     check_intake(log)
     try:
-        with transaction.atomic():
-            stamp(log)
-            log.save(force_insert=True)
-            record_activity_later(member.id, log.taken_at)
-            request_recompute(member.id)
+        write_intakes(member.id, new=[log])
     except IntegrityError:
         # Another request inserted the same id between our look-up and insert.
         existing = IntakeLog.objects.filter(id=log.id).first()
@@ -214,23 +210,49 @@ def _given(field: str, fields: dict[str, Any]) -> bool:
     return field.removesuffix("_id") in fields
 
 
-@transaction.atomic
 def update_intake(log: IntakeLog, fields: dict[str, Any]) -> IntakeLog:
     for name, value in fields.items():
         setattr(log, name, value)
     check_intake(log)
-    stamp(log)
-    log.save()
-    request_recompute(log.member_id)
+    write_intakes(log.member_id, changed=[log])
     return log
 
 
-@transaction.atomic
 def delete_intake(log: IntakeLog) -> None:
-    log.deleted_at = timezone.now()
-    stamp(log)
-    log.save(update_fields=["deleted_at", "server_version", "updated_at"])
-    request_recompute(log.member_id)
+    delete_intakes(log.member_id, [log])
+
+
+# Written by write_intakes when a stored dose changes.
+INTAKE_FIELDS = ["regimen", "product", "servings", "taken_at", "status", "note", "source"]
+
+
+@transaction.atomic
+def write_intakes(member_id, new: list[IntakeLog] = (), changed: list[IntakeLog] = ()) -> None:
+    """Store checked doses of one member (check_intake) in bulk under one clock stamp, then
+    recompute and remember the latest dose after commit: one dose from REST, hundreds from
+    a device back online, the same way."""
+    new, changed = list(new), list(changed)
+    if not (new or changed):
+        return
+    version, now = tick(member_id), timezone.now()
+    for log in new + changed:
+        log.server_version, log.updated_at = version, now
+    IntakeLog.objects.bulk_create(new, batch_size=500)
+    IntakeLog.objects.bulk_update(changed, [*INTAKE_FIELDS, "server_version", "updated_at"])
+    request_recompute(member_id)
+    record_activity_later(member_id, max(log.taken_at for log in new + changed))
+
+
+@transaction.atomic
+def delete_intakes(member_id, logs: list[IntakeLog]) -> None:
+    """Tombstone doses of one member under one clock stamp."""
+    if not logs:
+        return
+    version, now = tick(member_id), timezone.now()
+    for log in logs:
+        log.deleted_at, log.server_version, log.updated_at = now, version, now
+    IntakeLog.objects.bulk_update(logs, ["deleted_at", "server_version", "updated_at"])
+    request_recompute(member_id)
 
 
 def check_intake(log: IntakeLog) -> None:
