@@ -154,6 +154,18 @@ def scheduled(
     return found
 
 
+def dose_days(regimen: Regimen, first: date, last: date) -> Iterator[tuple[date, Schedule]]:
+    """The local dates in [first, last] inside the regimen's start and end on which it has
+    doses, with the schedule version in force (no zone needed: wall-clock days)."""
+    first = max(first, regimen.start_date)
+    if regimen.end_date is not None:
+        last = min(last, regimen.end_date)
+    for schedule, seg_first, seg_last in _segments(regimen, first, last):
+        if schedule.times:
+            for day in _days(schedule, regimen.start_date, seg_first, seg_last):
+                yield day, schedule
+
+
 def _versions(regimen: Regimen) -> list[Schedule]:
     # Stable sort: of two versions with the same effective_from the later edit wins.
     return sorted(regimen.schedules, key=lambda schedule: schedule.effective_from)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, time
 from typing import Any, Literal
 
 ScheduleKind = Literal["daily", "weekdays", "monthly", "interval", "as_needed"]
@@ -35,8 +35,13 @@ class Product:
     drug: str = ""  # "alendronate", "risedronate", "ibandronate", "warfarin", ...
     release: Literal["immediate", "delayed"] = "immediate"
     # Amount of each nutrient in one serving, by nutrient code ("k2_mk7", "d3", "calcium",
-    # "magnesium", ...), in the nutrient's unit (mcg for vitamins, mg for minerals).
+    # "magnesium", ...), in the nutrient's unit (mcg for vitamins, mg for minerals); minerals
+    # as elemental amounts.
     nutrients: dict[str, float] = field(default_factory=dict)
+    # The form of a nutrient where it matters ("calcium": "carbonate"), by nutrient code.
+    forms: dict[str, str] = field(default_factory=dict)
+    # How often the label says the medicine is taken: "", "daily", "weekly" or "monthly".
+    usual_schedule: str = ""
 
 
 @dataclass(frozen=True)
@@ -126,6 +131,21 @@ class Member:
     final_period_date: date | None = None
     pregnant: bool = False
     lactating: bool = False
+
+
+@dataclass(frozen=True)
+class MemberDay:
+    """A member's usual day, in local wall-clock times; a meal of None is one they skip."""
+
+    wake: time = time(7, 0)
+    breakfast: time | None = time(7, 30)
+    lunch: time | None = time(12, 30)
+    dinner: time | None = time(18, 30)
+    bed: time = time(22, 30)
+
+    def meals(self) -> dict[str, time]:
+        found = {"breakfast": self.breakfast, "lunch": self.lunch, "dinner": self.dinner}
+        return {name: at for name, at in found.items() if at is not None}
 
 
 @dataclass(frozen=True)

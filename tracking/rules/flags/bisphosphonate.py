@@ -4,7 +4,6 @@ antacids and minerals out of the absorption window, and what to do about a misse
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import time
 from typing import Any, Literal
 
 from tracking.rules.flags.common import (
@@ -14,43 +13,21 @@ from tracking.rules.flags.common import (
     active,
     drug_name,
     flag,
-    has_any,
     local_today,
     logged_recent,
     schedule_on,
     sources,
     upcoming,
 )
+from tracking.rules.medicines import MORNING_ENDS, WAIT_MINUTES, is_delayed_release
+from tracking.rules.medicines import blocks_absorption as _blocks_absorption
+from tracking.rules.medicines import drug_source as _drug_source
+from tracking.rules.medicines import is_bisphosphonate as _is_bisphosphonate
 from tracking.rules.types import FlagResult, Occurrence, Product, Regimen, Schedule
-
-# Waiting time after the bisphosphonate before calcium, antacids or minerals, by drug.
-# Delayed-release risedronate has no minutes: calcium etc. belong "at another time of day".
-WAIT_MINUTES = {"alendronate": 30, "risedronate": 30, "ibandronate": 60}
-DRUG_SOURCE = {"alendronate": "FDA-ALN", "risedronate": "FDA-RIS", "ibandronate": "FDA-IBN"}
-# Ossa's reading of "another time of day" for delayed-release risedronate (taken right after
-# breakfast): calcium, antacids or minerals on the same local day before noon are too close.
-MORNING_ENDS = time(12, 0)
 
 # How long a missed bisphosphonate dose stays worth flagging: until the next dose day comes,
 # and never longer than one dosing interval. Ossa's own choice, matching the schedules.
 MISSED_DOSE_DAYS = {"weekly": 7, "monthly": 31}
-
-MINERAL_CODES = frozenset({"calcium", "magnesium", "zinc"})
-
-
-def _is_bisphosphonate(product: Product) -> bool:
-    return product.drug_class == "bisphosphonate"
-
-
-def _blocks_absorption(product: Product) -> bool:
-    """Calcium, antacids and mineral supplements block bisphosphonate absorption."""
-    if _is_bisphosphonate(product):
-        return False
-    return product.drug_class == "antacid" or has_any(product, MINERAL_CODES)
-
-
-def _drug_source(product: Product) -> str | None:
-    return DRUG_SOURCE.get(product.drug)
 
 
 def bisphosphonate_dental(inputs: FlagInputs) -> list[FlagResult]:
@@ -81,7 +58,7 @@ def bisphosphonate_dental(inputs: FlagInputs) -> list[FlagResult]:
 
 
 def _same_morning_rule(product: Product) -> bool:
-    return product.drug == "risedronate" and product.release == "delayed"
+    return is_delayed_release(product) and product.drug == "risedronate"
 
 
 def _minutes_between(first: Event, second: Event) -> float:

@@ -23,6 +23,7 @@ from tracking.rules.flags.common import (
     quantity,
     recent_occurrence_products,
 )
+from tracking.rules.medicines import is_vka
 from tracking.rules.reference import codes_for
 from tracking.rules.types import FlagResult, Product
 
@@ -38,14 +39,10 @@ K2_CODES = frozenset({"k2_mk7", "k2_mk4"})
 # --- vitamin K and vitamin K antagonists (ODS-K) -------------------------------------------
 
 
-def _is_vka(product: Product) -> bool:
-    return product.drug_class == "vitamin_k_antagonist"
-
-
 def _vka_products(inputs: FlagInputs) -> list[Product]:
     """VKAs in the active plan or logged in the last 28 days."""
-    products = [r.product for r in active(inputs) if _is_vka(r.product)]
-    products += [e.product for e in logged_recent(inputs, RECENT_DAYS) if _is_vka(e.product)]
+    products = [r.product for r in active(inputs) if is_vka(r.product)]
+    products += [e.product for e in logged_recent(inputs, RECENT_DAYS) if is_vka(e.product)]
     return _unique(products)
 
 
@@ -58,7 +55,7 @@ def _vitamin_k_products(inputs: FlagInputs) -> list[Product]:
     codes = codes_for("vitamin_k")
     products = [r.product for r in active(inputs)] + recent_occurrence_products(inputs)
     products += [e.product for e in logged_recent(inputs, RECENT_DAYS)]
-    return _unique([p for p in products if has_any(p, codes) and not _is_vka(p)])
+    return _unique([p for p in products if has_any(p, codes) and not is_vka(p)])
 
 
 def vitamin_k_with_vka(inputs: FlagInputs) -> list[FlagResult]:
