@@ -10,7 +10,7 @@ from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
-from django.db import models
+from django.db import models, transaction
 from django.db.models.functions import Lower
 from django.utils import timezone
 
@@ -42,12 +42,13 @@ class UserManager(BaseUserManager["User"]):
 
     def add_member_records(self, user: User, *, timezone_name: str = "UTC") -> None:
         """The sync clock and profile every member has; safe to repeat."""
-        SyncClock.objects.get_or_create(member=user)
-        if not Profile.objects.filter(user=user).exists():
-            profile = Profile(id=user.id, user=user, timezone=timezone_name)
-            profile.next_weekly_reminder_at = profile.next_reminder_after(timezone.now())
-            profile.server_version = tick(user.id)
-            profile.save(force_insert=True)
+        with transaction.atomic():
+            SyncClock.objects.get_or_create(member=user)
+            if not Profile.objects.filter(user=user).exists():
+                profile = Profile(id=user.id, user=user, timezone=timezone_name)
+                profile.next_weekly_reminder_at = profile.next_reminder_after(timezone.now())
+                profile.server_version = tick(user.id)
+                profile.save(force_insert=True)
 
 
 class User(AbstractBaseUser, PermissionsMixin):

@@ -365,3 +365,16 @@ def test_the_signed_in_member_is_the_whole_account(alice_api, alice):
 
     assert response.status_code == 200
     assert response.json()["email"] == alice.email
+
+
+@pytest.mark.django_db(transaction=True)
+def test_createsuperuser_gives_the_operator_a_profile_and_clock_outside_any_transaction():
+    """manage.py createsuperuser runs in autocommit: the member records must still be made."""
+    from django.core.management import call_command
+
+    from accounts.models import Profile, User
+
+    call_command("createsuperuser", email="root@example.com", interactive=False, verbosity=0)
+
+    root = User.objects.get(email="root@example.com")
+    assert root.is_superuser and Profile.objects.filter(user=root).exists()
