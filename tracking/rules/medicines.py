@@ -42,6 +42,7 @@ FAT_SOLUBLE_CODES = frozenset({"d2", "d3", *VITAMIN_K_CODES})
 # source: FDA-ALN, FDA-RIS, FDA-IBN
 USUAL_INTERVAL_DAYS = {"daily": 1, "weekly": 7, "monthly": 28}
 USUAL_WORDS = {"daily": "once a day", "weekly": "once a week", "monthly": "once a month"}
+USUAL_DOSE_WORDS = {"daily": "daily", "weekly": "once-a-week", "monthly": "once-a-month"}
 
 
 def is_bisphosphonate(product: Product) -> bool:
