@@ -4,7 +4,7 @@
 import { useEffect, useMemo, useState } from 'preact/hooks'
 
 import { api } from './api'
-import type { Product } from './db/rows'
+import type { Product } from './domain/rows'
 import { useRows } from './hooks'
 import { Store } from './store'
 
@@ -100,9 +100,4 @@ export function useProducts(): Product[] {
 export function useProductMap(): Map<string, Product> {
   const products = useProducts()
   return useMemo(() => new Map(products.map((p) => [p.id, p])), [products])
-}
-
-export function productLabel(product: Product | undefined): string {
-  if (!product) return 'Unknown product'
-  return product.brand ? `${product.name} (${product.brand})` : product.name
 }

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest'
 
-import type { Product } from './db/rows'
+import type { Product } from './domain/rows'
+import { instantOf } from './domain/time'
 import type { Held } from './held'
 import { describeHeld } from './heldWords'
-import { instantOf } from './time'
 
 const ZONE = 'Europe/Amsterdam'
 const CALCIUM = { id: 'p-1', name: 'Calcium citrate', brand: '' } as Product

@@ -3,10 +3,10 @@ import type { Clause } from '@nozbe/watermelondb/QueryDescription'
 import { useEffect, useState } from 'preact/hooks'
 
 import { observeRows } from './db'
-import type { Profile, Rows } from './db/rows'
 import type { TableName } from './db/schema'
+import type { Profile, Rows } from './domain/rows'
+import { deviceZone } from './domain/time'
 import type { Store } from './store'
-import { deviceZone } from './time'
 
 /** Rows of a local query, kept current as the database changes (offline too). `null` while
  * the first result is loading. `deps` lists what the clauses depend on. */

@@ -1,10 +1,10 @@
 // Signing in, signing up and signing out on this device.
 import { api } from './api'
 import { db } from './db'
+import { deviceZone } from './domain/time'
 import { Store } from './store'
 import { forgetSyncState, syncStatus } from './sync'
 import { clearTokens, OWNER_KEY, readTokens, saveTokens, type Tokens } from './tokens'
-import { deviceZone } from './time'
 
 export const signedIn = new Store<Tokens | null>(typeof localStorage === 'undefined' ? null : readTokens())
 

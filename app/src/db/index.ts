@@ -1,5 +1,5 @@
 // The local database: WatermelonDB on LokiJS, persisted in IndexedDB in the browser.
-// Screens read plain row snapshots (db/rows.ts) and write through the helpers below, which
+// Screens read plain row snapshots (domain/rows.ts) and write through the helpers below, which
 // stamp created_at/updated_at as data (the server keeps its own clock;
 // docs/architecture.md#pushed-changes).
 import { Database, Model, Q } from '@nozbe/watermelondb'
@@ -9,7 +9,7 @@ import logger from '@nozbe/watermelondb/utils/common/logger'
 import { setGenerator } from '@nozbe/watermelondb/utils/common/randomId'
 import { map, type Observable } from 'rxjs'
 
-import type { Rows } from './rows'
+import type { Rows } from '../domain/rows'
 import { COLUMNS, migrations, schema, TABLE_NAMES, type TableName } from './schema'
 
 // Member data keeps UUID keys everywhere; the server refuses other ids.

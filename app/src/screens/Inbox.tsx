@@ -1,11 +1,11 @@
 // The Inbox: weekly digests and dose reminders from the server, newest first. Opening one
 // marks it read on this device at once (offline too); read_at is the one column of the inbox
 // the app may change, and it travels back to the server with the next sync.
-import { fullDate } from '../calendar'
 import { Q, update } from '../db'
-import type { Notification } from '../db/rows'
+import { fullDate } from '../domain/calendar'
+import type { Notification } from '../domain/rows'
+import { localDate, localTime } from '../domain/time'
 import { useRows, useZone } from '../hooks'
-import { localDate, localTime } from '../time'
 import { Empty, ErrorText, Loading, Screen, useAction } from '../ui'
 import './Inbox.css'
 

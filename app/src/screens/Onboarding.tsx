@@ -3,11 +3,10 @@
 // while needsOnboarding(profile) holds.
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks'
 
-import { productLabel, useProductMap } from '../catalogue'
+import { useProductMap } from '../catalogue'
 import { update } from '../db'
-import type { Profile, Regimen } from '../db/rows'
-import { useProfile } from '../hooks'
-import { scheduleWords } from '../planForm'
+import { scheduleWords } from '../domain/planForm'
+import { productLabel } from '../domain/products'
 import {
   checkFirstRun,
   firstRunDraft,
@@ -20,9 +19,11 @@ import {
   zoneChoices,
   type Errors,
   type FirstRunDraft,
-} from '../profileForm'
+} from '../domain/profileForm'
+import type { Profile, Regimen } from '../domain/rows'
+import { deviceZone, localDate } from '../domain/time'
+import { useProfile } from '../hooks'
 import { navigate, useRoute } from '../router'
-import { deviceZone, localDate } from '../time'
 import { Checkbox, ErrorText, Field, Loading, Screen, SelectField, useAction } from '../ui'
 import { FIX_FIELDS, PlanForm, without } from './PlanForm'
 import './onboarding.css'

@@ -2,13 +2,14 @@
 // #/plan/new adds one and #/plan/<id> edits one or ends it. All local, so it works offline.
 import { useEffect, useRef, useState } from 'preact/hooks'
 
-import { productLabel, useProductMap } from '../catalogue'
+import { useProductMap } from '../catalogue'
 import { Q, remove, update } from '../db'
-import type { Product, Regimen } from '../db/rows'
+import { dateWords, scheduleWords, servingsWords } from '../domain/planForm'
+import { productLabel } from '../domain/products'
+import type { Product, Regimen } from '../domain/rows'
+import { localDate } from '../domain/time'
 import { useNow, useRows, useZone } from '../hooks'
-import { dateWords, scheduleWords, servingsWords } from '../planForm'
 import { navigate } from '../router'
-import { localDate } from '../time'
 import { Empty, ErrorText, Loading, Notice, Screen, useAction } from '../ui'
 import { PlanForm } from './PlanForm'
 import './plan.css'

@@ -1,14 +1,12 @@
 // The plan form (#/plan/new, #/plan/<id> and the first-run flow): a product from the cached
 // catalogue or the member's own products, a schedule, servings and a start date. Saved to
-// the local database (offline too); the rules in planForm.ts keep it acceptable to the
+// the local database (offline too); the rules in domain/planForm.ts keep it acceptable to the
 // server. Typed values live in this component's state, so nothing is lost on an error or
 // while adding an own product.
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks'
 
-import { productLabel, useProducts } from '../catalogue'
+import { useProducts } from '../catalogue'
 import { create, update } from '../db'
-import type { Product, Regimen } from '../db/rows'
-import { useRows, useZone } from '../hooks'
 import {
   checkPlan,
   checkProduct,
@@ -27,8 +25,11 @@ import {
   type PlanField,
   type ProductDraft,
   type ProductField,
-} from '../planForm'
-import { localDate } from '../time'
+} from '../domain/planForm'
+import { productLabel } from '../domain/products'
+import type { Product, Regimen } from '../domain/rows'
+import { localDate } from '../domain/time'
+import { useRows, useZone } from '../hooks'
 import { Checkbox, ErrorText, Field, Notice, SelectField, useAction } from '../ui'
 import './plan.css'
 

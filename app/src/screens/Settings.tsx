@@ -5,8 +5,6 @@ import { useEffect, useRef, useState } from 'preact/hooks'
 
 import { describe } from '../api'
 import { update } from '../db'
-import type { Profile } from '../db/rows'
-import { useProfile, useStore, useZone } from '../hooks'
 import {
   MENOPAUSE_STATUSES,
   SEXES,
@@ -23,10 +21,12 @@ import {
   type Checked,
   type Errors,
   type ReminderDraft,
-} from '../profileForm'
+} from '../domain/profileForm'
+import type { Profile } from '../domain/rows'
+import { deviceZone, localDate } from '../domain/time'
+import { useProfile, useStore, useZone } from '../hooks'
 import { currentPushEndpoint, enablePush, pushSupported } from '../push'
 import { syncStatus } from '../sync'
-import { deviceZone, localDate } from '../time'
 import { Checkbox, Empty, ErrorText, Field, Notice, Screen, SelectField } from '../ui'
 import { DeleteAccount, SignOutSection, SignedInDevices, YourData } from './SettingsAccount'
 import './Settings.css'

@@ -1,16 +1,18 @@
 // Today (#/today): each dose due today in the member's zone, one tap to log it (offline
 // too: the write is local and the sync engine sends it later), and the as-needed plans.
-// Which log belongs to which dose is the server's matching (doses.ts → schedule.ts).
+// Which log belongs to which dose is the server's matching (domain/doses.ts → schedule.ts).
 import { useEffect, useRef, useState } from 'preact/hooks'
 
-import { adviceFor, afterDoseText, minutesLeft, type Advice } from '../bisphosphonate'
-import { productLabel, useProductMap } from '../catalogue'
+import { useProductMap } from '../catalogue'
+import { logDose, skipDose, takeDose, takeDoseAt, undoLog } from '../data/intakeLogs'
 import { Q } from '../db'
-import type { IntakeLog, Product, Regimen } from '../db/rows'
-import { asNeededOn, dosesOn, doseOfLog, logDose, logsOn, logWindow, servingsText, skipDose, takeDose, takeDoseAt, undoLog, type Dose } from '../doses'
+import { adviceFor, afterDoseText, minutesLeft, type Advice } from '../domain/bisphosphonate'
+import { asNeededOn, dosesOn, doseOfLog, logsOn, logWindow, servingsText, type Dose } from '../domain/doses'
+import { productLabel } from '../domain/products'
+import type { IntakeLog, Product, Regimen } from '../domain/rows'
+import { isActiveOn } from '../domain/schedule'
+import { localDate, localTime, longDate } from '../domain/time'
 import { useNow, useRows, useZone } from '../hooks'
-import { isActiveOn } from '../schedule'
-import { localDate, localTime, longDate } from '../time'
 import { Empty, ErrorText, Loading, Screen, useAction } from '../ui'
 import './today.css'
 

@@ -4,10 +4,10 @@
 // the same numbers.
 import { useMemo } from 'preact/hooks'
 
-import { productLabel, useProductMap } from '../catalogue'
+import { useProductMap } from '../catalogue'
 import { Q } from '../db'
-import { useNow, useRows, useZone } from '../hooks'
-import { localDate } from '../time'
+import { productLabel } from '../domain/products'
+import { localDate } from '../domain/time'
 import {
   ADHERENT_PDC_PCT,
   lineStyle,
@@ -24,7 +24,8 @@ import {
   type LineStyle,
   type Series,
   type WeekTotal,
-} from '../trends'
+} from '../domain/trends'
+import { useNow, useRows, useZone } from '../hooks'
 import { Empty, Loading, Screen } from '../ui'
 import './Trends.css'
 

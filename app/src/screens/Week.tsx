@@ -3,6 +3,8 @@
 // works offline). Choosing a day lists its doses.
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks'
 
+import { useProductMap } from '../catalogue'
+import { Q } from '../db'
 import {
   addMonths,
   dayLabel,
@@ -20,19 +22,18 @@ import {
   WEEKDAYS,
   type DoseState,
   type Month,
-} from '../calendar'
-import { productLabel, useProductMap } from '../catalogue'
-import { Q } from '../db'
-import type { AdherenceWeek, IntakeLog, Product, Regimen } from '../db/rows'
+} from '../domain/calendar'
+import { productLabel } from '../domain/products'
+import type { AdherenceWeek, IntakeLog, Product, Regimen } from '../domain/rows'
+import { slotsBetween, tallyDays, type DayTally } from '../domain/schedule'
+import { addDays, instantOf, localDate, localTime, longDate, weekStart } from '../domain/time'
+import { percent } from '../domain/trends'
 import { useNow, useRows, useZone } from '../hooks'
-import { slotsBetween, tallyDays, type DayTally } from '../schedule'
-import { addDays, instantOf, localDate, localTime, longDate, weekStart } from '../time'
-import { percent } from '../trends'
 import { Empty, Loading, Screen } from '../ui'
 import './Week.css'
 
 // Monthly doses match logs up to 7 days away, and occurrences up to two such tolerances
-// outside a range compete for logs too (schedule.ts slotsBetween); the day list looks a week
+// outside a range compete for logs too (domain/schedule.ts slotsBetween); the day list looks a week
 // either side. So the month's logs are read with four weeks' margin on both sides.
 const LOG_MARGIN_DAYS = 29
 

@@ -1,7 +1,7 @@
 // Which doses a plan has on a local date, and which logged dose belongs to which of them:
 // the app's copy of the server's rules (tracking/rules/schedule.py and adherence.py), so
 // "Today" and the calendar work offline. The server stays the judge of adherence.
-import { parseList, type IntakeLog, type Regimen } from './db/rows'
+import { parseList, type IntakeLog, type Regimen } from './rows'
 import { addDays, daysBetween, daysInMonth, instantOf, isoWeekday, localDate } from './time'
 
 // source: PQA-PDC (docs/domain.md#matching-logs-to-scheduled-doses): the same local day for

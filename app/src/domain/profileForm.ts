@@ -5,7 +5,7 @@
 // choices, validators and constraints, which syncapi/writers.py ProfileWriter applies through
 // full_clean) so a profile saved on the device is never refused when it syncs. Pure: the
 // caller passes today's date in the member's zone.
-import type { Profile } from './db/rows'
+import type { Profile } from './rows'
 import { isValidZone } from './time'
 
 export const SEXES: [string, string][] = [

@@ -3,7 +3,7 @@
 // quantities with units, dates spelled out, internal ids left out. Keys the rules add later
 // still show, with a label made from the key.
 import { fullDate } from './calendar'
-import type { Flag } from './db/rows'
+import type { Flag } from './rows'
 
 const SEVERITY_RANK: Record<Flag['severity'], number> = { critical: 0, warning: 1, info: 2 }
 

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest'
 
-import type { Regimen } from './db/rows'
 import {
   checkPlan,
   checkProduct,
@@ -14,6 +13,7 @@ import {
   type PlanDraft,
   type ProductDraft,
 } from './planForm'
+import type { Regimen } from './rows'
 
 const TODAY = '2025-03-05'
 

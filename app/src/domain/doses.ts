@@ -1,11 +1,7 @@
-// The doses of a local date and logging them. A dose is an occurrence of a plan together
-// with the log the server's matching gives it (schedule.ts slotsBetween), so what "Today"
-// shows as taken is what the member's adherence will count. Logging writes locally (works
-// offline); the sync engine sends it later.
-import type { Database } from '@nozbe/watermelondb'
-
-import { create, db, remove } from './db'
-import type { IntakeLog, Regimen } from './db/rows'
+// The doses of a local date. A dose is an occurrence of a plan together with the log the
+// server's matching gives it (schedule.ts slotsBetween), so what "Today" shows as taken is
+// what the member's adherence will count. Logging a dose is data/intakeLogs.ts.
+import type { IntakeLog, Regimen } from './rows'
 import { isActiveOn, slotsBetween, type Occurrence } from './schedule'
 import { addDays, instantOf, localDate } from './time'
 
@@ -46,38 +42,6 @@ export function logsOn(regimen: Regimen, logs: IntakeLog[], date: string, zone: 
     .sort((a, b) => a.taken_at - b.taken_at)
 }
 
-/** Record a dose of a plan (its product and servings per dose) at an instant. */
-export function logDose(
-  regimen: Regimen,
-  status: IntakeLog['status'],
-  takenAt: number,
-  database: Database = db(),
-): Promise<IntakeLog> {
-  return create(
-    'intake_logs',
-    {
-      regimen_id: regimen.id,
-      product_id: regimen.product_id,
-      servings: regimen.servings_per_dose,
-      taken_at: takenAt,
-      status,
-      note: '',
-      source: 'app',
-    },
-    database,
-  )
-}
-
-/** Taken now. */
-export function takeDose(dose: Dose, now: number = Date.now(), database?: Database): Promise<IntakeLog> {
-  return logDose(dose.regimen, 'taken', now, database)
-}
-
-/** Skipped: logged at the dose's own time, so it is matched to this dose and no other. */
-export function skipDose(dose: Dose, database?: Database): Promise<IntakeLog> {
-  return logDose(dose.regimen, 'skipped', dose.occurrence.dueAt, database)
-}
-
 const TIME = /^([01]\d|2[0-3]):[0-5]\d$/
 
 /** The instant of "taken at HH:MM" on a local date, or the reason it cannot be used. */
@@ -86,18 +50,6 @@ export function takenAtFor(date: string, time: string, zone: string, now: number
   const at = instantOf(date, time, zone)
   if (at > now) return { error: 'That time has not come yet today. Give the time you took it.' }
   return { at }
-}
-
-/** Taken at another time of the dose's day. Throws an Error in words for a bad time. */
-export async function takeDoseAt(dose: Dose, time: string, zone: string, now: number = Date.now(), database?: Database): Promise<IntakeLog> {
-  const result = takenAtFor(dose.occurrence.date, time, zone, now)
-  if ('error' in result) throw new Error(result.error)
-  return logDose(dose.regimen, 'taken', result.at, database)
-}
-
-/** Remove a log (the deletion travels with the next sync). */
-export function undoLog(log: IntakeLog, database?: Database): Promise<void> {
-  return remove('intake_logs', log.id, database)
 }
 
 /** The dose a log ends up matched to among a plan's doses on its date (null: an extra). */

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 
 import { adviceFor, afterDoseText, minutesLeft, waitEndsAt } from './bisphosphonate'
-import type { Product } from './db/rows'
+import type { Product } from './rows'
 
 function medicine(drug: string, release = 'immediate', drug_class = 'bisphosphonate'): Product {
   return {

@@ -1,7 +1,7 @@
 // How to take a bisphosphonate and how long to wait after it, per drug and release.
 // source: FDA-ALN, FDA-RIS, FDA-IBN (docs/domain.md#bisphosphonates). The numbers live here
 // only; screens show what adviceFor() and the countdown helpers return.
-import type { Product } from './db/rows'
+import type { Product } from './rows'
 
 export const BISPHOSPHONATE = 'bisphosphonate'
 

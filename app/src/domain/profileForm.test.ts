@@ -1,6 +1,5 @@
 import { describe, expect, it, vi } from 'vitest'
 
-import type { Profile } from './db/rows'
 import {
   aboutDraft,
   canonicalZone,
@@ -17,6 +16,7 @@ import {
   type FirstRunDraft,
   type ReminderDraft,
 } from './profileForm'
+import type { Profile } from './rows'
 
 const TODAY = '2025-11-26'
 

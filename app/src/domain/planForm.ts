@@ -2,9 +2,9 @@
 // server accepts at sync. The checks mirror the server's (tracking/schedule_fields.py
 // clean_schedule, the Regimen and Product model fields and constraints, and
 // ProductSerializer.validate), because a push the server refuses is refused as a whole.
-import type { Product, Regimen, ScheduleKind } from './db/rows'
-import { parseList } from './db/rows'
 import { servingsText } from './doses'
+import type { Product, Regimen, ScheduleKind } from './rows'
+import { parseList } from './rows'
 
 // --- Choices (tracking/models.py) ------------------------------------------------------
 export const SCHEDULE_KINDS: [ScheduleKind, string][] = [

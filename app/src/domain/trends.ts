@@ -2,7 +2,7 @@
 // series per plan over the last weeks (gaps where a plan had no snapshot or nothing was
 // scheduled), the scales of the hand-drawn SVG chart and the line styles that tell plans
 // apart without colour.
-import type { AdherenceWeek } from './db/rows'
+import type { AdherenceWeek } from './rows'
 import { addDays, weekStart } from './time'
 
 // source: PQA-PDC (docs/domain.md#adherence): a proportion of days covered of 80% or more is

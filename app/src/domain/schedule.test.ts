@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 
-import type { IntakeLog, Regimen } from './db/rows'
+import type { IntakeLog, Regimen } from './rows'
 import { occurrencesOn, slotsBetween, tallyDays, toleranceDays } from './schedule'
 import { instantOf } from './time'
 

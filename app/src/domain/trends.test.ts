@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 
-import type { AdherenceWeek } from './db/rows'
+import type { AdherenceWeek } from './rows'
 import {
   ADHERENT_PDC_PCT,
   lineStyle,
