@@ -1,8 +1,10 @@
 // The app shell: sign-in gate, first-run flow, the sync indicator and the navigation.
 import { useEffect } from 'preact/hooks'
 
-import { onSignedOut } from './api'
-import { saveWhenHidden } from './db'
+import { onSignedOut } from './data/api'
+import { saveWhenHidden } from './data/db'
+import { sessionEnded, signedIn } from './data/session'
+import { engine } from './data/sync'
 import { useProfile, useStore } from './hooks'
 import { navigate, useRoute, type Route } from './router'
 import { Flags, useActiveFlagCount } from './screens/Flags'
@@ -16,8 +18,6 @@ import { SignIn } from './screens/SignIn'
 import { Today } from './screens/Today'
 import { Trends } from './screens/Trends'
 import { Week } from './screens/Week'
-import { sessionEnded, signedIn } from './session'
-import { engine } from './sync'
 import { SyncIndicator } from './SyncIndicator'
 import { Loading } from './ui'
 

@@ -1,12 +1,13 @@
 // Preact hooks over the local database and the app's stores.
 import type { Clause } from '@nozbe/watermelondb/QueryDescription'
-import { useEffect, useState } from 'preact/hooks'
+import { useEffect, useMemo, useState } from 'preact/hooks'
 
-import { observeRows } from './db'
-import type { TableName } from './db/schema'
-import type { Profile, Rows } from './domain/rows'
+import { catalogue, refreshCatalogue } from './data/catalogue'
+import { observeRows } from './data/db'
+import type { TableName } from './data/db/schema'
+import type { Store } from './data/store'
+import type { Product, Profile, Rows } from './domain/rows'
 import { deviceZone } from './domain/time'
-import type { Store } from './store'
 
 /** Rows of a local query, kept current as the database changes (offline too). `null` while
  * the first result is loading. `deps` lists what the clauses depend on. */
@@ -50,4 +51,22 @@ export function useNow(everyMs = 30_000): number {
     return () => clearInterval(timer)
   }, [everyMs])
   return now
+}
+
+/** Catalogue and own products together, sorted by name; refreshed once per mount. */
+export function useProducts(): Product[] {
+  const own = useRows('products') ?? []
+  const [shared, setShared] = useState(catalogue.get())
+  useEffect(() => {
+    const stop = catalogue.subscribe(setShared)
+    void refreshCatalogue()
+    return stop
+  }, [])
+  return useMemo(() => [...shared, ...own].sort((a, b) => a.name.localeCompare(b.name)), [shared, own])
+}
+
+/** Products by id, for showing a plan's or a log's product. */
+export function useProductMap(): Map<string, Product> {
+  const products = useProducts()
+  return useMemo(() => new Map(products.map((p) => [p.id, p])), [products])
 }

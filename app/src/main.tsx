@@ -1,7 +1,7 @@
 import { render } from 'preact'
 
 import { App } from './App'
-import { registerServiceWorker } from './push'
+import { registerServiceWorker } from './data/push'
 import './styles.css'
 
 render(<App />, document.getElementById('app')!)

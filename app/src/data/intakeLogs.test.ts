@@ -2,10 +2,10 @@ import type { Database } from '@nozbe/watermelondb'
 import logger from '@nozbe/watermelondb/utils/common/logger'
 import { beforeEach, describe, expect, it } from 'vitest'
 
-import { create, createDatabase, fetchRows } from '../db'
 import { asNeededOn, dosesOn, doseOfLog, logsOn } from '../domain/doses'
 import type { Regimen } from '../domain/rows'
 import { instantOf } from '../domain/time'
+import { create, createDatabase, fetchRows } from './db'
 import { logDose, skipDose, takeDose, takeDoseAt, undoLog } from './intakeLogs'
 
 // WatermelonDB narrates every database step; the tests only need its errors.

@@ -2,9 +2,9 @@
 // sync engine sends it later. Which dose a log belongs to is domain/doses.ts.
 import type { Database } from '@nozbe/watermelondb'
 
-import { create, db, remove } from '../db'
 import { takenAtFor, type Dose } from '../domain/doses'
 import type { IntakeLog, Regimen } from '../domain/rows'
+import { create, db, remove } from './db'
 
 /** Record a dose of a plan (its product and servings per dose) at an instant. */
 export function logDose(

@@ -4,15 +4,15 @@
 // acknowledged_at back.
 import { useState } from 'preact/hooks'
 
-import { api, OFFLINE_MESSAGE } from '../api'
-import { Q } from '../db'
+import { api, OFFLINE_MESSAGE } from '../data/api'
+import { Q } from '../data/db'
+import { engine, syncStatus } from '../data/sync'
 import { fullDate } from '../domain/calendar'
 import { compareFlags, evidenceFacts, SEVERITY_WORDS } from '../domain/evidence'
 import type { Flag } from '../domain/rows'
 import { sourceNames } from '../domain/sources'
 import { localDate } from '../domain/time'
 import { useRows, useStore, useZone } from '../hooks'
-import { engine, syncStatus } from '../sync'
 import { Empty, ErrorText, Loading, Screen, useAction } from '../ui'
 import './Flags.css'
 

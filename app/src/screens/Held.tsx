@@ -1,18 +1,17 @@
 // Changes not sent (#/held): each record the server refused, which this phone holds back so
-// everything else still syncs (held.ts), in words with the server's reason, and the way out:
-// discard the change (what the server has comes back) or edit it where the app edits such
-// records (an edited record is tried again on the next sync).
+// everything else still syncs (data/held.ts), in words with the server's reason, and the way
+// out: discard the change (what the server has comes back) or edit it where the app edits
+// such records (an edited record is tried again on the next sync).
 import { useEffect, useState } from 'preact/hooks'
 
-import { useProductMap } from '../catalogue'
-import { storedRow } from '../db'
-import type { TableName } from '../db/schema'
-import { discardChange } from '../discard'
+import { storedRow } from '../data/db'
+import type { TableName } from '../data/db/schema'
+import { discardChange } from '../data/discard'
+import type { Held as HeldRecord } from '../data/held'
+import { engine, syncStatus } from '../data/sync'
 import { localDate } from '../domain/time'
-import type { Held as HeldRecord } from '../held'
 import { describeHeld, type HeldView } from '../heldWords'
-import { useNow, useStore, useZone } from '../hooks'
-import { engine, syncStatus } from '../sync'
+import { useNow, useProductMap, useStore, useZone } from '../hooks'
 import { Empty, ErrorText, Loading, Notice, Screen, useAction } from '../ui'
 import './held.css'
 

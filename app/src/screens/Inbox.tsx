@@ -1,7 +1,7 @@
 // The Inbox: weekly digests and dose reminders from the server, newest first. Opening one
 // marks it read on this device at once (offline too); read_at is the one column of the inbox
 // the app may change, and it travels back to the server with the next sync.
-import { Q, update } from '../db'
+import { Q, update } from '../data/db'
 import { fullDate } from '../domain/calendar'
 import type { Notification } from '../domain/rows'
 import { localDate, localTime } from '../domain/time'

@@ -3,8 +3,7 @@
 // while needsOnboarding(profile) holds.
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks'
 
-import { useProductMap } from '../catalogue'
-import { update } from '../db'
+import { update } from '../data/db'
 import { scheduleWords } from '../domain/planForm'
 import { productLabel } from '../domain/products'
 import {
@@ -22,7 +21,7 @@ import {
 } from '../domain/profileForm'
 import type { Profile, Regimen } from '../domain/rows'
 import { deviceZone, localDate } from '../domain/time'
-import { useProfile } from '../hooks'
+import { useProductMap, useProfile } from '../hooks'
 import { navigate, useRoute } from '../router'
 import { Checkbox, ErrorText, Field, Loading, Screen, SelectField, useAction } from '../ui'
 import { FIX_FIELDS, PlanForm, without } from './PlanForm'

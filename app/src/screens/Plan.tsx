@@ -2,13 +2,12 @@
 // #/plan/new adds one and #/plan/<id> edits one or ends it. All local, so it works offline.
 import { useEffect, useRef, useState } from 'preact/hooks'
 
-import { useProductMap } from '../catalogue'
-import { Q, remove, update } from '../db'
+import { Q, remove, update } from '../data/db'
 import { dateWords, scheduleWords, servingsWords } from '../domain/planForm'
 import { productLabel } from '../domain/products'
 import type { Product, Regimen } from '../domain/rows'
 import { localDate } from '../domain/time'
-import { useNow, useRows, useZone } from '../hooks'
+import { useNow, useProductMap, useRows, useZone } from '../hooks'
 import { navigate } from '../router'
 import { Empty, ErrorText, Loading, Notice, Screen, useAction } from '../ui'
 import { PlanForm } from './PlanForm'

@@ -5,8 +5,7 @@
 // while adding an own product.
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks'
 
-import { useProducts } from '../catalogue'
-import { create, update } from '../db'
+import { create, update } from '../data/db'
 import {
   checkPlan,
   checkProduct,
@@ -29,7 +28,7 @@ import {
 import { productLabel } from '../domain/products'
 import type { Product, Regimen } from '../domain/rows'
 import { localDate } from '../domain/time'
-import { useRows, useZone } from '../hooks'
+import { useProducts, useRows, useZone } from '../hooks'
 import { Checkbox, ErrorText, Field, Notice, SelectField, useAction } from '../ui'
 import './plan.css'
 

@@ -3,8 +3,10 @@
 // deletion live on the server (SettingsAccount.tsx); then signing out.
 import { useEffect, useRef, useState } from 'preact/hooks'
 
-import { describe } from '../api'
-import { update } from '../db'
+import { describe } from '../data/api'
+import { update } from '../data/db'
+import { currentPushEndpoint, enablePush, pushSupported } from '../data/push'
+import { syncStatus } from '../data/sync'
 import {
   MENOPAUSE_STATUSES,
   SEXES,
@@ -25,8 +27,6 @@ import {
 import type { Profile } from '../domain/rows'
 import { deviceZone, localDate } from '../domain/time'
 import { useProfile, useStore, useZone } from '../hooks'
-import { currentPushEndpoint, enablePush, pushSupported } from '../push'
-import { syncStatus } from '../sync'
 import { Checkbox, Empty, ErrorText, Field, Notice, Screen, SelectField } from '../ui'
 import { DeleteAccount, SignOutSection, SignedInDevices, YourData } from './SettingsAccount'
 import './Settings.css'

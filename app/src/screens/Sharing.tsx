@@ -3,9 +3,9 @@
 // the screen needs a connection; offline it says so and keeps what it last showed.
 import { useEffect, useRef, useState } from 'preact/hooks'
 
-import { ApiError, api } from '../api'
+import { ApiError, api } from '../data/api'
+import { syncStatus } from '../data/sync'
 import { useStore, useZone } from '../hooks'
-import { syncStatus } from '../sync'
 import { Empty, ErrorText, Field, Loading, Notice, Screen, useAction } from '../ui'
 import { Confirm, OfflineNote, itemsOf, moment, pathOf, type Page } from './accountParts'
 import './Sharing.css'

@@ -1,7 +1,7 @@
 // Sign in, or create an account (needs a connection; everything after works offline).
 import { useState } from 'preact/hooks'
 
-import { signIn, signUp } from '../session'
+import { signIn, signUp } from '../data/session'
 import { ErrorText, Field, formValues, useAction } from '../ui'
 
 export function SignIn() {

@@ -3,16 +3,15 @@
 // Which log belongs to which dose is the server's matching (domain/doses.ts → schedule.ts).
 import { useEffect, useRef, useState } from 'preact/hooks'
 
-import { useProductMap } from '../catalogue'
+import { Q } from '../data/db'
 import { logDose, skipDose, takeDose, takeDoseAt, undoLog } from '../data/intakeLogs'
-import { Q } from '../db'
 import { adviceFor, afterDoseText, minutesLeft, type Advice } from '../domain/bisphosphonate'
 import { asNeededOn, dosesOn, doseOfLog, logsOn, logWindow, servingsText, type Dose } from '../domain/doses'
 import { productLabel } from '../domain/products'
 import type { IntakeLog, Product, Regimen } from '../domain/rows'
 import { isActiveOn } from '../domain/schedule'
 import { localDate, localTime, longDate } from '../domain/time'
-import { useNow, useRows, useZone } from '../hooks'
+import { useNow, useProductMap, useRows, useZone } from '../hooks'
 import { Empty, ErrorText, Loading, Screen, useAction } from '../ui'
 import './today.css'
 

@@ -4,8 +4,7 @@
 // the same numbers.
 import { useMemo } from 'preact/hooks'
 
-import { useProductMap } from '../catalogue'
-import { Q } from '../db'
+import { Q } from '../data/db'
 import { productLabel } from '../domain/products'
 import { localDate } from '../domain/time'
 import {
@@ -25,7 +24,7 @@ import {
   type Series,
   type WeekTotal,
 } from '../domain/trends'
-import { useNow, useRows, useZone } from '../hooks'
+import { useNow, useProductMap, useRows, useZone } from '../hooks'
 import { Empty, Loading, Screen } from '../ui'
 import './Trends.css'
 

@@ -3,8 +3,7 @@
 // works offline). Choosing a day lists its doses.
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks'
 
-import { useProductMap } from '../catalogue'
-import { Q } from '../db'
+import { Q } from '../data/db'
 import {
   addMonths,
   dayLabel,
@@ -28,7 +27,7 @@ import type { AdherenceWeek, IntakeLog, Product, Regimen } from '../domain/rows'
 import { slotsBetween, tallyDays, type DayTally } from '../domain/schedule'
 import { addDays, instantOf, localDate, localTime, longDate, weekStart } from '../domain/time'
 import { percent } from '../domain/trends'
-import { useNow, useRows, useZone } from '../hooks'
+import { useNow, useProductMap, useRows, useZone } from '../hooks'
 import { Empty, Loading, Screen } from '../ui'
 import './Week.css'
 

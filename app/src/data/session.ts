@@ -1,7 +1,7 @@
 // Signing in, signing up and signing out on this device.
+import { deviceZone } from '../domain/time'
 import { api } from './api'
 import { db } from './db'
-import { deviceZone } from './domain/time'
 import { Store } from './store'
 import { forgetSyncState, syncStatus } from './sync'
 import { clearTokens, OWNER_KEY, readTokens, saveTokens, type Tokens } from './tokens'

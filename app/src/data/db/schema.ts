@@ -1,5 +1,5 @@
 // The local tables: the same columns the server's sync registry (syncapi/registry.py) sends.
-// WatermelonDB keeps them in IndexedDB through LokiJS; ids are UUID v4 (see db/index.ts).
+// WatermelonDB keeps them in IndexedDB through LokiJS; ids are UUID v4 (see index.ts).
 import { appSchema, tableSchema } from '@nozbe/watermelondb'
 import { schemaMigrations } from '@nozbe/watermelondb/Schema/migrations'
 

@@ -9,7 +9,7 @@ import logger from '@nozbe/watermelondb/utils/common/logger'
 import { setGenerator } from '@nozbe/watermelondb/utils/common/randomId'
 import { map, type Observable } from 'rxjs'
 
-import type { Rows } from '../domain/rows'
+import type { Rows } from '../../domain/rows'
 import { COLUMNS, migrations, schema, TABLE_NAMES, type TableName } from './schema'
 
 // Member data keeps UUID keys everywhere; the server refuses other ids.

@@ -1,11 +1,8 @@
-// Products a plan can point at: the shared catalogue (fetched from the server when online
-// and kept in localStorage, since only a member's own products travel over sync) plus the
-// member's own products from the local database. Names and drug details show offline.
-import { useEffect, useMemo, useState } from 'preact/hooks'
-
+// The shared catalogue of products a plan can point at: fetched from the server when online
+// and kept in localStorage, since only a member's own products travel over sync, so names
+// and drug details show offline. useProducts (hooks.ts) adds the member's own products.
+import type { Product } from '../domain/rows'
 import { api } from './api'
-import type { Product } from './domain/rows'
-import { useRows } from './hooks'
 import { Store } from './store'
 
 const KEY = 'ossa.catalogue'
@@ -82,22 +79,4 @@ export function refreshCatalogue(): Promise<void> {
       loading = null
     })
   return loading
-}
-
-/** Catalogue and own products together, sorted by name; refreshed once per mount. */
-export function useProducts(): Product[] {
-  const own = useRows('products') ?? []
-  const [shared, setShared] = useState(catalogue.get())
-  useEffect(() => {
-    const stop = catalogue.subscribe(setShared)
-    void refreshCatalogue()
-    return stop
-  }, [])
-  return useMemo(() => [...shared, ...own].sort((a, b) => a.name.localeCompare(b.name)), [shared, own])
-}
-
-/** Products by id, for showing a plan's or a log's product. */
-export function useProductMap(): Map<string, Product> {
-  const products = useProducts()
-  return useMemo(() => new Map(products.map((p) => [p.id, p])), [products])
 }
