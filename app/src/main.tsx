@@ -1,8 +1,8 @@
 import { render } from 'preact'
 
-import { App } from './App'
 import { registerServiceWorker } from './data/push'
-import './styles.css'
+import { App } from './ui/App'
+import './ui/styles.css'
 
 render(<App />, document.getElementById('app')!)
 registerServiceWorker()

@@ -1,6 +1,6 @@
 // The shared catalogue of products a plan can point at: fetched from the server when online
 // and kept in localStorage, since only a member's own products travel over sync, so names
-// and drug details show offline. useProducts (hooks.ts) adds the member's own products.
+// and drug details show offline. useProducts (ui/hooks.ts) adds the member's own products.
 import type { Product } from '../domain/rows'
 import { api } from './api'
 import { Store } from './store'

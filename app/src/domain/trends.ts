@@ -101,7 +101,7 @@ export function linePath(values: (number | null)[], box: Box): string {
 }
 
 export interface LineStyle {
-  /** A shared colour variable from styles.css. */
+  /** A shared colour variable from ui/styles.css. */
   colour: string
   /** SVG stroke-dasharray; '' is solid. */
   dash: string

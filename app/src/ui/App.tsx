@@ -1,10 +1,12 @@
 // The app shell: sign-in gate, first-run flow, the sync indicator and the navigation.
 import { useEffect } from 'preact/hooks'
 
-import { onSignedOut } from './data/api'
-import { saveWhenHidden } from './data/db'
-import { sessionEnded, signedIn } from './data/session'
-import { engine } from './data/sync'
+import { onSignedOut } from '../data/api'
+import { saveWhenHidden } from '../data/db'
+import { sessionEnded, signedIn } from '../data/session'
+import { engine } from '../data/sync'
+import { Loading } from './components/blocks'
+import { SyncIndicator } from './components/SyncIndicator'
 import { useProfile, useStore } from './hooks'
 import { navigate, useRoute, type Route } from './router'
 import { Flags, useActiveFlagCount } from './screens/Flags'
@@ -18,8 +20,6 @@ import { SignIn } from './screens/SignIn'
 import { Today } from './screens/Today'
 import { Trends } from './screens/Trends'
 import { Week } from './screens/Week'
-import { SyncIndicator } from './SyncIndicator'
-import { Loading } from './ui'
 
 const NAV: [string, string][] = [
   ['today', 'Today'],

@@ -3,10 +3,10 @@
 // the screen needs a connection; offline it says so and keeps what it last showed.
 import { useEffect, useRef, useState } from 'preact/hooks'
 
-import { ApiError, api } from '../data/api'
-import { syncStatus } from '../data/sync'
+import { ApiError, api } from '../../data/api'
+import { syncStatus } from '../../data/sync'
+import { Empty, ErrorText, Field, Loading, Notice, Screen, useAction } from '../components/blocks'
 import { useStore, useZone } from '../hooks'
-import { Empty, ErrorText, Field, Loading, Notice, Screen, useAction } from '../ui'
 import { Confirm, OfflineNote, itemsOf, moment, pathOf, type Page } from './accountParts'
 import './Sharing.css'
 

@@ -5,7 +5,7 @@
 // while adding an own product.
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks'
 
-import { create, update } from '../data/db'
+import { create, update } from '../../data/db'
 import {
   checkPlan,
   checkProduct,
@@ -24,12 +24,12 @@ import {
   type PlanField,
   type ProductDraft,
   type ProductField,
-} from '../domain/planForm'
-import { productLabel } from '../domain/products'
-import type { Product, Regimen } from '../domain/rows'
-import { localDate } from '../domain/time'
+} from '../../domain/planForm'
+import { productLabel } from '../../domain/products'
+import type { Product, Regimen } from '../../domain/rows'
+import { localDate } from '../../domain/time'
+import { Checkbox, ErrorText, Field, Notice, SelectField, useAction } from '../components/blocks'
 import { useProducts, useRows, useZone } from '../hooks'
-import { Checkbox, ErrorText, Field, Notice, SelectField, useAction } from '../ui'
 import './plan.css'
 
 const MAX_TIMES = 12

@@ -4,16 +4,16 @@
 // acknowledged_at back.
 import { useState } from 'preact/hooks'
 
-import { api, OFFLINE_MESSAGE } from '../data/api'
-import { Q } from '../data/db'
-import { engine, syncStatus } from '../data/sync'
-import { fullDate } from '../domain/calendar'
-import { compareFlags, evidenceFacts, SEVERITY_WORDS } from '../domain/evidence'
-import type { Flag } from '../domain/rows'
-import { sourceNames } from '../domain/sources'
-import { localDate } from '../domain/time'
+import { api, OFFLINE_MESSAGE } from '../../data/api'
+import { Q } from '../../data/db'
+import { engine, syncStatus } from '../../data/sync'
+import { fullDate } from '../../domain/calendar'
+import { compareFlags, evidenceFacts, SEVERITY_WORDS } from '../../domain/evidence'
+import type { Flag } from '../../domain/rows'
+import { sourceNames } from '../../domain/sources'
+import { localDate } from '../../domain/time'
+import { Empty, ErrorText, Loading, Screen, useAction } from '../components/blocks'
 import { useRows, useStore, useZone } from '../hooks'
-import { Empty, ErrorText, Loading, Screen, useAction } from '../ui'
 import './Flags.css'
 
 // Flags meant only for a member's dietitian travel in the same table; members do not see them.

@@ -1,8 +1,8 @@
 // Sign in, or create an account (needs a connection; everything after works offline).
 import { useState } from 'preact/hooks'
 
-import { signIn, signUp } from '../data/session'
-import { ErrorText, Field, formValues, useAction } from '../ui'
+import { signIn, signUp } from '../../data/session'
+import { ErrorText, Field, formValues, useAction } from '../components/blocks'
 
 export function SignIn() {
   const [mode, setMode] = useState<'in' | 'up'>('in')

@@ -2,8 +2,8 @@
 // last synced, and any sync error in words, with a button to sync now. Changes the server
 // refused are counted apart, with a link to the screen that resolves them (#/held); an
 // error that a reload fixes comes with a button to reload.
-import { syncStatus, type SyncEngine } from './data/sync'
-import { useStore, useNow } from './hooks'
+import { syncStatus, type SyncEngine } from '../../data/sync'
+import { useStore, useNow } from '../hooks'
 
 export function ago(ms: number, now: number): string {
   const seconds = Math.max(0, Math.round((now - ms) / 1000))

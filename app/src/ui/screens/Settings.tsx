@@ -3,10 +3,10 @@
 // deletion live on the server (SettingsAccount.tsx); then signing out.
 import { useEffect, useRef, useState } from 'preact/hooks'
 
-import { describe } from '../data/api'
-import { update } from '../data/db'
-import { currentPushEndpoint, enablePush, pushSupported } from '../data/push'
-import { syncStatus } from '../data/sync'
+import { describe } from '../../data/api'
+import { update } from '../../data/db'
+import { currentPushEndpoint, enablePush, pushSupported } from '../../data/push'
+import { syncStatus } from '../../data/sync'
 import {
   MENOPAUSE_STATUSES,
   SEXES,
@@ -23,11 +23,11 @@ import {
   type Checked,
   type Errors,
   type ReminderDraft,
-} from '../domain/profileForm'
-import type { Profile } from '../domain/rows'
-import { deviceZone, localDate } from '../domain/time'
+} from '../../domain/profileForm'
+import type { Profile } from '../../domain/rows'
+import { deviceZone, localDate } from '../../domain/time'
+import { Checkbox, Empty, ErrorText, Field, Notice, Screen, SelectField } from '../components/blocks'
 import { useProfile, useStore, useZone } from '../hooks'
-import { Checkbox, Empty, ErrorText, Field, Notice, Screen, SelectField } from '../ui'
 import { DeleteAccount, SignOutSection, SignedInDevices, YourData } from './SettingsAccount'
 import './Settings.css'
 

@@ -3,9 +3,9 @@
 // while needsOnboarding(profile) holds.
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks'
 
-import { update } from '../data/db'
-import { scheduleWords } from '../domain/planForm'
-import { productLabel } from '../domain/products'
+import { update } from '../../data/db'
+import { scheduleWords } from '../../domain/planForm'
+import { productLabel } from '../../domain/products'
 import {
   checkFirstRun,
   firstRunDraft,
@@ -18,12 +18,12 @@ import {
   zoneChoices,
   type Errors,
   type FirstRunDraft,
-} from '../domain/profileForm'
-import type { Profile, Regimen } from '../domain/rows'
-import { deviceZone, localDate } from '../domain/time'
+} from '../../domain/profileForm'
+import type { Profile, Regimen } from '../../domain/rows'
+import { deviceZone, localDate } from '../../domain/time'
+import { Checkbox, ErrorText, Field, Loading, Screen, SelectField, useAction } from '../components/blocks'
 import { useProductMap, useProfile } from '../hooks'
 import { navigate, useRoute } from '../router'
-import { Checkbox, ErrorText, Field, Loading, Screen, SelectField, useAction } from '../ui'
 import { FIX_FIELDS, PlanForm, without } from './PlanForm'
 import './onboarding.css'
 

@@ -1,12 +1,12 @@
 // The Inbox: weekly digests and dose reminders from the server, newest first. Opening one
 // marks it read on this device at once (offline too); read_at is the one column of the inbox
 // the app may change, and it travels back to the server with the next sync.
-import { Q, update } from '../data/db'
-import { fullDate } from '../domain/calendar'
-import type { Notification } from '../domain/rows'
-import { localDate, localTime } from '../domain/time'
+import { Q, update } from '../../data/db'
+import { fullDate } from '../../domain/calendar'
+import type { Notification } from '../../domain/rows'
+import { localDate, localTime } from '../../domain/time'
+import { Empty, ErrorText, Loading, Screen, useAction } from '../components/blocks'
 import { useRows, useZone } from '../hooks'
-import { Empty, ErrorText, Loading, Screen, useAction } from '../ui'
 import './Inbox.css'
 
 /** How many messages are unread (for a count in the navigation). */

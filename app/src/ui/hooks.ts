@@ -2,12 +2,12 @@
 import type { Clause } from '@nozbe/watermelondb/QueryDescription'
 import { useEffect, useMemo, useState } from 'preact/hooks'
 
-import { catalogue, refreshCatalogue } from './data/catalogue'
-import { observeRows } from './data/db'
-import type { TableName } from './data/db/schema'
-import type { Store } from './data/store'
-import type { Product, Profile, Rows } from './domain/rows'
-import { deviceZone } from './domain/time'
+import { catalogue, refreshCatalogue } from '../data/catalogue'
+import { observeRows } from '../data/db'
+import type { TableName } from '../data/db/schema'
+import type { Store } from '../data/store'
+import type { Product, Profile, Rows } from '../domain/rows'
+import { deviceZone } from '../domain/time'
 
 /** Rows of a local query, kept current as the database changes (offline too). `null` while
  * the first result is loading. `deps` lists what the clauses depend on. */

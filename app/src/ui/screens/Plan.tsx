@@ -2,14 +2,14 @@
 // #/plan/new adds one and #/plan/<id> edits one or ends it. All local, so it works offline.
 import { useEffect, useRef, useState } from 'preact/hooks'
 
-import { Q, remove, update } from '../data/db'
-import { dateWords, scheduleWords, servingsWords } from '../domain/planForm'
-import { productLabel } from '../domain/products'
-import type { Product, Regimen } from '../domain/rows'
-import { localDate } from '../domain/time'
+import { Q, remove, update } from '../../data/db'
+import { dateWords, scheduleWords, servingsWords } from '../../domain/planForm'
+import { productLabel } from '../../domain/products'
+import type { Product, Regimen } from '../../domain/rows'
+import { localDate } from '../../domain/time'
+import { Empty, ErrorText, Loading, Notice, Screen, useAction } from '../components/blocks'
 import { useNow, useProductMap, useRows, useZone } from '../hooks'
 import { navigate } from '../router'
-import { Empty, ErrorText, Loading, Notice, Screen, useAction } from '../ui'
 import { PlanForm } from './PlanForm'
 import './plan.css'
 

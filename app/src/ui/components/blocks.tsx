@@ -3,7 +3,7 @@
 import type { ComponentChildren, InputHTMLAttributes, SelectHTMLAttributes } from 'preact'
 import { useState } from 'preact/hooks'
 
-import { describe } from './data/api'
+import { describe } from '../../data/api'
 
 export function Screen({ title, children, actions }: { title: string; children: ComponentChildren; actions?: ComponentChildren }) {
   return (

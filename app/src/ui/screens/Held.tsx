@@ -4,15 +4,15 @@
 // such records (an edited record is tried again on the next sync).
 import { useEffect, useState } from 'preact/hooks'
 
-import { storedRow } from '../data/db'
-import type { TableName } from '../data/db/schema'
-import { discardChange } from '../data/discard'
-import type { Held as HeldRecord } from '../data/held'
-import { engine, syncStatus } from '../data/sync'
-import { localDate } from '../domain/time'
+import { storedRow } from '../../data/db'
+import type { TableName } from '../../data/db/schema'
+import { discardChange } from '../../data/discard'
+import type { Held as HeldRecord } from '../../data/held'
+import { engine, syncStatus } from '../../data/sync'
+import { localDate } from '../../domain/time'
+import { Empty, ErrorText, Loading, Notice, Screen, useAction } from '../components/blocks'
 import { describeHeld, type HeldView } from '../heldWords'
 import { useNow, useProductMap, useStore, useZone } from '../hooks'
-import { Empty, ErrorText, Loading, Notice, Screen, useAction } from '../ui'
 import './held.css'
 
 type Row = Record<string, unknown>

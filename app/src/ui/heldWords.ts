@@ -1,9 +1,9 @@
 // A held-back record in words for the member ("Dose of Calcium citrate on 3 Dec at 08:00"),
 // what they did to it, why the server refused it and where it can be edited.
-import type { Held, Reason } from './data/held'
-import { productLabel } from './domain/products'
-import type { Rows } from './domain/rows'
-import { localDate, localTime } from './domain/time'
+import type { Held, Reason } from '../data/held'
+import { productLabel } from '../domain/products'
+import type { Rows } from '../domain/rows'
+import { localDate, localTime } from '../domain/time'
 
 export interface HeldView {
   what: string

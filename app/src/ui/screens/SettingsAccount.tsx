@@ -2,12 +2,12 @@
 // download, account deletion; they say so when offline) and signing out of this device.
 import { useEffect, useState } from 'preact/hooks'
 
-import { ApiError, api, fetchResponse } from '../data/api'
-import { saveResponse } from '../data/download'
-import { signOut } from '../data/session'
-import { engine, syncStatus } from '../data/sync'
+import { ApiError, api, fetchResponse } from '../../data/api'
+import { saveResponse } from '../../data/download'
+import { signOut } from '../../data/session'
+import { engine, syncStatus } from '../../data/sync'
+import { Empty, ErrorText, Field, Loading, Notice, useAction } from '../components/blocks'
 import { useStore, useZone } from '../hooks'
-import { Empty, ErrorText, Field, Loading, Notice, useAction } from '../ui'
 import { Confirm, OfflineNote, day, itemsOf, moment, type Page } from './accountParts'
 
 interface LoginSession {

@@ -3,7 +3,7 @@
 // works offline). Choosing a day lists its doses.
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks'
 
-import { Q } from '../data/db'
+import { Q } from '../../data/db'
 import {
   addMonths,
   dayLabel,
@@ -21,19 +21,19 @@ import {
   WEEKDAYS,
   type DoseState,
   type Month,
-} from '../domain/calendar'
-import { productLabel } from '../domain/products'
-import type { AdherenceWeek, IntakeLog, Product, Regimen } from '../domain/rows'
-import { slotsBetween, tallyDays, type DayTally } from '../domain/schedule'
-import { addDays, instantOf, localDate, localTime, longDate, weekStart } from '../domain/time'
-import { percent } from '../domain/trends'
+} from '../../domain/calendar'
+import { productLabel } from '../../domain/products'
+import type { AdherenceWeek, IntakeLog, Product, Regimen } from '../../domain/rows'
+import { slotsBetween, tallyDays, type DayTally } from '../../domain/schedule'
+import { addDays, instantOf, localDate, localTime, longDate, weekStart } from '../../domain/time'
+import { percent } from '../../domain/trends'
+import { Empty, Loading, Screen } from '../components/blocks'
 import { useNow, useProductMap, useRows, useZone } from '../hooks'
-import { Empty, Loading, Screen } from '../ui'
 import './Week.css'
 
 // Monthly doses match logs up to 7 days away, and occurrences up to two such tolerances
-// outside a range compete for logs too (domain/schedule.ts slotsBetween); the day list looks a week
-// either side. So the month's logs are read with four weeks' margin on both sides.
+// outside a range compete for logs too (domain/schedule.ts slotsBetween); the day list looks
+// a week either side. So the month's logs are read with four weeks' margin on both sides.
 const LOG_MARGIN_DAYS = 29
 
 export function Week() {

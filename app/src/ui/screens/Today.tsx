@@ -3,16 +3,16 @@
 // Which log belongs to which dose is the server's matching (domain/doses.ts → schedule.ts).
 import { useEffect, useRef, useState } from 'preact/hooks'
 
-import { Q } from '../data/db'
-import { logDose, skipDose, takeDose, takeDoseAt, undoLog } from '../data/intakeLogs'
-import { adviceFor, afterDoseText, minutesLeft, type Advice } from '../domain/bisphosphonate'
-import { asNeededOn, dosesOn, doseOfLog, logsOn, logWindow, servingsText, type Dose } from '../domain/doses'
-import { productLabel } from '../domain/products'
-import type { IntakeLog, Product, Regimen } from '../domain/rows'
-import { isActiveOn } from '../domain/schedule'
-import { localDate, localTime, longDate } from '../domain/time'
+import { Q } from '../../data/db'
+import { logDose, skipDose, takeDose, takeDoseAt, undoLog } from '../../data/intakeLogs'
+import { adviceFor, afterDoseText, minutesLeft, type Advice } from '../../domain/bisphosphonate'
+import { asNeededOn, dosesOn, doseOfLog, logsOn, logWindow, servingsText, type Dose } from '../../domain/doses'
+import { productLabel } from '../../domain/products'
+import type { IntakeLog, Product, Regimen } from '../../domain/rows'
+import { isActiveOn } from '../../domain/schedule'
+import { localDate, localTime, longDate } from '../../domain/time'
+import { Empty, ErrorText, Loading, Screen, useAction } from '../components/blocks'
 import { useNow, useProductMap, useRows, useZone } from '../hooks'
-import { Empty, ErrorText, Loading, Screen, useAction } from '../ui'
 import './today.css'
 
 function logWords(log: IntakeLog, date: string, zone: string): string {

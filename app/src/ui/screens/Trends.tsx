@@ -4,9 +4,9 @@
 // the same numbers.
 import { useMemo } from 'preact/hooks'
 
-import { Q } from '../data/db'
-import { productLabel } from '../domain/products'
-import { localDate } from '../domain/time'
+import { Q } from '../../data/db'
+import { productLabel } from '../../domain/products'
+import { localDate } from '../../domain/time'
 import {
   ADHERENT_PDC_PCT,
   lineStyle,
@@ -23,9 +23,9 @@ import {
   type LineStyle,
   type Series,
   type WeekTotal,
-} from '../domain/trends'
+} from '../../domain/trends'
+import { Empty, Loading, Screen } from '../components/blocks'
 import { useNow, useProductMap, useRows, useZone } from '../hooks'
-import { Empty, Loading, Screen } from '../ui'
 import './Trends.css'
 
 const WIDTH = 340

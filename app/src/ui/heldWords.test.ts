@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest'
 
-import type { Held } from './data/held'
-import type { Product } from './domain/rows'
-import { instantOf } from './domain/time'
+import type { Held } from '../data/held'
+import type { Product } from '../domain/rows'
+import { instantOf } from '../domain/time'
 import { describeHeld } from './heldWords'
 
 const ZONE = 'Europe/Amsterdam'
