@@ -20,6 +20,7 @@ import { SignIn } from './screens/SignIn'
 import { Today } from './screens/Today'
 import { Trends } from './screens/Trends'
 import { Week } from './screens/Week'
+import './App.css'
 
 const NAV: [string, string][] = [
   ['today', 'Today'],

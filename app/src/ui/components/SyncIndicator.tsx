@@ -4,6 +4,7 @@
 // error that a reload fixes comes with a button to reload.
 import { syncStatus, type SyncEngine } from '../../data/sync'
 import { useStore, useNow } from '../hooks'
+import './SyncIndicator.css'
 
 export function ago(ms: number, now: number): string {
   const seconds = Math.max(0, Math.round((now - ms) / 1000))
@@ -47,16 +48,16 @@ export function SyncIndicator({ engine }: { engine: SyncEngine }) {
         )}
       </p>
       {status.error && (
-        <p class="sync-error" role="alert">
+        <p class="sync-message" role="alert">
           {status.error}
         </p>
       )}
       {status.reload && (
-        <button type="button" class="primary" onClick={() => location.reload()}>
+        <button type="button" class="button-primary" onClick={() => location.reload()}>
           Reload the app
         </button>
       )}
-      <button type="button" class="link" onClick={() => void engine.sync()} disabled={status.running || !status.online}>
+      <button type="button" class="button-link" onClick={() => void engine.sync()} disabled={status.running || !status.online}>
         Sync now
       </button>
     </div>

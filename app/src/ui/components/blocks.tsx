@@ -118,7 +118,7 @@ export function Checkbox({
   const [fallback] = useState(() => `field-${++fieldIds}`)
   const boxId = id || fallback
   return (
-    <div class="field checkbox">
+    <div class="field field-checkbox">
       <input id={boxId} type="checkbox" checked={checked} disabled={disabled} onChange={(e) => onChange((e.target as HTMLInputElement).checked)} />
       <label for={boxId}>{label}</label>
     </div>

@@ -25,7 +25,7 @@ export function useActiveFlagCount(): number {
   return rows?.length ?? 0
 }
 
-const SEVERITY_BADGE: Record<Flag['severity'], string> = { critical: 'bad', warning: 'part', info: '' }
+const SEVERITY_BADGE: Record<Flag['severity'], string> = { critical: 'badge-bad', warning: 'badge-part', info: '' }
 
 export function Flags() {
   const flags = useRows('flags', [FOR_MEMBER])
@@ -93,7 +93,7 @@ function FlagCard({ flag }: { flag: Flag }) {
       <h2 id={titleId}>{flag.title}</h2>
       <p>{flag.explanation}</p>
       {facts.length > 0 && (
-        <div class="evidence">
+        <div class="flag-evidence">
           <h3>What Ossa saw</h3>
           <dl>
             {facts.map((fact, i) => (
@@ -111,7 +111,7 @@ function FlagCard({ flag }: { flag: Flag }) {
       </p>
       {flag.resolved_at !== null && <p class="muted">Resolved on {fullDate(localDate(flag.resolved_at, zone))}</p>}
       {acknowledged !== null ? (
-        <p class="acknowledged">
+        <p class="flag-acknowledged">
           <span aria-hidden="true">✓ </span>Acknowledged on {fullDate(localDate(acknowledged, zone))}
         </p>
       ) : (

@@ -13,7 +13,7 @@ import { localDate } from '../../domain/time'
 import { Empty, ErrorText, Loading, Notice, Screen, useAction } from '../components/blocks'
 import { describeHeld, type HeldView } from '../heldWords'
 import { useNow, useProductMap, useStore, useZone } from '../hooks'
-import './held.css'
+import './Held.css'
 
 type Row = Record<string, unknown>
 
@@ -54,7 +54,7 @@ function HeldItem({ held, view, onDiscarded }: { held: HeldRecord; view: HeldVie
         <strong>Why it was not sent:</strong> {view.reasons.join(' ')}
       </p>
       <div class="actions">
-        <button type="button" class="danger" disabled={busy} aria-describedby={titleId} onClick={() => void discard()}>
+        <button type="button" class="button-danger" disabled={busy} aria-describedby={titleId} onClick={() => void discard()}>
           Discard my change
         </button>
         {view.edit && (

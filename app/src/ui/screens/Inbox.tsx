@@ -72,11 +72,11 @@ function Message({ message }: { message: Notification }) {
   }
   const date = localDate(message.created_at, zone)
   return (
-    <details class={`card message${unread ? ' unread' : ''}`} onToggle={onToggle}>
+    <details class={`card message${unread ? ' message-unread' : ''}`} onToggle={onToggle}>
       <summary>
         <span class="message-title">{message.title}</span>
         <span class="message-meta">
-          {unread && <span class="badge part">Unread</span>}
+          {unread && <span class="badge badge-part">Unread</span>}
           <span class="muted">
             {fullDate(date)}, {localTime(message.created_at, zone)}
           </span>

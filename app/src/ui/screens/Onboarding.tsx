@@ -25,7 +25,7 @@ import { Checkbox, ErrorText, Field, Loading, Screen, SelectField, useAction } f
 import { useProductMap, useProfile } from '../hooks'
 import { navigate, useRoute } from '../router'
 import { FIX_FIELDS, PlanForm, without } from './PlanForm'
-import './onboarding.css'
+import './Onboarding.css'
 
 const flagKey = (profileId: string) => `ossa.onboarded.${profileId}`
 
@@ -54,7 +54,7 @@ function Steps({ current }: { current: 1 | 2 }) {
     <ol class="steps" aria-label="Steps">
       {steps.map((name, index) => {
         const number = index + 1
-        const state = number === current ? 'current' : number < current ? 'done' : ''
+        const state = number === current ? 'step step-current' : number < current ? 'step step-done' : 'step'
         return (
           <li key={name} class={state} aria-current={number === current ? 'step' : undefined}>
             {number} {name}
@@ -163,7 +163,7 @@ function AboutYou({ profile }: { profile: Profile }) {
         </fieldset>
         <ErrorText error={error} />
         <div class="actions">
-          <button type="submit" class="primary" disabled={busy}>
+          <button type="submit" class="button-primary" disabled={busy}>
             Save and continue
           </button>
           <button type="button" onClick={skip}>
@@ -209,7 +209,7 @@ function YourPlan({ profile }: { profile: Profile }) {
       <PlanForm key={added.length} onSaved={(regimen) => setAdded((list) => [...list, regimen])} />
       <div class="actions onboarding-finish">
         {added.length > 0 ? (
-          <button type="button" class="primary" onClick={finish}>
+          <button type="button" class="button-primary" onClick={finish}>
             Done
           </button>
         ) : (

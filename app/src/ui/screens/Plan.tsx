@@ -11,7 +11,7 @@ import { Empty, ErrorText, Loading, Notice, Screen, useAction } from '../compone
 import { useNow, useProductMap, useRows, useZone } from '../hooks'
 import { navigate } from '../router'
 import { PlanForm } from './PlanForm'
-import './plan.css'
+import './Plan.css'
 
 // A word for the list after a change made on another route (saved, ended).
 let flash: string | null = null
@@ -64,7 +64,7 @@ function PlanList() {
     return text
   })
   const add = (
-    <a class="button primary" href="#/plan/new">
+    <a class="button button-primary" href="#/plan/new">
       Add a plan
     </a>
   )
@@ -141,7 +141,7 @@ function EndPlan({ regimen, today }: { regimen: Regimen; today: string }) {
       {!asking ? (
         <>
           <p class="muted">Ending a plan keeps everything you logged; its doses stop from tomorrow.</p>
-          <button type="button" class="danger" onClick={() => setAsking(true)}>
+          <button type="button" class="button-danger" onClick={() => setAsking(true)}>
             End this plan
           </button>
         </>
@@ -151,7 +151,7 @@ function EndPlan({ regimen, today }: { regimen: Regimen; today: string }) {
             {notStarted ? 'This plan has not started yet, so it will be removed.' : `End this plan today, ${dateWords(today)}? Your logged doses stay.`}
           </p>
           <div class="actions">
-            <button type="button" class="danger" disabled={busy} onClick={() => void end()}>
+            <button type="button" class="button-danger" disabled={busy} onClick={() => void end()}>
               Yes, end it
             </button>
             <button ref={keep} type="button" onClick={() => setAsking(false)}>

@@ -30,7 +30,7 @@ import type { Product, Regimen } from '../../domain/rows'
 import { localDate } from '../../domain/time'
 import { Checkbox, ErrorText, Field, Notice, SelectField, useAction } from '../components/blocks'
 import { useProducts, useRows, useZone } from '../hooks'
-import './plan.css'
+import './PlanForm.css'
 
 const MAX_TIMES = 12
 export const FIX_FIELDS = 'Some answers need a change: see the messages at the fields.'
@@ -132,7 +132,7 @@ function ProductPicker({ products, value, onChange, error, onAddOwn }: PickerPro
         )}
       </div>
       {products.length === 0 && <p class="muted">The catalogue is downloaded the first time you are online. Meanwhile you can add your own product.</p>}
-      <button type="button" class="link add-own" onClick={onAddOwn}>
+      <button type="button" class="button-link product-picker-add" onClick={onAddOwn}>
         Add your own product
       </button>
     </div>
@@ -147,11 +147,11 @@ function TimesField({ times, onChange, error }: { times: string[]; onChange: (ti
     <fieldset class="times" aria-describedby={error ? 'plan-times-error' : undefined}>
       <legend>Times</legend>
       {times.map((time, index) => (
-        <div class="time-row" key={index}>
+        <div class="times-row" key={index}>
           <label for={`plan-time-${index}`}>Time {index + 1}</label>
           <input id={`plan-time-${index}`} type="time" value={time} onInput={(e) => set(index, inputValue(e))} aria-invalid={error ? true : undefined} />
           {times.length > 1 && (
-            <button type="button" class="link" aria-label={`Remove time ${index + 1}`} onClick={() => drop(index)}>
+            <button type="button" class="button-link" aria-label={`Remove time ${index + 1}`} onClick={() => drop(index)}>
               Remove
             </button>
           )}
@@ -255,7 +255,7 @@ function OwnProductForm({ onSaved, onCancel }: { onSaved: (product: Product) => 
       )}
       <ErrorText error={selectProblem || error} />
       <div class="actions">
-        <button type="submit" class="primary" disabled={busy}>
+        <button type="submit" class="button-primary" disabled={busy}>
           Save product
         </button>
         <button type="button" onClick={onCancel}>
@@ -332,7 +332,7 @@ export function PlanForm({ regimen, onSaved }: PlanFormProps) {
       {added && <Notice>{added} was added to your products.</Notice>}
       {regimen ? (
         <div class="field">
-          <span class="label">Product</span>
+          <span class="plan-form-label">Product</span>
           <strong>{productLabel(product)}</strong>
           <small class="hint">To switch to another product, end this plan and add a new one: the history of this one stays.</small>
         </div>
@@ -404,7 +404,7 @@ export function PlanForm({ regimen, onSaved }: PlanFormProps) {
       </div>
       <ErrorText error={error} />
       <div class="actions">
-        <button type="submit" class="primary" disabled={busy}>
+        <button type="submit" class="button-primary" disabled={busy}>
           Save plan
         </button>
       </div>

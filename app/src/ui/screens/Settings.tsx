@@ -190,13 +190,13 @@ function AboutYou({ profile }: { profile: Profile }) {
           ))}
         </datalist>
         {draft.timezone !== here && (
-          <button type="button" class="link settings-zone-here" onClick={() => change('timezone', here)}>
+          <button type="button" class="button-link settings-zone-here" onClick={() => change('timezone', here)}>
             Use this device’s zone ({here})
           </button>
         )}
         <ErrorText error={form.failure ?? (Object.values(errors).some(Boolean) ? 'Please correct the fields marked above.' : null)} />
         {form.saved && <SavedNotice />}
-        <button type="submit" class="primary">
+        <button type="submit" class="button-primary">
           Save
         </button>
       </form>
@@ -278,7 +278,7 @@ function WeeklyReminder({ profile }: { profile: Profile }) {
           {(draft.quiet_hours_start || draft.quiet_hours_end) && (
             <button
               type="button"
-              class="link"
+              class="button-link"
               onClick={() => {
                 change('quiet_hours_start', '')
                 change('quiet_hours_end', '')
@@ -290,7 +290,7 @@ function WeeklyReminder({ profile }: { profile: Profile }) {
         </fieldset>
         <ErrorText error={form.failure ?? (Object.values(errors).some(Boolean) ? 'Please correct the fields marked above.' : null)} />
         {form.saved && <SavedNotice />}
-        <button type="submit" class="primary">
+        <button type="submit" class="button-primary">
           Save reminder
         </button>
       </form>

@@ -8,7 +8,7 @@ import { signOut } from '../../data/session'
 import { engine, syncStatus } from '../../data/sync'
 import { Empty, ErrorText, Field, Loading, Notice, useAction } from '../components/blocks'
 import { useStore, useZone } from '../hooks'
-import { Confirm, OfflineNote, day, itemsOf, moment, type Page } from './accountParts'
+import { Confirm, OfflineNote, day, itemsOf, moment, type Page } from './AccountParts'
 
 interface LoginSession {
   id: string
@@ -78,7 +78,7 @@ function DeviceItem({ session, onSignedOut }: { session: LoginSession; onSignedO
     <li>
       <p class="settings-device-name">
         <strong>{session.device_name || 'Unnamed device'}</strong>
-        {browser && <span class="muted"> · {browser}</span>} {session.current && <span class="badge good">This device</span>}
+        {browser && <span class="muted"> · {browser}</span>} {session.current && <span class="badge badge-good">This device</span>}
       </p>
       <p class="muted">
         Signed in {moment(session.created_at, zone)}; last active {moment(session.last_used_at, zone)}.
@@ -188,7 +188,7 @@ function ScheduledDeletion({ scheduledFor, onCancelled }: { scheduledFor: string
       </p>
       <p>Dietitians no longer have access, your other devices are signed out and reminders have stopped. Until that day you can change your mind.</p>
       <ErrorText error={error} />
-      <button type="button" class="primary" disabled={busy} onClick={() => void cancel()}>
+      <button type="button" class="button-primary" disabled={busy} onClick={() => void cancel()}>
         {busy ? 'Cancelling…' : 'Cancel deletion'}
       </button>
     </div>
@@ -255,7 +255,7 @@ function RequestDeletion({ graceDays, onScheduled }: { graceDays: number | null;
           onCancel={() => setConfirming(false)}
         />
       ) : (
-        <button type="submit" class="danger">
+        <button type="submit" class="button-danger">
           Delete my account
         </button>
       )}

@@ -7,7 +7,7 @@ import { ApiError, api } from '../../data/api'
 import { syncStatus } from '../../data/sync'
 import { Empty, ErrorText, Field, Loading, Notice, Screen, useAction } from '../components/blocks'
 import { useStore, useZone } from '../hooks'
-import { Confirm, OfflineNote, itemsOf, moment, pathOf, type Page } from './accountParts'
+import { Confirm, OfflineNote, itemsOf, moment, pathOf, type Page } from './AccountParts'
 import './Sharing.css'
 
 interface CareLink {
@@ -97,7 +97,7 @@ function ShareCode({ onCreated }: { onCreated: () => void }) {
       <p>Your dietitian enters the code in their Ossa panel. It works once, within 24 hours.</p>
       {created?.code && <CodeCard code={created.code} expires={moment(created.expires_at, zone)} />}
       <ErrorText error={error} />
-      <button type="button" class={created ? '' : 'primary'} disabled={busy} onClick={() => void create()}>
+      <button type="button" class={created ? '' : 'button-primary'} disabled={busy} onClick={() => void create()}>
         {busy ? 'Creating…' : created ? 'Create another code' : 'Create a share code'}
       </button>
     </section>
@@ -135,7 +135,7 @@ function CodeCard({ code, expires }: { code: string; expires: string }) {
       </p>
       <p class="share-code-expiry">Valid once, until {expires}.</p>
       <div class="actions">
-        <button type="button" class="primary" onClick={() => void copy()}>
+        <button type="button" class="button-primary" onClick={() => void copy()}>
           Copy code
         </button>
         {canShare && (
@@ -195,7 +195,7 @@ function EmailInvite({ onSent }: { onSent: () => void }) {
         />
         <ErrorText error={error} />
         {sent && <Notice>Invitation sent to {sent}.</Notice>}
-        <button type="submit" class="primary" disabled={busy}>
+        <button type="submit" class="button-primary" disabled={busy}>
           {busy ? 'Sending…' : 'Send invite'}
         </button>
       </form>
@@ -268,8 +268,8 @@ function LinkItem({ link, onRevoked }: { link: CareLink; onRevoked: (link: CareL
     : 'Nobody will be able to use this invitation any more.'
   return (
     <li class="card link-item">
-      <p class="link-title">
-        <strong>{linkTitle(link)}</strong> <span class={`badge ${active ? 'good' : 'part'}`}>{active ? 'Has access' : 'Waiting'}</span>
+      <p class="link-item-title">
+        <strong>{linkTitle(link)}</strong> <span class={`badge ${active ? 'badge-good' : 'badge-part'}`}>{active ? 'Has access' : 'Waiting'}</span>
       </p>
       {active && link.dietitian?.name && <p class="muted">{link.dietitian.email}</p>}
       <p class="muted">
@@ -291,7 +291,7 @@ function LinkItem({ link, onRevoked }: { link: CareLink; onRevoked: (link: CareL
           onCancel={() => setConfirming(false)}
         />
       ) : (
-        <button type="button" class="danger" onClick={() => setConfirming(true)}>
+        <button type="button" class="button-danger" onClick={() => setConfirming(true)}>
           {action}
         </button>
       )}

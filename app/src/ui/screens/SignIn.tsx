@@ -3,6 +3,7 @@ import { useState } from 'preact/hooks'
 
 import { signIn, signUp } from '../../data/session'
 import { ErrorText, Field, formValues, useAction } from '../components/blocks'
+import './SignIn.css'
 
 export function SignIn() {
   const [mode, setMode] = useState<'in' | 'up'>('in')
@@ -14,13 +15,13 @@ export function SignIn() {
   const signingUp = mode === 'up'
   return (
     <main class="signin" id="main">
-      <div class="brand" aria-hidden="true">
+      <div class="signin-brand" aria-hidden="true">
         <img src="/app/icons/icon-192.png" alt="" width="64" height="64" />
       </div>
       <h1 id="screen-title" tabIndex={-1}>
         {signingUp ? 'Create your Ossa account' : 'Sign in to Ossa'}
       </h1>
-      <p class="lead">Keep to your bone-health plan: supplements and bone medicines, offline too.</p>
+      <p class="signin-lead">Keep to your bone-health plan: supplements and bone medicines, offline too.</p>
       <form
         onSubmit={(e) => {
           e.preventDefault()
@@ -39,13 +40,13 @@ export function SignIn() {
           hint={signingUp ? 'At least 8 characters; a phrase of a few words is easy to remember.' : undefined}
         />
         <ErrorText error={error} />
-        <button type="submit" class="primary" disabled={busy}>
+        <button type="submit" class="button-primary" disabled={busy}>
           {busy ? 'Please wait…' : signingUp ? 'Create account' : 'Sign in'}
         </button>
       </form>
       <p>
         {signingUp ? 'Already have an account? ' : 'New to Ossa? '}
-        <button type="button" class="link" onClick={() => setMode(signingUp ? 'in' : 'up')}>
+        <button type="button" class="button-link" onClick={() => setMode(signingUp ? 'in' : 'up')}>
           {signingUp ? 'Sign in' : 'Create an account'}
         </button>
       </p>

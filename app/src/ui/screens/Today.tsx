@@ -13,7 +13,7 @@ import { isActiveOn } from '../../domain/schedule'
 import { localDate, localTime, longDate } from '../../domain/time'
 import { Empty, ErrorText, Loading, Screen, useAction } from '../components/blocks'
 import { useNow, useProductMap, useRows, useZone } from '../hooks'
-import './today.css'
+import './Today.css'
 
 function logWords(log: IntakeLog, date: string, zone: string): string {
   const day = localDate(log.taken_at, zone)
@@ -26,7 +26,7 @@ function BisphosphonateNote({ advice, log, now }: { advice: Advice; log: IntakeL
   if (log?.status === 'skipped') return null
   if (!log) {
     return (
-      <div class="bisphosphonate before">
+      <div class="bisphosphonate bisphosphonate-before">
         <p class="bisphosphonate-title">How to take {advice.name.toLowerCase() === 'this bisphosphonate' ? 'it' : advice.name}</p>
         <ul>
           {advice.howToTake.map((line) => (
@@ -40,7 +40,7 @@ function BisphosphonateNote({ advice, log, now }: { advice: Advice; log: IntakeL
   const at = Math.max(now, log.taken_at)
   const waiting = minutesLeft(advice, log.taken_at, at) > 0
   return (
-    <p class={`bisphosphonate after${waiting ? ' waiting' : ''}`} role="timer" aria-live="off">
+    <p class={`bisphosphonate bisphosphonate-after${waiting ? ' bisphosphonate-waiting' : ''}`} role="timer" aria-live="off">
       {afterDoseText(advice, log.taken_at, at)}
     </p>
   )
@@ -65,7 +65,7 @@ function OtherTime({ dose, zone, onSave, onCancel }: { dose: Dose; zone: string;
     >
       <label for={id}>Time taken</label>
       <input ref={input} id={id} type="time" value={time} onInput={(e) => setTime((e.currentTarget as HTMLInputElement).value)} aria-invalid={error ? true : undefined} />
-      <button type="submit" class="primary" disabled={busy}>
+      <button type="submit" class="button-primary" disabled={busy}>
         Save
       </button>
       <button type="button" onClick={onCancel}>
@@ -144,10 +144,10 @@ function DoseItem({ dose, product, logs, date, zone, now }: DoseProps) {
       </div>
       {log ? (
         <div class="dose-logged">
-          <p class={`badge ${log.status === 'taken' ? 'good' : 'part'}`} role="status">
+          <p class={`badge ${log.status === 'taken' ? 'badge-good' : 'badge-part'}`} role="status">
             {logWords(log, date, zone)}
           </p>
-          <button ref={undoButton} type="button" class="link" disabled={busy} aria-describedby={labelId} onClick={() => void act('undo')}>
+          <button ref={undoButton} type="button" class="button-link" disabled={busy} aria-describedby={labelId} onClick={() => void act('undo')}>
             Undo
           </button>
         </div>
@@ -155,7 +155,7 @@ function DoseItem({ dose, product, logs, date, zone, now }: DoseProps) {
         <OtherTime dose={dose} zone={zone} onSave={(time) => write(() => takeDoseAt(dose, time, zone))} onCancel={() => setOtherTime(false)} />
       ) : (
         <div class="dose-actions">
-          <button ref={takenButton} type="button" class="primary" disabled={busy} aria-describedby={labelId} onClick={() => void act('taken')}>
+          <button ref={takenButton} type="button" class="button-primary" disabled={busy} aria-describedby={labelId} onClick={() => void act('taken')}>
             Taken
           </button>
           <button type="button" disabled={busy} aria-describedby={labelId} onClick={() => void act('skipped')}>
@@ -195,14 +195,14 @@ function AsNeededItem({ regimen, product, logs, date, zone, now }: { regimen: Re
           {todays.map((log) => (
             <li key={log.id}>
               <span>{logWords(log, date, zone)}</span>
-              <button type="button" class="link" disabled={busy} onClick={() => void act(log)}>
+              <button type="button" class="button-link" disabled={busy} onClick={() => void act(log)}>
                 Undo
               </button>
             </li>
           ))}
         </ul>
       )}
-      <button type="button" class="primary" disabled={busy} aria-describedby={labelId} onClick={() => void act()}>
+      <button type="button" class="button-primary" disabled={busy} aria-describedby={labelId} onClick={() => void act()}>
         Log a dose
       </button>
       {advice && latest && <BisphosphonateNote advice={advice} log={latest} now={now} />}
@@ -249,7 +249,7 @@ export function Today() {
             <strong>Welcome to your day.</strong> Add what you take — a supplement or a bone medicine — and each dose shows up here to tick off with one tap,
             offline too.
           </p>
-          <a class="button primary" href="#/plan/new">
+          <a class="button button-primary" href="#/plan/new">
             Add your first plan
           </a>
         </div>

@@ -80,10 +80,10 @@ function Axes({ weeks }: { weeks: string[] }) {
   // Every third week is named, ending with this week, so the labels never collide.
   const named = (i: number) => (weeks.length - 1 - i) % 3 === 0
   return (
-    <g class="axes" aria-hidden="true">
+    <g class="chart-axes" aria-hidden="true">
       {GRID.map((pct) => (
         <g key={pct}>
-          <line x1={BOX.left} x2={BOX.right} y1={yFor(pct, BOX)} y2={yFor(pct, BOX)} class="grid-line" />
+          <line x1={BOX.left} x2={BOX.right} y1={yFor(pct, BOX)} y2={yFor(pct, BOX)} class="chart-grid-line" />
           <text x={BOX.left - 6} y={yFor(pct, BOX) + 4} text-anchor="end">
             {pct}%
           </text>
@@ -131,7 +131,7 @@ function Line({ series, index }: { series: Series; index: number }) {
 
 function Sample({ style }: { style: LineStyle }) {
   return (
-    <svg class="legend-sample" viewBox="0 0 36 12" width="36" height="12" aria-hidden="true">
+    <svg class="chart-legend-sample" viewBox="0 0 36 12" width="36" height="12" aria-hidden="true">
       <line x1={0} x2={36} y1={6} y2={6} stroke-width={2.5} stroke-dasharray={style.dash || undefined} style={{ stroke: style.colour }} />
       <Marker style={style} x={18} y={6} />
     </svg>
@@ -160,14 +160,14 @@ function PdcChart({ weeks, series }: { weeks: string[]; series: Series[] }) {
             <desc id="pdc-svg-desc">
               {series.map((s) => `${s.label}: ${percent(latest(s.values))} in the latest week with doses.`).join(' ')} The numbers are in the table below.
             </desc>
-            <rect x={BOX.left} y={BOX.top} width={BOX.right - BOX.left} height={threshold - BOX.top} class="adherent-band" />
+            <rect x={BOX.left} y={BOX.top} width={BOX.right - BOX.left} height={threshold - BOX.top} class="chart-adherent-band" />
             <Axes weeks={weeks} />
-            <line x1={BOX.left} x2={BOX.right} y1={threshold} y2={threshold} class="threshold-line" />
+            <line x1={BOX.left} x2={BOX.right} y1={threshold} y2={threshold} class="chart-threshold-line" />
             {series.map((s, i) => (
               <Line key={s.regimenId} series={s} index={i} />
             ))}
             {/* Drawn last, with a halo, so the lines never hide it. */}
-            <text x={BOX.left + 4} y={threshold - 5} class="threshold-label">
+            <text x={BOX.left + 4} y={threshold - 5} class="chart-threshold-label">
               {ADHERENT_PDC_PCT}% adherent (PQA)
             </text>
           </svg>
@@ -201,10 +201,10 @@ function DosesChart({ totals }: { totals: WeekTotal[] }) {
       {total.scheduled > 0 && (
         <svg viewBox={`0 0 ${WIDTH} ${HEIGHT}`} role="img" aria-labelledby="doses-svg-title">
           <title id="doses-svg-title">Share of planned doses taken each week, all plans together; the numbers are in the table below.</title>
-          <g class="axes" aria-hidden="true">
+          <g class="chart-axes" aria-hidden="true">
             {GRID.map((pct) => (
               <g key={pct}>
-                <line x1={BOX.left} x2={BOX.right} y1={yFor(pct, BOX)} y2={yFor(pct, BOX)} class="grid-line" />
+                <line x1={BOX.left} x2={BOX.right} y1={yFor(pct, BOX)} y2={yFor(pct, BOX)} class="chart-grid-line" />
                 <text x={BOX.left - 6} y={yFor(pct, BOX) + 4} text-anchor="end">
                   {pct}%
                 </text>
@@ -222,7 +222,7 @@ function DosesChart({ totals }: { totals: WeekTotal[] }) {
           {totals.map(
             (week, i) =>
               week.pct !== null && (
-                <rect key={week.week} class="bar" x={BOX.left + slot * i + slot * 0.2} width={slot * 0.6} y={yFor(week.pct, BOX)} height={BOX.bottom - yFor(week.pct, BOX)} />
+                <rect key={week.week} class="chart-bar" x={BOX.left + slot * i + slot * 0.2} width={slot * 0.6} y={yFor(week.pct, BOX)} height={BOX.bottom - yFor(week.pct, BOX)} />
               ),
           )}
         </svg>

@@ -161,7 +161,7 @@ function MonthCalendar({ month, chosen, today, regimens, logs, zone, onChoose }:
         </button>
       </div>
       {monthOf(today) !== month && (
-        <button type="button" class="link" onClick={() => onChoose(today)}>
+        <button type="button" class="button-link" onClick={() => onChoose(today)}>
           Back to today
         </button>
       )}
@@ -223,14 +223,14 @@ function Legend() {
     <ul class="calendar-legend" aria-label="Calendar legend">
       {LEGEND.map(([status, words]) => (
         <li key={status}>
-          <span class={`legend-swatch day-${status}`} aria-hidden="true">
+          <span class={`calendar-legend-swatch day-${status}`} aria-hidden="true">
             {MARKERS[status]}
           </span>
           {words}
         </li>
       ))}
       <li>
-        <span class="legend-swatch day-none day-today" aria-hidden="true" />
+        <span class="calendar-legend-swatch day-none day-today" aria-hidden="true" />
         Outlined: today
       </li>
     </ul>
@@ -245,7 +245,7 @@ interface DayProps {
   zone: string
 }
 
-const STATE_BADGE: Record<DoseState, string> = { taken: 'good', skipped: 'part', missed: 'bad', due: '' }
+const STATE_BADGE: Record<DoseState, string> = { taken: 'badge-good', skipped: 'badge-part', missed: 'badge-bad', due: '' }
 
 function stateWords(state: DoseState, log: IntakeLog | null, date: string, time: string, zone: string): string {
   if (state === 'taken' && log) {
@@ -275,22 +275,22 @@ function DayDoses({ date, today, regimens, logs, zone }: DayProps) {
           {slots.map(({ occurrence, log }) => {
             const state = doseState(log, occurrence.date, today)
             return (
-              <li key={`${occurrence.regimenId}-${occurrence.time}`} class="card dose-row">
+              <li key={`${occurrence.regimenId}-${occurrence.time}`} class="card day-doses-item">
                 <span>
                   <strong>{productLabel(productOf(occurrence.regimenId))}</strong>
-                  <span class="muted dose-plan">Planned {occurrence.time}</span>
+                  <span class="muted day-doses-plan">Planned {occurrence.time}</span>
                 </span>
                 <span class={`badge ${STATE_BADGE[state]}`}>{stateWords(state, log, date, occurrence.time, zone)}</span>
               </li>
             )
           })}
           {extra.map((log) => (
-            <li key={log.id} class="card dose-row">
+            <li key={log.id} class="card day-doses-item">
               <span>
                 <strong>{productLabel(products.get(log.product_id))}</strong>
-                <span class="muted dose-plan">Not in a plan's schedule</span>
+                <span class="muted day-doses-plan">Not in a plan's schedule</span>
               </span>
-              <span class={`badge ${log.status === 'taken' ? 'good' : 'part'}`}>
+              <span class={`badge ${log.status === 'taken' ? 'badge-good' : 'badge-part'}`}>
                 {log.status === 'taken' ? 'Taken' : 'Skipped'} at {localTime(log.taken_at, zone)}
               </span>
             </li>

@@ -3,7 +3,7 @@
 import type { ComponentChildren } from 'preact'
 import { useEffect, useRef } from 'preact/hooks'
 
-import './accountParts.css'
+import './AccountParts.css'
 
 const momentFormats = new Map<string, Intl.DateTimeFormat>()
 const dayFormats = new Map<string, Intl.DateTimeFormat>()
@@ -73,7 +73,7 @@ export function Confirm({ question, confirmLabel, cancelLabel, busy, onConfirm, 
     <div ref={box} class="confirm" role="group" aria-label="Please confirm" tabIndex={-1}>
       <p>{question}</p>
       <div class="actions">
-        <button type="button" class="danger" disabled={busy} onClick={onConfirm}>
+        <button type="button" class="button-danger" disabled={busy} onClick={onConfirm}>
           {busy ? 'Please wait…' : confirmLabel}
         </button>
         <button type="button" disabled={busy} onClick={onCancel}>
