@@ -477,7 +477,7 @@ def payload_served(base: str, rows: list[dict]) -> None:
 
 def module_group(path: str) -> str:
     """node_modules/@nozbe/watermelondb/adapters/lokijs/x.js → @nozbe/watermelondb/adapters;
-    src/screens/Today.tsx stays as it is."""
+    src/ui/screens/Today.tsx stays as it is."""
     path = path.replace("\\0", "")
     if "node_modules/" not in path:
         return path

@@ -30,7 +30,7 @@ DOMAIN = ROOT / "docs" / "domain.md"
 ARCHITECTURE = ROOT / "docs" / "architecture.md"
 RULES = ROOT / "tracking" / "rules"
 REFERENCE_CSV = ROOT / "tracking" / "data" / "reference_intakes.csv"
-SOURCE_NAMES_TS = ROOT / "app" / "src" / "sources.ts"
+SOURCE_NAMES_TS = ROOT / "app" / "src" / "domain" / "sources.ts"
 
 # Never project files: version control, installed packages, state and caches (what
 # .gitignore keeps out, for a copy without git).
@@ -168,9 +168,9 @@ def csv_keys(path: Path) -> list[str]:
 
 
 def app_source_names(typescript: str) -> set[str]:
-    """The keys of SOURCE_NAMES in app/src/sources.ts."""
+    """The keys of SOURCE_NAMES in app/src/domain/sources.ts."""
     block = re.search(r"SOURCE_NAMES[^=]*=\s*\{(.*?)\n\}", typescript, re.DOTALL)
-    assert block, "app/src/sources.ts has no SOURCE_NAMES object"
+    assert block, "app/src/domain/sources.ts has no SOURCE_NAMES object"
     keys = re.findall(r"""^\s*(?:'([^']+)'|"([^"]+)"|([A-Za-z_]\w*))\s*:""", block[1], re.M)
     return {quoted or double or bare for quoted, double, bare in keys}
 
@@ -224,8 +224,8 @@ def test_every_cited_source_key_is_defined_in_docs_domain(texts):
 def test_the_app_names_exactly_the_keys_docs_domain_defines():
     defined = defined_keys(DOMAIN.read_text(encoding="utf-8"))
     named = app_source_names(SOURCE_NAMES_TS.read_text(encoding="utf-8"))
-    assert sorted(defined - named) == [], "keys without a name in app/src/sources.ts"
-    assert sorted(named - defined) == [], "names in app/src/sources.ts for unknown keys"
+    assert sorted(defined - named) == [], "keys without a name in app/src/domain/sources.ts"
+    assert sorted(named - defined) == [], "names in app/src/domain/sources.ts for unknown keys"
 
 
 def test_the_key_collectors_find_a_planted_key():

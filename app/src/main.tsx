@@ -1,8 +1,8 @@
 import { render } from 'preact'
 
-import { App } from './App'
-import { registerServiceWorker } from './push'
-import './styles.css'
+import { registerServiceWorker } from './data/push'
+import { App } from './ui/App'
+import './ui/styles.css'
 
 render(<App />, document.getElementById('app')!)
 registerServiceWorker()

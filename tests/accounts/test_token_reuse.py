@@ -3,7 +3,7 @@ session: the whole session (the family of tokens from one sign-in) ends, for the
 the owner alike, and no other session of the member is touched.
 
 There is no grace period for a second use (see SECURITY.md): the app sends one refresh at a
-time (app/src/api.ts, refreshTokens), so only a copied token is ever presented twice.
+time (app/src/data/api.ts, refreshTokens), so only a copied token is ever presented twice.
 """
 
 from __future__ import annotations

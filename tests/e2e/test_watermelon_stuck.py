@@ -1,6 +1,6 @@
 """Devices once stuck for good, reproduced with the real WatermelonDB 0.28 client
 (tests/e2e/sync_client/stuck.mjs), and their recovery: each recovers by itself, or by the
-one action the app offers the member (app/src/sync.ts, held.ts, discard.ts)."""
+one action the app offers the member (app/src/data/sync.ts, held.ts, discard.ts)."""
 
 from __future__ import annotations
 

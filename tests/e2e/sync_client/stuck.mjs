@@ -1,5 +1,5 @@
 // Devices that used to be stuck for good, with the real WatermelonDB synchronize(): each mode
-// first reproduces the stuck case, then recovers the way the Ossa app does (app/src/sync.ts).
+// first reproduces the stuck case, then recovers the way the Ossa app does (app/src/data/sync.ts).
 // Prints one JSON document on stdout; progress goes to stderr.
 //
 //   OSSA_BASE_URL=… OSSA_EMAIL=… OSSA_PASSWORD=… node stuck.mjs MODE

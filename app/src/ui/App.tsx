@@ -1,0 +1,152 @@
+// The app shell: sign-in gate, first-run flow, the sync indicator and the navigation.
+import { useEffect } from 'preact/hooks'
+
+import { onSignedOut } from '../data/api'
+import { saveWhenHidden } from '../data/db'
+import { sessionEnded, signedIn } from '../data/session'
+import { engine } from '../data/sync'
+import { Loading } from './components/blocks'
+import { SyncIndicator } from './components/SyncIndicator'
+import { useProfile, useStore } from './hooks'
+import { navigate, useRoute, type Route } from './router'
+import { Flags, useActiveFlagCount } from './screens/Flags'
+import { Held } from './screens/Held'
+import { Inbox, useUnreadCount } from './screens/Inbox'
+import { Onboarding, needsOnboarding } from './screens/Onboarding'
+import { Plan } from './screens/Plan'
+import { Settings } from './screens/Settings'
+import { Sharing } from './screens/Sharing'
+import { SignIn } from './screens/SignIn'
+import { Today } from './screens/Today'
+import { Trends } from './screens/Trends'
+import { Week } from './screens/Week'
+import './App.css'
+
+const NAV: [string, string][] = [
+  ['today', 'Today'],
+  ['week', 'Week'],
+  ['trends', 'Trends'],
+  ['flags', 'Flags'],
+  ['more', 'More'],
+]
+
+const MORE: [string, string][] = [
+  ['plan', 'Plan'],
+  ['inbox', 'Inbox'],
+  ['sharing', 'Sharing'],
+  ['settings', 'Settings'],
+]
+
+/** A count in words beside a link's name, so it is not a coloured dot alone. */
+function Count({ n, words }: { n: number; words: string }) {
+  if (n === 0) return null
+  return (
+    <span class="count">
+      {' '}
+      {n}
+      <span class="visually-hidden"> {words}</span>
+    </span>
+  )
+}
+
+function More() {
+  const unread = useUnreadCount()
+  return (
+    <section class="screen" aria-labelledby="screen-title">
+      <header class="screen-header">
+        <h1 id="screen-title" tabIndex={-1}>
+          More
+        </h1>
+      </header>
+      <ul class="menu">
+        {MORE.map(([path, label]) => (
+          <li key={path}>
+            <a href={`#/${path}`}>
+              {label}
+              {path === 'inbox' && <Count n={unread} words="unread" />}
+            </a>
+          </li>
+        ))}
+      </ul>
+    </section>
+  )
+}
+
+function screenFor(route: Route) {
+  switch (route.name) {
+    case 'week':
+      return <Week />
+    case 'trends':
+      return <Trends />
+    case 'flags':
+      return <Flags />
+    case 'plan':
+      return <Plan params={route.params} />
+    case 'inbox':
+      return <Inbox />
+    case 'sharing':
+      return <Sharing />
+    case 'settings':
+      return <Settings />
+    case 'more':
+      return <More />
+    case 'welcome':
+      return <Onboarding />
+    case 'held':
+      return <Held />
+    default:
+      return <Today />
+  }
+}
+
+function SignedInApp() {
+  const route = useRoute()
+  const profile = useProfile()
+
+  useEffect(() => {
+    engine.start()
+    const stopSaving = saveWhenHidden()
+    const stop = onSignedOut(sessionEnded)
+    return () => {
+      engine.stop()
+      stopSaving()
+      stop()
+    }
+  }, [])
+
+  // Move focus to the new screen's heading, so keyboard and screen-reader users follow.
+  useEffect(() => {
+    document.getElementById('screen-title')?.focus({ preventScroll: true })
+  }, [route.name])
+
+  useEffect(() => {
+    if (profile && needsOnboarding(profile) && route.name !== 'welcome') navigate('welcome')
+  }, [profile, route.name])
+
+  const active = MORE.some(([path]) => path === route.name) ? 'more' : route.name
+  const counts: Record<string, [number, string]> = {
+    flags: [useActiveFlagCount(), 'active'],
+    more: [useUnreadCount(), 'unread'],
+  }
+  return (
+    <div class="shell">
+      <SyncIndicator engine={engine} />
+      <main id="main">{profile === undefined ? <Loading /> : screenFor(route)}</main>
+      {route.name !== 'welcome' && (
+        <nav class="tabs" aria-label="Main">
+          {NAV.map(([path, label]) => (
+            <a key={path} href={`#/${path}`} aria-current={active === path ? 'page' : undefined}>
+              {label}
+              {counts[path] && <Count n={counts[path][0]} words={counts[path][1]} />}
+            </a>
+          ))}
+        </nav>
+      )}
+    </div>
+  )
+}
+
+export function App() {
+  const tokens = useStore(signedIn)
+  return tokens ? <SignedInApp key={tokens.email} /> : <SignIn />
+}
