@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 
 from tracking.rules.plan_checks import bisphosphonate, calcium, frequency, interactions, meals
-from tracking.rules.plan_checks.common import PlanInputs  # noqa: F401  (the inputs' home)
+from tracking.rules.plan_checks.common import PlanInputs
 from tracking.rules.types import FlagResult
 
 Check = Callable[[PlanInputs], list[FlagResult]]
