@@ -150,6 +150,13 @@ class Profile(Syncable):
     remind_by_email = models.BooleanField(default=True)
     quiet_hours_start = models.TimeField(null=True, blank=True)
     quiet_hours_end = models.TimeField(null=True, blank=True)
+    # The member's usual day, local times (the day planner's input); a meal left empty is
+    # one they skip.
+    wake_time = models.TimeField(default=time(7, 0))
+    breakfast_time = models.TimeField(null=True, blank=True, default=time(7, 30))
+    lunch_time = models.TimeField(null=True, blank=True, default=time(12, 30))
+    dinner_time = models.TimeField(null=True, blank=True, default=time(18, 30))
+    bed_time = models.TimeField(default=time(22, 30))
     # Kept by accounts.services from the fields above; the reminder planner selects due
     # members with this one indexed column and claims each by moving it forward.
     next_weekly_reminder_at = models.DateTimeField(null=True, blank=True, editable=False)
@@ -190,6 +197,14 @@ class Profile(Syncable):
             ]
         if (self.quiet_hours_start is None) != (self.quiet_hours_end is None):
             errors["quiet_hours_end"] = ["Give both ends of the quiet hours, or neither."]
+        meals = [at for at in (self.breakfast_time, self.lunch_time, self.dinner_time) if at]
+        if self.wake_time is not None and self.bed_time is not None:
+            if not self.wake_time < self.bed_time:
+                errors["bed_time"] = ["Bedtime comes after waking, on the same day."]
+            elif any(not self.wake_time <= at <= self.bed_time for at in meals):
+                errors["wake_time"] = ["Meals fall between waking and bedtime."]
+        if meals != sorted(meals):
+            errors["lunch_time"] = ["Breakfast, lunch and dinner come in that order."]
         if errors:
             raise ValidationError(errors)
 

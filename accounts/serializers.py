@@ -143,6 +143,11 @@ class ProfileSerializer(ModelSerializer):
             "remind_by_email",
             "quiet_hours_start",
             "quiet_hours_end",
+            "wake_time",
+            "breakfast_time",
+            "lunch_time",
+            "dinner_time",
+            "bed_time",
             "updated_at",
         ]
         read_only_fields = ["age", "updated_at"]

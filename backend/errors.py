@@ -45,13 +45,31 @@ class ExceptionHandler(BaseExceptionHandler):
         return super().convert_known_exceptions(exc)
 
 
+def problems(exc: django_exceptions.ValidationError) -> dict[str | None, list[tuple[str, str]]]:
+    """A Django ValidationError as {field or None: [(message, code)]}, codes kept (a client
+    switches on them: confirmation_required, …); "invalid" where none was given."""
+    by_field = exc.error_dict if hasattr(exc, "error_dict") else {None: exc.error_list}
+    found: dict[str | None, list[tuple[str, str]]] = {}
+    for name, errors in by_field.items():
+        field = None if name == django_exceptions.NON_FIELD_ERRORS else name
+        for error in errors:
+            for single in error.error_list if hasattr(error, "error_list") else [error]:
+                message = single.message % single.params if single.params else single.message
+                found.setdefault(field, []).append((str(message), single.code or "invalid"))
+    return found
+
+
 def _as_drf_detail(exc: django_exceptions.ValidationError) -> dict | list:
+    found = problems(exc)
+    as_details = {
+        field: [exceptions.ErrorDetail(message, code) for message, code in errors]
+        for field, errors in found.items()
+    }
     if not hasattr(exc, "error_dict"):
-        return exc.messages
-    detail = dict(exc.message_dict)
-    if django_exceptions.NON_FIELD_ERRORS in detail:
-        detail[api_settings.NON_FIELD_ERRORS_KEY] = detail.pop(django_exceptions.NON_FIELD_ERRORS)
-    return detail
+        return as_details.get(None, [])
+    if None in as_details:
+        as_details[api_settings.NON_FIELD_ERRORS_KEY] = as_details.pop(None)
+    return as_details
 
 
 # --- The shape in the API schema ------------------------------------------------------

@@ -18,7 +18,9 @@ from . import writers
 from .protocol import Column, Table
 
 # The client's schema version this server speaks, and the oldest it still accepts.
-SCHEMA_VERSION = 1
+# 2: the member's usual day (profiles), confirmed findings (regimens), a product's labelled
+# frequency and ingredient basis.
+SCHEMA_VERSION = 2
 MIN_SCHEMA_VERSION = 1
 
 
@@ -40,6 +42,7 @@ PRODUCTS = (
     Column("strength_mg", c.OPT_NUMBER),
     Column("serving_unit", c.TEXT),
     Column("notes", c.TEXT),
+    Column("usual_schedule", c.TEXT),
     Column("ingredients", c.JSON_TEXT, load=lambda ids: ingredients_by_product(ids)),
     *_stamps(),
 )
@@ -55,6 +58,7 @@ REGIMENS = (
     Column("start_date", c.DATE),
     Column("end_date", c.OPT_DATE),
     Column("note", c.TEXT),
+    Column("confirmed_findings", c.JSON_TEXT),
     *_stamps(),
 )
 
@@ -86,6 +90,11 @@ PROFILES = (
     Column("remind_by_email", c.BOOLEAN),
     Column("quiet_hours_start", c.OPT_CLOCK_TIME),
     Column("quiet_hours_end", c.OPT_CLOCK_TIME),
+    Column("wake_time", c.CLOCK_TIME),
+    Column("breakfast_time", c.OPT_CLOCK_TIME),
+    Column("lunch_time", c.OPT_CLOCK_TIME),
+    Column("dinner_time", c.OPT_CLOCK_TIME),
+    Column("bed_time", c.CLOCK_TIME),
     Column("updated_at", c.EPOCH_MS, writable=False),
 )
 
@@ -144,10 +153,14 @@ NOTIFICATIONS = (
 def ingredients_by_product(product_ids: list) -> dict:
     found: dict = defaultdict(list)
     rows = Ingredient.objects.filter(product_id__in=product_ids).values_list(
-        "product_id", "nutrient__code", "amount", "form"
+        "product_id", "nutrient__code", "amount", "form", "basis"
     )
-    for product_id, nutrient, amount, form in rows.order_by("product_id", "nutrient__position"):
-        found[product_id].append({"nutrient": nutrient, "amount": float(amount), "form": form})
+    for product_id, nutrient, amount, form, basis in rows.order_by(
+        "product_id", "nutrient__position"
+    ):
+        found[product_id].append(
+            {"nutrient": nutrient, "amount": float(amount), "form": form, "basis": basis}
+        )
     return found
 
 

@@ -10,15 +10,18 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from accounts import services as account_services
+from backend.errors import problems
 from notifications import services as notification_services
 from tracking import selectors, services
-from tracking.models import IntakeLog, IntakeSource, Nutrient, Regimen
+from tracking.models import AmountBasis, IntakeLog, IntakeSource, Nutrient, Regimen
 
 from .codecs import NUMBER, TEXT, WireError
 from .protocol import Incoming, PushContext
 
 # Model fields named in validation errors → the wire column a client knows.
 COLUMN_FOR_FIELD = {"product": "product_id", "regimen": "regimen_id"}
+# Validation codes a device acts on, passed through; the rest are "invalid".
+PASSED_CODES = {"confirmation_required"}
 
 
 class Writer:
@@ -54,11 +57,10 @@ class Writer:
 
 
 def refuse_invalid(ctx: PushContext, item: Incoming, exc: ValidationError) -> None:
-    messages = exc.message_dict if hasattr(exc, "error_dict") else {None: exc.messages}
-    for name, problems in messages.items():
-        column = None if name in (None, "__all__") else COLUMN_FOR_FIELD.get(name, name)
-        for problem in problems:
-            ctx.refuse(item, "invalid", problem, column)
+    for name, found in problems(exc).items():
+        column = None if name is None else COLUMN_FOR_FIELD.get(name, name)
+        for message, code in found:
+            ctx.refuse(item, code if code in PASSED_CODES else "invalid", message, column)
 
 
 class ProductWriter(Writer):
@@ -66,10 +68,16 @@ class ProductWriter(Writer):
         if attr != "ingredients":
             return super().wire_equal(item, attr, value, raw)
         stored = [
-            {"nutrient": i.nutrient.code, "amount": float(i.amount), "form": i.form}
+            {
+                "nutrient": i.nutrient.code,
+                "amount": float(i.amount),
+                "form": i.form,
+                "basis": i.basis,
+            }
             for i in item.stored.ingredients.select_related("nutrient")
         ]
-        return stored == value
+        sent = [{"basis": AmountBasis.ELEMENTAL, **entry} for entry in value or []]
+        return stored == sent
 
     def write_one(self, ctx: PushContext, item: Incoming) -> None:
         fields = dict(item.values)
@@ -100,9 +108,11 @@ def _ingredient(entry: dict, position: int, nutrients: dict) -> dict:
     try:
         amount = NUMBER.from_wire(entry.get("amount"))
         form = TEXT.from_wire(entry.get("form") or "")
+        basis = TEXT.from_wire(entry.get("basis") or AmountBasis.ELEMENTAL)
     except WireError as exc:
-        raise _ingredient_problem(f"Ingredient {position + 1}: amount or form {exc}.") from None
-    return {"nutrient": nutrients[code], "amount": amount, "form": form}
+        detail = f"Ingredient {position + 1}: amount, form or basis {exc}."
+        raise _ingredient_problem(detail) from None
+    return {"nutrient": nutrients[code], "amount": amount, "form": form, "basis": basis}
 
 
 def _ingredient_problem(message: str) -> ValidationError:

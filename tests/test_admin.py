@@ -59,6 +59,7 @@ def one_of_each(alice):
             "schedule_kind": "daily",
             "times": ["18:00"],
             "start_date": log.taken_at.date(),
+            "confirmed_findings": ["vitamin_k_with_vka"],  # her log's product holds K2
         },
     )
     computation.recompute([alice.id])

@@ -156,13 +156,14 @@ def _dose_rows(members: dict[UUID, MemberData], earliest: datetime):
 def _load_products(member_ids: Sequence[UUID], earliest: datetime) -> dict[str, RuleProduct]:
     """The catalogue and the members' own products, with nutrients per serving."""
     products = Product.objects.filter(Q(owner__isnull=True) | Q(owner_id__in=member_ids))
-    nutrients: dict[str, dict[str, float]] = defaultdict(dict)
-    for product_id, code, amount in Ingredient.objects.filter(product__in=products).values_list(
-        "product_id", "nutrient__code", "amount"
-    ):
-        nutrients[str(product_id)][code] = float(amount)
+    ingredients: dict[str, list[tuple]] = defaultdict(list)
+    rows = Ingredient.objects.filter(product__in=products).values_list(
+        "product_id", *facts.INGREDIENT_COLUMNS
+    )
+    for product_id, *ingredient in rows:
+        ingredients[str(product_id)].append(ingredient)
     return {
-        str(row["id"]): facts.product(row, nutrients.get(str(row["id"]), {}))
+        str(row["id"]): facts.product(row, ingredients.get(str(row["id"]), []))
         for row in products.values(*facts.PRODUCT_COLUMNS)
     }
 

@@ -16,8 +16,9 @@ from zoneinfo import ZoneInfo
 
 from accounts.models import Profile
 
-from .models import Regimen, RegimenSchedule
-from .rules.types import Dose, Member, Schedule
+from .models import AmountBasis, Regimen, RegimenSchedule
+from .rules import medicines
+from .rules.types import Dose, Member, MemberDay, Schedule
 from .rules.types import Product as RuleProduct
 from .rules.types import ReferenceIntake as RuleReference
 from .rules.types import Regimen as RuleRegimen
@@ -35,7 +36,17 @@ MEMBER_COLUMNS = (
 # The plan's own schedule columns: its schedule when it has no recorded version yet.
 PLAN_COLUMNS = ("id", "product_id", "start_date", "end_date", *RegimenSchedule.VERSIONED_FIELDS)
 DOSE_COLUMNS = ("id", "product_id", "regimen_id", "taken_at", "status", "servings")
-PRODUCT_COLUMNS = ("id", "name", "kind", "drug_class", "drug", "release")
+PRODUCT_COLUMNS = ("id", "name", "kind", "drug_class", "drug", "release", "usual_schedule")
+# An ingredient row: (nutrient code, amount, form, basis).
+INGREDIENT_COLUMNS = ("nutrient__code", "amount", "form", "basis")
+# Profile columns of the member's usual day, and the MemberDay fields they fill.
+DAY_COLUMNS = {
+    "wake_time": "wake",
+    "breakfast_time": "breakfast",
+    "lunch_time": "lunch",
+    "dinner_time": "dinner",
+    "bed_time": "bed",
+}
 
 
 @cache
@@ -113,9 +124,34 @@ def dose(row: tuple) -> Dose:
     )
 
 
-def product(row: Mapping[str, Any], nutrients: Mapping[str, float]) -> RuleProduct:
-    """A rule Product from PRODUCT_COLUMNS and its amounts per serving by nutrient code."""
-    return RuleProduct(**{**row, "id": str(row["id"])}, nutrients=dict(nutrients))
+def product(row: Mapping[str, Any], ingredients: Iterable[tuple]) -> RuleProduct:
+    """A rule Product from PRODUCT_COLUMNS and its INGREDIENT_COLUMNS rows: amounts per
+    serving by nutrient code, minerals as elemental amounts."""
+    nutrients, forms = {}, {}
+    for code, amount, form, basis in ingredients:
+        nutrients[code] = elemental_amount(float(amount), form, basis)
+        if form:
+            forms[code] = form
+    return RuleProduct(**{**row, "id": str(row["id"])}, nutrients=nutrients, forms=forms)
+
+
+def elemental_amount(amount: float, form: str, basis: str) -> float:
+    """An ingredient's elemental amount: as given, or a salt's weight times its share of the
+    mineral (docs/domain.md#elemental-calcium); the services refuse a compound amount whose
+    salt has no known share, so None never reaches the rules."""
+    if basis != AmountBasis.COMPOUND:
+        return amount
+    found = medicines.elemental(amount, form)
+    return amount if found is None else found
+
+
+def member_day(row: Mapping[str, Any]) -> MemberDay:
+    """A MemberDay from a profile's DAY_COLUMNS (a profile or a .values() row)."""
+    return MemberDay(**{field: row[column] for column, field in DAY_COLUMNS.items()})
+
+
+def member_day_of(profile: Profile) -> MemberDay:
+    return member_day({column: getattr(profile, column) for column in DAY_COLUMNS})
 
 
 def reference(row: Mapping[str, Any]) -> RuleReference:

@@ -48,6 +48,7 @@ class DrugClass(models.TextChoices):
     VITAMIN_K_ANTAGONIST = "vitamin_k_antagonist", "Vitamin K antagonist"
     GLUCOCORTICOID = "glucocorticoid", "Glucocorticoid"
     ANTACID = "antacid", "Antacid"
+    THYROID_HORMONE = "thyroid_hormone", "Thyroid hormone"
     OTHER = "other", "Other"
 
 
@@ -61,12 +62,22 @@ class Drug(models.TextChoices):
     PHENPROCOUMON = "phenprocoumon", "Phenprocoumon"
     PREDNISOLONE = "prednisolone", "Prednisolone"
     PREDNISONE = "prednisone", "Prednisone"
+    LEVOTHYROXINE = "levothyroxine", "Levothyroxine"
     OTHER = "other", "Other"
 
 
 class Release(models.TextChoices):
     IMMEDIATE = "immediate", "Immediate release"
     DELAYED = "delayed", "Delayed release"
+
+
+class UsualSchedule(models.TextChoices):
+    """How often a medicine's label says it is taken (docs/domain.md#bisphosphonates)."""
+
+    NONE = "", "Not stated"
+    DAILY = "daily", "Once a day"
+    WEEKLY = "weekly", "Once a week"
+    MONTHLY = "monthly", "Once a month"
 
 
 class ServingUnit(models.TextChoices):
@@ -109,6 +120,13 @@ class Product(Syncable):
         max_length=8, choices=ServingUnit.choices, default=ServingUnit.CAPSULE
     )
     notes = models.TextField(max_length=2000, blank=True)
+    usual_schedule = models.CharField(
+        max_length=8,
+        choices=UsualSchedule.choices,
+        blank=True,
+        help_text="How often the label says it is taken; a plan taking it more often is "
+        "a critical finding to confirm.",
+    )
 
     class Meta:
         ordering = ["name"]
@@ -141,8 +159,15 @@ class Product(Syncable):
         return self.owner_id is None
 
 
+class AmountBasis(models.TextChoices):
+    ELEMENTAL = "elemental", "Elemental amount"
+    COMPOUND = "compound", "Weight of the compound (the salt)"
+
+
 class Ingredient(models.Model):
-    """How much of one nutrient a single serving of a product holds."""
+    """How much of one nutrient a single serving of a product holds: the elemental amount,
+    or, for a mineral salt whose share of the mineral docs/domain.md#elemental-calcium gives,
+    the weight of the salt as a label prints it ("calcium carbonate 1,250 mg")."""
 
     product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="ingredients")
     nutrient = models.ForeignKey(Nutrient, on_delete=models.PROTECT, related_name="+")
@@ -151,6 +176,9 @@ class Ingredient(models.Model):
     )
     form = models.CharField(
         max_length=60, blank=True, help_text="e.g. carbonate, citrate, bisglycinate, all-trans MK-7"
+    )
+    basis = models.CharField(
+        max_length=9, choices=AmountBasis.choices, default=AmountBasis.ELEMENTAL
     )
 
     class Meta:
@@ -198,6 +226,9 @@ class Regimen(Syncable):
     start_date = models.DateField()
     end_date = models.DateField(null=True, blank=True)
     note = models.TextField(max_length=1000, blank=True)
+    # Critical plan-time findings the member confirmed for this plan, by code (e.g. a weekly
+    # medicine planned daily): the plan is saved only once each is confirmed.
+    confirmed_findings = models.JSONField(default=list, blank=True)
     # Bisphosphonates only: the next dose moment, kept by tracking.services; the reminder
     # planner selects due plans with this indexed column and claims each by moving it on.
     next_dose_reminder_at = models.DateTimeField(null=True, blank=True, editable=False)

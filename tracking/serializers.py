@@ -34,7 +34,7 @@ class IngredientSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Ingredient
-        fields = ["nutrient", "amount", "unit", "form"]
+        fields = ["nutrient", "amount", "unit", "form", "basis"]
 
 
 class ProductSerializer(ModelSerializer):
@@ -54,6 +54,7 @@ class ProductSerializer(ModelSerializer):
             "strength_mg",
             "serving_unit",
             "notes",
+            "usual_schedule",
             "ingredients",
             "in_catalogue",
             "created_at",
@@ -84,6 +85,14 @@ class RegimenSerializer(ModelSerializer):
     )
     times = serializers.ListField(child=serializers.CharField(max_length=5), required=False)
     weekdays = serializers.ListField(child=serializers.IntegerField(), required=False)
+    confirmed_findings = serializers.ListField(
+        child=serializers.CharField(max_length=48),
+        max_length=20,
+        required=False,
+        help_text="Codes of the critical findings about this plan the member confirmed "
+        '(e.g. "labelled_frequency"); a plan with an unconfirmed one is refused with '
+        "code confirmation_required.",
+    )
 
     class Meta:
         model = Regimen
@@ -99,6 +108,7 @@ class RegimenSerializer(ModelSerializer):
             "start_date",
             "end_date",
             "note",
+            "confirmed_findings",
             "created_at",
             "updated_at",
         ]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, timedelta
+from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -17,8 +18,10 @@ from backend.celery import enqueue_coalesced_on_commit, enqueue_on_commit
 from backend.errors import Conflict
 from sync.clock import stamp, tick
 
+from . import planning
 from .dose_moments import next_dose_after
-from .models import Flag, Ingredient, IntakeLog, Product, Regimen, RegimenSchedule
+from .models import AmountBasis, Flag, Ingredient, IntakeLog, Product, Regimen, RegimenSchedule
+from .rules.medicines import ELEMENTAL_CALCIUM, elemental
 from .schedule_fields import clean_schedule
 
 MAX_FUTURE = timedelta(days=1)
@@ -75,12 +78,27 @@ def check_ingredients(ingredients: list[dict]) -> None:
     if len(codes) > MAX_INGREDIENTS:
         raise ValidationError({"ingredients": [f"At most {MAX_INGREDIENTS} ingredients."]})
     for position, entry in enumerate(ingredients):
+        _check_basis(position, entry)
         try:
             Ingredient(**entry).full_clean(exclude=["product"], validate_constraints=False)
         except ValidationError as exc:
             problems = "; ".join(f"{k}: {' '.join(v)}" for k, v in exc.message_dict.items())
             message = f"Ingredient {position + 1}: {problems}"
             raise ValidationError({"ingredients": [message]}) from None
+
+
+def _check_basis(position: int, entry: dict) -> None:
+    """A salt's weight is taken only where its share of the mineral is known."""
+    if entry.get("basis", AmountBasis.ELEMENTAL) != AmountBasis.COMPOUND:
+        return
+    known = entry["nutrient"].code == "calcium" and elemental(1, entry.get("form", "")) is not None
+    if not known:
+        salts = ", ".join(ELEMENTAL_CALCIUM)
+        message = (
+            f"Ingredient {position + 1}: an amount by the salt's weight is known only for "
+            f"calcium as {salts}; give the elemental amount instead."
+        )
+        raise ValidationError({"ingredients": [message]})
 
 
 @transaction.atomic
@@ -110,12 +128,52 @@ def _save_regimen(regimen: Regimen) -> Regimen:
     for name, value in clean_schedule(regimen.schedule_kind, schedule).items():
         setattr(regimen, name, value)
     regimen.full_clean()
+    check_plan(regimen)
     stamp(regimen)
     regimen.save()
     _record_schedule(regimen)
     schedule_dose_reminder(regimen)
     request_recompute(regimen.member_id)
     return regimen
+
+
+def check_plan(regimen: Regimen) -> None:
+    """Refuse a change that brings a critical finding its member has not confirmed (a weekly
+    medicine planned daily, vitamin K on a vitamin K antagonist): the same for REST, sync
+    and the admin. The confirmation is the finding's code in confirmed_findings."""
+    codes = regimen.confirmed_findings
+    if not isinstance(codes, list) or not all(isinstance(c, str) and len(c) <= 48 for c in codes):
+        raise ValidationError({"confirmed_findings": ["A list of finding codes."]})
+    missing = planning.unconfirmed(regimen)
+    if missing:
+        raise ValidationError(
+            {
+                "confirmed_findings": [
+                    ValidationError(
+                        f"{f.title}. {f.explanation} To save the plan as it is, confirm it "
+                        f'(confirmed_findings: ["{f.code}"]).',
+                        code="confirmation_required",
+                    )
+                    for f in missing
+                ]
+            }
+        )
+
+
+@transaction.atomic
+def apply_day_plan(member, on: date):
+    """Give the member's plans the day planner's suggested times and amounts (each through
+    update_regimen, so schedule history is kept); return the day planned again."""
+    suggestion = planning.day_plan(member.id, on)
+    changed = {str(c.regimen_id): c for c in suggestion.changes}
+    for regimen in Regimen.objects.filter(member=member, id__in=list(changed)).order_by("id"):
+        change = changed[str(regimen.id)]
+        fields = {
+            "times": list(change.times),
+            "servings_per_dose": Decimal(str(change.servings_per_dose)),
+        }
+        update_regimen(regimen, fields)
+    return planning.day_plan(member.id, on)
 
 
 def schedule_dose_reminder(regimen: Regimen) -> None:

@@ -367,7 +367,8 @@ def test_the_signed_in_member_is_the_whole_account(alice_api, alice):
     assert response.json()["email"] == alice.email
 
 
-@pytest.mark.django_db(transaction=True)
+# serialized_rollback: the catalogue and content types (data migrations) survive the flush.
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_createsuperuser_gives_the_operator_a_profile_and_clock_outside_any_transaction():
     """manage.py createsuperuser runs in autocommit: the member records must still be made."""
     from django.core.management import call_command

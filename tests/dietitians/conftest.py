@@ -62,7 +62,13 @@ def give_plan(member: User) -> None:
         product = Product.objects.get(name=name, owner=None)
         plan = services.create_regimen(
             member,
-            {"product": product, "schedule_kind": "daily", "times": ["08:00"], "start_date": start},
+            {
+                "product": product,
+                "schedule_kind": "daily",
+                "times": ["08:00"],
+                "start_date": start,
+                "confirmed_findings": ["vitamin_k_with_vka"],  # seen when planning
+            },
         )
         taken = dt.datetime.combine(start, dt.time(8, 5), tzinfo=member.profile.zone)
         for day in range(0, 40, 2):

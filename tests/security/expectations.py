@@ -108,6 +108,7 @@ def _sync_push(refs: Refs) -> dict:
                         "weekdays": "[]",
                         "start_date": _today(),
                         "note": "",
+                        "confirmed_findings": '["vitamin_k_with_vka"]',
                     }
                 ],
                 "updated": [],
@@ -267,6 +268,8 @@ API: dict[str, list[Case]] = {
                     "schedule_kind": "daily",
                     "times": ["09:00"],
                     "start_date": _today(),
+                    # Her product holds K2 and she is on warfarin: a critical finding.
+                    "confirmed_findings": ["vitamin_k_with_vka"],
                 }
             ),
             stranger=400,  # the owner's product is "does not exist" to anyone else

@@ -117,6 +117,7 @@ def furnish(member: User, tag: str) -> Holdings:
             "schedule_kind": "daily",
             "times": ["18:00"],
             "start_date": start,
+            "confirmed_findings": ["vitamin_k_with_vka"],  # seen when planning
         },
     )
     taken = dt.datetime.combine(start, dt.time(8, 5), tzinfo=member.profile.zone)

@@ -29,9 +29,9 @@ def catalogue(name: str) -> Product:
     return Product.objects.get(name=name, owner__isnull=True)
 
 
-def daily_plan(member, *, start=dt.date(2026, 10, 1), times=("08:00",), name=None):
+def daily_plan(member, *, start=dt.date(2026, 10, 1), times=("08:00",), name=None, **extra):
     product = catalogue(name or "Vitamin K2 MK-7 90 mcg")
-    fields = {"product": product, "schedule_kind": "daily", "times": list(times)}
+    fields = {"product": product, "schedule_kind": "daily", "times": list(times), **extra}
     return services.create_regimen(member, {**fields, "start_date": start})
 
 

@@ -55,7 +55,17 @@ def test_medicines_filter_by_drug_class(alice_api):
         ("ibandronate", "immediate"),
         ("risedronate", "delayed"),
         ("risedronate", "immediate"),
+        ("risedronate", "immediate"),  # 35 mg weekly and 150 mg monthly
     ]
+
+
+def test_bisphosphonates_say_how_often_their_label_says_they_are_taken(alice_api):
+    response = alice_api.get("/api/v1/products", {"drug_class": "bisphosphonate"})
+
+    usual = {p["name"]: p["usual_schedule"] for p in response.json()["results"]}
+    assert usual["Alendronate 70 mg (weekly)"] == "weekly"
+    assert usual["Ibandronate 150 mg (monthly)"] == "monthly"
+    assert usual["Risedronate 150 mg (monthly)"] == "monthly"
 
 
 def test_a_member_adds_a_product_only_they_see(alice_api, bob_api):

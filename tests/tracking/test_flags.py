@@ -23,7 +23,8 @@ def alice_on_warfarin_and_k2(alice):
         {"timezone": "Europe/Amsterdam", "date_of_birth": dt.date(1958, 3, 2), "sex": "female"},
     )
     daily_plan(alice, name="Warfarin 1 mg", times=("18:00",))
-    k2 = daily_plan(alice, name="Vitamin K2 MK-7 90 mcg")
+    # The member saw the critical finding when planning K2 and confirmed it.
+    k2 = daily_plan(alice, name="Vitamin K2 MK-7 90 mcg", confirmed_findings=["vitamin_k_with_vka"])
     return alice, k2
 
 
@@ -88,7 +89,11 @@ def test_a_flag_that_comes_back_opens_a_new_episode(alice_on_warfarin_and_k2):
     with time_machine.travel(NOW, tick=False):
         services.end_regimen(k2)
     computation.recompute([alice.id], now=NOW + dt.timedelta(days=40))
-    daily_plan(alice, start=(NOW + dt.timedelta(days=41)).date())
+    daily_plan(
+        alice,
+        start=(NOW + dt.timedelta(days=41)).date(),
+        confirmed_findings=["vitamin_k_with_vka"],
+    )
 
     computation.recompute([alice.id], now=NOW + dt.timedelta(days=42))
 

@@ -50,4 +50,3 @@ def unconfirmed(
         for f in findings
         if f.severity == "critical" and f.code not in confirmed.get(f.subject, frozenset())
     ]
-
