@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from backend import formats
 from backend.serializers import ModelSerializer
 
-from . import selectors
+from . import planning, selectors
 from .models import (
     MAX_SERVINGS,
     AdherenceSnapshot,
@@ -85,6 +87,7 @@ class RegimenSerializer(ModelSerializer):
     )
     times = serializers.ListField(child=serializers.CharField(max_length=5), required=False)
     weekdays = serializers.ListField(child=serializers.IntegerField(), required=False)
+    findings = serializers.SerializerMethodField()
     confirmed_findings = serializers.ListField(
         child=serializers.CharField(max_length=48),
         max_length=20,
@@ -109,10 +112,19 @@ class RegimenSerializer(ModelSerializer):
             "end_date",
             "note",
             "confirmed_findings",
+            "findings",
             "created_at",
             "updated_at",
         ]
         read_only_fields = ["id", "created_at", "updated_at"]
+
+    @extend_schema_field(serializers.ListField(child=serializers.DictField()))
+    def get_findings(self, regimen) -> list[dict]:
+        """What the plan-time checks say about this plan in the member's day."""
+        found = self.context.get("findings")
+        if found is None:
+            return []
+        return FindingSerializer(planning.about(regimen, found()), many=True).data
 
 
 class IntakeLogSerializer(ModelSerializer):
@@ -227,3 +239,102 @@ class FlagSerializer(serializers.ModelSerializer):
         if person is None:
             return None
         return "you" if person.id == flag.member_id else (person.display_name or "your dietitian")
+
+
+# --- The day planner and plan-time checks ---------------------------------------------------
+class FindingSerializer(serializers.Serializer):
+    """A finding about the member's day: informs, cites its source; a critical one is saved
+    only once confirmed (its code in the plan's confirmed_findings)."""
+
+    code = serializers.CharField()
+    severity = serializers.ChoiceField(choices=["info", "warning", "critical"])
+    title = serializers.CharField()
+    explanation = serializers.CharField()
+    source = serializers.CharField(help_text="Source keys (docs/domain.md#sources).")
+    subject = serializers.CharField(help_text="Usually the plan's id.")
+    evidence = serializers.DictField()
+    needs_confirmation = serializers.SerializerMethodField()
+
+    def get_needs_confirmation(self, finding) -> bool:
+        return finding.severity == "critical"
+
+
+class WhySerializer(serializers.Serializer):
+    text = serializers.CharField()
+    source = serializers.CharField(help_text='Source keys; "" for Ossa\'s own reasons.')
+    rule = serializers.CharField()
+
+
+class PlacementSerializer(serializers.Serializer):
+    regimen = serializers.CharField(source="regimen_id")
+    product = serializers.CharField()
+    servings = serializers.FloatField()
+    why = WhySerializer(many=True)
+
+
+class MomentSerializer(serializers.Serializer):
+    at = serializers.CharField(help_text='Local time "HH:MM".')
+    label = serializers.CharField()
+    doses = PlacementSerializer(many=True)
+
+
+class UnmetSerializer(serializers.Serializer):
+    rule = serializers.CharField()
+    explanation = serializers.CharField()
+    compromise = serializers.CharField()
+    source = serializers.CharField()
+    regimens = serializers.ListField(source="regimen_ids", child=serializers.CharField())
+
+
+class PlanChangeSerializer(serializers.Serializer):
+    regimen = serializers.CharField(source="regimen_id")
+    product = serializers.CharField()
+    times = serializers.ListField(child=serializers.CharField())
+    servings_per_dose = serializers.FloatField()
+    current_times = serializers.ListField(child=serializers.CharField())
+    current_servings_per_dose = serializers.FloatField()
+
+
+class UsualDaySerializer(serializers.Serializer):
+    wake = formats.ClockTimeField()
+    breakfast = formats.ClockTimeField(allow_null=True)
+    lunch = formats.ClockTimeField(allow_null=True)
+    dinner = formats.ClockTimeField(allow_null=True)
+    bed = formats.ClockTimeField()
+
+
+class DayPlanSerializer(serializers.Serializer):
+    date = serializers.DateField(source="day")
+    usual_day = UsualDaySerializer()
+    moments = MomentSerializer(many=True, help_text="The suggested day, by local time.")
+    unmet = UnmetSerializer(many=True, help_text="Rules no placement could meet.")
+    changes = PlanChangeSerializer(
+        many=True, help_text="What applying the suggestion changes (POST /api/v1/plan/apply)."
+    )
+    findings = FindingSerializer(many=True, help_text="About the plans as they are now.")
+
+
+class PlanDayQuerySerializer(serializers.Serializer):
+    date = formats.DateField(required=False, help_text="A local date; the member's today.")
+
+
+class PlanApplySerializer(serializers.Serializer):
+    date = formats.DateField(required=False, help_text="The day whose suggestion to apply.")
+
+
+class PlanCheckSerializer(RegimenSerializer):
+    """A plan as it would be saved: a new one, or (with `regimen`) a change to one."""
+
+    regimen = serializers.UUIDField(
+        required=False, help_text="The plan to change; absent for a new plan."
+    )
+
+    class Meta(RegimenSerializer.Meta):
+        fields = ["regimen", *(f for f in RegimenSerializer.Meta.fields if f != "findings")]
+
+
+class PlanCheckResultSerializer(serializers.Serializer):
+    findings = FindingSerializer(many=True, help_text="About the day with the plan saved.")
+    needs_confirmation = FindingSerializer(
+        many=True, help_text="Critical findings saving it would bring: confirm them to save."
+    )

@@ -3,6 +3,7 @@ leaves nothing half-written when it refuses."""
 
 from __future__ import annotations
 
+import copy
 import uuid
 from datetime import date, timedelta
 from decimal import Decimal
@@ -124,16 +125,31 @@ def update_regimen(regimen: Regimen, fields: dict[str, Any]) -> Regimen:
 
 
 def _save_regimen(regimen: Regimen) -> Regimen:
-    schedule = {name: getattr(regimen, name) for name in SCHEDULE_FIELDS}
-    for name, value in clean_schedule(regimen.schedule_kind, schedule).items():
-        setattr(regimen, name, value)
-    regimen.full_clean()
+    _prepare(regimen)
     check_plan(regimen)
     stamp(regimen)
     regimen.save()
     _record_schedule(regimen)
     schedule_dose_reminder(regimen)
     request_recompute(regimen.member_id)
+    return regimen
+
+
+def _prepare(regimen: Regimen) -> None:
+    schedule = {name: getattr(regimen, name) for name in SCHEDULE_FIELDS}
+    for name, value in clean_schedule(regimen.schedule_kind, schedule).items():
+        setattr(regimen, name, value)
+    regimen.full_clean()
+
+
+def candidate_regimen(member, existing: Regimen | None, fields: dict[str, Any]) -> Regimen:
+    """The plan saving `fields` would make (a new one, or `existing` changed), validated but
+    not saved: what the checks look at before the member decides."""
+    regimen = copy.copy(existing) if existing is not None else Regimen(member=member)
+    for name, value in fields.items():
+        if name != "regimen":
+            setattr(regimen, name, value)
+    _prepare(regimen)
     return regimen
 
 

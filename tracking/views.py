@@ -1,17 +1,21 @@
 from __future__ import annotations
 
+from functools import cache
+
 from django.db.models import Case, F, QuerySet, Value, When
 from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, permissions, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
+from rest_framework.fields import UUIDField
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from backend.pagination import NewestFirstKeysetPagination
 
-from . import filters, selectors, serializers, services
+from . import filters, planning, selectors, serializers, services
 from .dietitians import report
 from .models import Client, Flag
 
@@ -93,6 +97,12 @@ class RegimenViewSet(MemberViewSet):
 
     def get_queryset(self):
         return super().get_queryset().select_related("product")
+
+    def get_serializer_context(self):
+        # Read after the write: a response shows the findings the change brought.
+        user = self.request.user
+        findings = cache(lambda: planning.findings(user.id)) if user.is_authenticated else None
+        return {**super().get_serializer_context(), "findings": findings}
 
 
 class IntakeLogViewSet(MemberViewSet):
@@ -221,6 +231,86 @@ SEVERITY_RANK = Case(
     *(When(severity=level, then=Value(rank)) for level, rank in Flag.SEVERITY_ORDER.items()),
     default=Value(9),
 )
+
+
+class PlanDayView(APIView):
+    """The member's day laid out by the day planner, with why for each placement, the rules
+    it could not meet, what applying it changes, and the findings about the plans as they
+    are. The same computation runs offline in the app."""
+
+    @extend_schema(
+        parameters=[serializers.PlanDayQuerySerializer], responses=serializers.DayPlanSerializer
+    )
+    def get(self, request):
+        query = serializers.PlanDayQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        on = query.validated_data.get("date") or request.user.profile.today()
+        return Response(_day_body(request.user, on, planning.day_plan(request.user.id, on)))
+
+
+class PlanApplyView(APIView):
+    """Apply the day's suggestion: each changed plan gets its suggested times and amounts
+    through the normal plan services (its schedule history is kept)."""
+
+    @extend_schema(request=serializers.PlanApplySerializer, responses=serializers.DayPlanSerializer)
+    def post(self, request):
+        body = serializers.PlanApplySerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        on = body.validated_data.get("date") or request.user.profile.today()
+        return Response(_day_body(request.user, on, services.apply_day_plan(request.user, on)))
+
+
+def _day_body(member, on, plan) -> dict:
+    profile = member.profile
+    usual = {
+        "wake": profile.wake_time,
+        "breakfast": profile.breakfast_time,
+        "lunch": profile.lunch_time,
+        "dinner": profile.dinner_time,
+        "bed": profile.bed_time,
+    }
+    body = {**vars(plan), "usual_day": usual, "findings": planning.findings(member.id, on)}
+    return serializers.DayPlanSerializer(body).data
+
+
+class PlanCheckView(APIView):
+    """What saving a plan would bring, without saving it: every finding about the day with
+    the plan in it, and the critical ones to confirm (send `regimen` to check a change)."""
+
+    @extend_schema(
+        request=serializers.PlanCheckSerializer, responses=serializers.PlanCheckResultSerializer
+    )
+    def post(self, request):
+        existing = _existing_plan(request)
+        proposal = serializers.PlanCheckSerializer(
+            instance=existing,
+            data=request.data,
+            partial=existing is not None,
+            context={"request": request},
+        )
+        proposal.is_valid(raise_exception=True)
+        candidate = services.candidate_regimen(request.user, existing, proposal.validated_data)
+        body = {
+            "findings": planning.findings(request.user.id, replacing=candidate),
+            "needs_confirmation": planning.unconfirmed(candidate),
+        }
+        return Response(serializers.PlanCheckResultSerializer(body).data)
+
+
+def _existing_plan(request):
+    """The member's plan a check is about; another member's or an unknown id reads as
+    "does not exist", as everywhere."""
+    raw = request.data.get("regimen") if isinstance(request.data, dict) else None
+    if raw is None:
+        return None
+    try:
+        plan_id = UUIDField().run_validation(raw)
+    except ValidationError:
+        raise ValidationError({"regimen": ["Must be a plan id."]}) from None
+    found = selectors.regimens_for_member(request.user).filter(pk=plan_id).first()
+    if found is None:
+        raise ValidationError({"regimen": ["This plan does not exist."]}, code="does_not_exist")
+    return found
 
 
 class ReportView(APIView):

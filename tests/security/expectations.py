@@ -313,6 +313,16 @@ API: dict[str, list[Case]] = {
     "POST /api/v1/flags/{id}/acknowledge": [Case(ok=200, target="flag")],
     "GET /api/v1/adherence": [Case(ok=200, shows="regimen")],
     "GET /api/v1/report.pdf": [Case(ok=200, shows="tag")],
+    # --- The day planner ------------------------------------------------------------------
+    "GET /api/v1/plan/day": [Case(ok=200, shows="regimen")],
+    "POST /api/v1/plan/check": [
+        Case(
+            ok=200,
+            body=lambda r: {"regimen": r.ids["regimen"], "note": "checked"},
+            stranger=400,  # another member's plan "does not exist"
+        )
+    ],
+    "POST /api/v1/plan/apply": [Case(ok=200, body=lambda r: {})],
     # --- Sync ---------------------------------------------------------------------------
     "GET /api/v1/sync/pull": [
         Case(ok=200, query={"last_pulled_at": "null", "schema_version": "1"}, shows="intake")
