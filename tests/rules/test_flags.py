@@ -463,11 +463,33 @@ def test_missed_weekly_dose_gives_the_label_catch_up():
     assert flag.evidence["cadence"] == "weekly"
 
 
-def test_missed_monthly_dose_points_to_the_label_and_pharmacist():
+def test_missed_monthly_ibandronate_with_more_than_a_week_to_go_is_taken_the_next_morning():
     missed = occurrence("bp", at(-10, "07:00"))
     results = run(regimens=[monthly("bp", IBANDRONATE, -10)], occurrences=[missed], missed=[missed])
     flag = only(results, "bisphosphonate_missed_dose")
     assert (flag.source, flag.evidence["cadence"]) == ("FDA-IBN", "monthly")
+    assert flag.evidence["days_to_next_dose"] is None
+    assert "more than 7 days away" in flag.explanation
+    assert "The label says: take it the morning after you remember" in flag.explanation
+
+
+@pytest.mark.parametrize("days", [1, 7])
+def test_missed_monthly_ibandronate_a_week_or_less_before_the_next_waits_for_it(days):
+    missed = occurrence("bp", at(-20, "07:00"))
+    coming = occurrence("bp", at(days, "07:00"))
+    results = run(
+        regimens=[monthly("bp", IBANDRONATE, -20)], occurrences=[missed, coming], missed=[missed]
+    )
+    flag = only(results, "bisphosphonate_missed_dose")
+    assert flag.evidence["days_to_next_dose"] == days
+    assert "wait for it" in flag.explanation and "morning after" not in flag.explanation
+
+
+def test_other_missed_monthly_doses_point_to_the_label_and_pharmacist():
+    missed = occurrence("bp", at(-10, "07:00"))
+    results = run(regimens=[monthly("bp", RISEDRONATE, -10)], occurrences=[missed], missed=[missed])
+    flag = only(results, "bisphosphonate_missed_dose")
+    assert (flag.source, flag.evidence["cadence"]) == ("FDA-RIS", "monthly")
     assert "pharmacist" in flag.explanation
     assert "morning after" not in flag.explanation
 

@@ -187,8 +187,20 @@ def bisphosphonate_missed_dose(inputs: FlagInputs) -> list[FlagResult]:
             continue
         cadence = _cadence(schedule_on(regimen, misses[-1].local_date))
         if cadence is not None:
-            flags.append(_missed_flag(regimen, misses, cadence))
+            flags.append(_missed_flag(regimen, misses, cadence, _days_to_next(inputs, regimen)))
     return flags
+
+
+def _days_to_next(inputs: FlagInputs, regimen: Regimen) -> int | None:
+    """Days from today to the plan's next scheduled dose, when it falls within the week the
+    occurrences reach (FLAG_LOOKAHEAD_DAYS); None when it is further away."""
+    today = local_today(inputs)
+    ahead = [
+        (o.local_date - today).days
+        for o in inputs.occurrences
+        if o.regimen_id == regimen.id and o.local_date > today
+    ]
+    return min(ahead, default=None)
 
 
 def _relevant_misses(inputs: FlagInputs, regimen: Regimen) -> list[Occurrence]:
@@ -203,7 +215,14 @@ def _relevant_misses(inputs: FlagInputs, regimen: Regimen) -> list[Occurrence]:
     return sorted(misses, key=lambda o: o.due_at)
 
 
-def _missed_flag(regimen: Regimen, misses: list[Occurrence], cadence: str) -> FlagResult:
+# source: FDA-IBN — a missed monthly dose is taken the morning after remembering only when
+# the next one is more than this many days away; otherwise the next one is awaited.
+IBANDRONATE_CATCH_UP_DAYS = 7
+
+
+def _missed_flag(
+    regimen: Regimen, misses: list[Occurrence], cadence: str, days_to_next: int | None
+) -> FlagResult:
     product = regimen.product
     drug = drug_name(product)
     due = misses[-1].local_date
@@ -214,9 +233,22 @@ def _missed_flag(regimen: Regimen, misses: list[Occurrence], cadence: str) -> Fl
             "The label says: take it the morning after you remember, never take two doses on "
             "the same day, then go back to your usual day."
         )
+    elif product.drug == "ibandronate":
+        # source: FDA-IBN (missed monthly dose)
+        if days_to_next is not None and days_to_next <= IBANDRONATE_CATCH_UP_DAYS:
+            guidance = (
+                f"Your next dose is due in {days_to_next} "
+                f"{'day' if days_to_next == 1 else 'days'}. The label says: when the next "
+                "dose is 7 days away or fewer, wait for it and take it as usual."
+            )
+        else:
+            guidance = (
+                "Your next dose is more than 7 days away. The label says: take it the morning "
+                "after you remember, then go back to your usual day of the month."
+            )
     else:
-        # docs/domain.md#missed-doses gives no catch-up rule for monthly doses: point to the
-        # label instead.
+        # docs/domain.md#missed-doses gives no catch-up rule for other monthly doses: point to
+        # the label instead.
         guidance = (
             "How to catch up depends on when your next dose is due, so follow the instructions "
             "that came with your medicine or ask your pharmacist."
@@ -225,6 +257,7 @@ def _missed_flag(regimen: Regimen, misses: list[Occurrence], cadence: str) -> Fl
         "regimen_id": regimen.id,
         "drug": product.drug,
         "cadence": cadence,
+        "days_to_next_dose": days_to_next,
         "missed": [
             {"due_at": o.due_at.isoformat(), "local_date": o.local_date.isoformat()} for o in misses
         ],
