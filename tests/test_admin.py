@@ -157,3 +157,37 @@ def test_an_operator_setting_a_members_password_signs_out_their_devices(
     assert alice.has_usable_password() is usable
     assert phone.get("/api/v1/me").status_code == 401
     assert tablet.get("/api/v1/me").status_code == 401
+
+
+def test_an_operator_planning_a_weekly_medicine_daily_must_confirm_it(operator_client, alice):
+    """The admin runs the plan-time checks REST and sync run, through the same services."""
+    from tracking.models import Regimen
+
+    alendronate = Product.objects.get(name="Alendronate 70 mg (weekly)", owner__isnull=True)
+    form = {
+        "member": str(alice.pk),
+        "product": str(alendronate.pk),
+        "servings_per_dose": "1",
+        "schedule_kind": "daily",
+        "times": '["08:00"]',
+        "weekdays": "[]",
+        "start_date": timezone.localdate().isoformat(),
+        "note": "",
+        "confirmed_findings": "[]",
+        "schedules-TOTAL_FORMS": "0",
+        "schedules-INITIAL_FORMS": "0",
+    }
+    url = reverse("admin:tracking_regimen_add")
+
+    refused = operator_client.post(url, form)
+
+    assert refused.status_code == 200
+    assert "This is a once-a-week dose; your plan takes it every day" in refused.content.decode()
+    assert not Regimen.objects.filter(member=alice).exists()
+
+    saved = operator_client.post(url, {**form, "confirm_findings": "on"})
+
+    assert saved.status_code == 302, saved.content.decode()[:2000]
+    plan = Regimen.objects.get(member=alice)
+    assert plan.confirmed_findings == ["labelled_frequency"]
+    assert plan.schedules.count() == 1  # saved through the services: history recorded

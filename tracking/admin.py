@@ -1,10 +1,12 @@
+from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
 from unfold.admin import ModelAdmin, TabularInline
 from unfold.decorators import action
 
 from sync.admin_mixins import SyncableAdminMixin
 
-from . import services
+from . import planning, services
 from .dietitians import admin as dietitians_admin  # noqa: F401  (registers Client)
 from .models import (
     AdherenceSnapshot,
@@ -55,8 +57,58 @@ class RegimenScheduleInline(TabularInline):
         return False
 
 
+PLAN_FIELDS = {
+    "product",
+    "servings_per_dose",
+    "schedule_kind",
+    "times",
+    "weekdays",
+    "day_of_month",
+    "interval_days",
+    "start_date",
+    "end_date",
+    "note",
+    "confirmed_findings",
+}
+
+
+class RegimenAdminForm(forms.ModelForm):
+    """The plan-time checks REST and sync run: a change bringing a critical finding is saved
+    only once confirmed, and the confirmation is kept on the plan as it would be by the app."""
+
+    confirm_findings = forms.BooleanField(
+        required=False,
+        label="Save despite the critical findings named above (the member confirmed them)",
+    )
+
+    class Meta:
+        model = Regimen
+        fields = ["member", *sorted(PLAN_FIELDS)]
+
+    def clean(self):
+        data = super().clean()
+        if self.errors or data.get("member") is None:
+            return data
+        fields = {k: v for k, v in data.items() if k in PLAN_FIELDS}
+        existing = self.instance if self.instance.pk else None
+        try:
+            candidate = services.candidate_regimen(data["member"], existing, fields)
+        except ValidationError as exc:
+            raise forms.ValidationError(exc.messages) from None
+        missing = planning.unconfirmed(candidate)
+        if missing and not data.get("confirm_findings"):
+            raise forms.ValidationError(
+                [f"{f.title} ({f.source}). {f.explanation}" for f in missing]
+                + ["Tick the confirmation below to save it as it is."]
+            )
+        codes = {f.code for f in missing}
+        data["confirmed_findings"] = sorted({*(data.get("confirmed_findings") or []), *codes})
+        return data
+
+
 @admin.register(Regimen)
 class RegimenAdmin(SyncableAdminMixin, ModelAdmin):
+    form = RegimenAdminForm
     inlines = [RegimenScheduleInline]
     list_display = ["member", "product", "schedule_kind", "start_date", "end_date", "deleted_at"]
     list_filter = ["schedule_kind"]
@@ -64,6 +116,16 @@ class RegimenAdmin(SyncableAdminMixin, ModelAdmin):
     list_select_related = ["member", "product"]
     readonly_fields = ["server_version", "deleted_at", "created_at", "updated_at"]
     raw_id_fields = ["member", "product"]
+
+    def save_model(self, request, obj, form, change):
+        # Through the services, as REST and sync: schedule history, reminders, recompute.
+        services.save_regimen(obj)
+        for finding in planning.about(obj, planning.findings(obj.member_id)):
+            if finding.severity != "critical":
+                messages.warning(request, f"{finding.title} ({finding.source})")
+
+    def delete_model(self, request, obj):
+        services.end_regimen(obj)
 
 
 @admin.register(IntakeLog)

@@ -124,6 +124,12 @@ def update_regimen(regimen: Regimen, fields: dict[str, Any]) -> Regimen:
     return _save_regimen(regimen)
 
 
+@transaction.atomic
+def save_regimen(regimen: Regimen) -> Regimen:
+    """Save a plan whose fields are already set (the admin's form)."""
+    return _save_regimen(regimen)
+
+
 def _save_regimen(regimen: Regimen) -> Regimen:
     _prepare(regimen)
     check_plan(regimen)

@@ -61,6 +61,21 @@ def test_the_client_page_shows_context_chart_flags_and_logs_the_visit(alice_foll
     assert AccessLog.objects.filter(member=alice, actor=dana, action="view_client").exists()
 
 
+def test_the_client_page_shows_the_day_and_the_plan_findings(alice_followed_by_dana, dana):
+    alice, _ = alice_followed_by_dana
+
+    page = signed_in(dana).get(f"{CHANGELIST}{alice.pk}/change/")
+
+    text = page.content.decode()
+    day = text[text.index('data-section="day-plan"') : text.index('data-section="plan-findings"')]
+    assert "07:30" in day and "Vitamin K2 MK-7 90 mcg" in day  # K2 with breakfast
+    assert "Ossa&#x27;s suggestion" in day or "Ossa's suggestion" in day
+    findings = page.context["plan_findings"]
+    assert [(f.code, f.severity) for f in findings if f.severity == "critical"] == [
+        ("vitamin_k_with_vka", "critical")
+    ]
+
+
 def test_an_unlinked_dietitian_gets_404_on_every_url_of_the_member(
     alice_followed_by_dana, dana, erin
 ):

@@ -14,7 +14,7 @@ from django.utils import timezone
 from accounts import care
 from accounts.selectors import clients_for
 
-from .. import facts
+from .. import facts, planning
 from ..models import AdherenceSnapshot, Client, Flag, IntakeLog, Regimen
 from ..rules.reference import life_stage
 
@@ -95,8 +95,11 @@ def summary(client: Client) -> dict:
 def page(client: Client, viewer) -> dict:
     """Everything on the client page, read in a fixed number of queries: the summary plus
     the intake history and the viewer's own notes."""
+    today = client.profile.today()
     return {
         **summary(client),
+        "day_plan": planning.day_plan(client.pk, today),
+        "plan_findings": planning.findings(client.pk, today),
         "intakes": list(
             IntakeLog.objects.filter(member=client, deleted_at=None)
             .select_related("product")
