@@ -15,6 +15,7 @@ planning again changes nothing. Times are local wall-clock times, whatever the z
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field, replace
 from datetime import date
 from itertools import combinations, pairwise
@@ -364,11 +365,13 @@ def _daily_servings(plan: Regimen, on: date) -> float:
     return servings * len(current)
 
 
-def _splits(total: float) -> list[tuple[int, float]]:
+def _splits(total: float, per_serving: float) -> list[tuple[int, float]]:
     """Ways to give `total` servings a day: (moments, servings each), whole servings each
-    where the total is whole, fewest moments first."""
+    where the total is whole, fewest moments first; up to one more moment than the 500 mg
+    rule needs (more only ever costs a habit)."""
+    needed = max(1, math.ceil(total * per_serving / medicines.CALCIUM_PER_DOSE_MG - 1e-9))
     found = []
-    for count in range(1, 7):
+    for count in range(1, min(6, needed + 1) + 1):
         each = total / count
         if total == int(total) and each != int(each):
             continue
@@ -383,13 +386,12 @@ def _place_calcium(plan: Regimen, day: Day, placed: Placed):
     per_serving = medicines.calcium_mg(product)
     total = _daily_servings(plan, day.on)
     best = None
-    for count, each in _splits(total):
+    for count, each in _splits(total, per_serving):
+        amount = per_serving * each
+        # The rules a moment breaks do not depend on the others chosen with it.
+        broken_at = {at: _broken(at, product, day, placed, amount) for at in day.candidates()}
         for chosen in combinations(day.candidates(), count):
-            broken = [
-                rule
-                for at in chosen
-                for rule in _broken(at, product, day, placed, per_serving * each)
-            ]
+            broken = [rule for at in chosen for rule in broken_at[at]]
             excess = sum(
                 max(
                     0.0,
@@ -507,8 +509,9 @@ def _place_supplement(plan: Regimen, day: Day, placed: Placed):
     product = plan.product
     current, servings = _current(plan, day.on)
     best = None
+    broken_at = {at: _broken(at, product, day, placed) for at in day.candidates()}
     for chosen in combinations(day.candidates(), len(current)):
-        broken = [rule for at in chosen for rule in _broken(at, product, day, placed)]
+        broken = [rule for at in chosen for rule in broken_at[at]]
         score = (_cost(broken), _off_meals(chosen, day), -_spread(chosen), chosen)
         if best is None or score < best[0]:
             best = (score, chosen, broken)

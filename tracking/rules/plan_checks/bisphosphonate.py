@@ -12,7 +12,6 @@ from tracking.rules.plan_checks.common import (
     meal_minutes,
     minutes,
     once,
-    planned_days,
 )
 from tracking.rules.types import FlagResult
 
@@ -33,7 +32,7 @@ def _too_close(bisphosphonate: Planned, other: Planned) -> bool:
 
 def inside_window(inputs: PlanInputs) -> list[FlagResult]:
     found = []
-    for doses in planned_days(inputs):
+    for doses in inputs.days:
         for bisphosphonate in _bisphosphonates(doses):
             for other in doses:
                 if other is not bisphosphonate and _too_close(bisphosphonate, other):
@@ -101,7 +100,7 @@ def _meals_in_window(inputs: PlanInputs, bisphosphonate: Planned) -> list[FlagRe
 def magnesium_near(inputs: PlanInputs) -> list[FlagResult]:
     found = []
     apart = medicines.MAGNESIUM_APART_MINUTES
-    for doses in planned_days(inputs):
+    for doses in inputs.days:
         for bisphosphonate in _bisphosphonates(doses):
             for other in doses:
                 gap = abs(other.at - bisphosphonate.at)

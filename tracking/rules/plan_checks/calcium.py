@@ -13,14 +13,13 @@ from tracking.rules.plan_checks.common import (
     clock,
     finding,
     once,
-    planned_days,
 )
 from tracking.rules.types import FlagResult
 
 
 def per_moment(inputs: PlanInputs) -> list[FlagResult]:
     found = []
-    for doses in planned_days(inputs):
+    for doses in inputs.days:
         moments: dict[int, list[Planned]] = defaultdict(list)
         for dose in doses:
             if medicines.calcium_mg(dose.product) > 0:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, time, timedelta
+from functools import cached_property
 from typing import Any
 
 from tracking.rules import medicines
@@ -23,6 +24,12 @@ class PlanInputs:
     today: date
     regimens: tuple[Regimen, ...]
     day: MemberDay = field(default_factory=MemberDay)
+
+    @cached_property
+    def days(self) -> list[list[Planned]]:
+        """Each distinct day of the coming five weeks (planned_days), worked out once for
+        all the checks."""
+        return planned_days(self)
 
 
 @dataclass(frozen=True)

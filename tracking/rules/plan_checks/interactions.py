@@ -4,14 +4,14 @@ vitamin K antagonist (ODS-K), checked when the plan is made."""
 from __future__ import annotations
 
 from tracking.rules import medicines
-from tracking.rules.plan_checks.common import PlanInputs, finding, once, planned_days
+from tracking.rules.plan_checks.common import PlanInputs, finding, once
 from tracking.rules.types import FlagResult
 
 
 def levothyroxine_calcium(inputs: PlanInputs) -> list[FlagResult]:
     found = []
     apart = medicines.LEVOTHYROXINE_APART_MINUTES
-    for doses in planned_days(inputs):
+    for doses in inputs.days:
         for thyroid in (d for d in doses if medicines.is_levothyroxine(d.product)):
             for other in doses:
                 gap = abs(other.at - thyroid.at)

@@ -4,13 +4,13 @@ suggestion (they dissolve in fat: ODS-D, ODS-K)."""
 from __future__ import annotations
 
 from tracking.rules import medicines
-from tracking.rules.plan_checks.common import PlanInputs, finding, near_a_meal, once, planned_days
+from tracking.rules.plan_checks.common import PlanInputs, finding, near_a_meal, once
 from tracking.rules.types import FlagResult
 
 
 def calcium_without_food(inputs: PlanInputs) -> list[FlagResult]:
     found = []
-    for doses in planned_days(inputs):
+    for doses in inputs.days:
         for dose in doses:
             if medicines.needs_food(dose.product) and not near_a_meal(dose.at, inputs.day):
                 found.append(
@@ -32,7 +32,7 @@ def calcium_without_food(inputs: PlanInputs) -> list[FlagResult]:
 
 def fat_soluble_without_meal(inputs: PlanInputs) -> list[FlagResult]:
     found = []
-    for doses in planned_days(inputs):
+    for doses in inputs.days:
         for dose in doses:
             if medicines.fat_soluble(dose.product) and not near_a_meal(dose.at, inputs.day):
                 found.append(
