@@ -12,6 +12,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 from functools import cache
 from uuid import UUID
 
@@ -29,12 +30,14 @@ from .models import (
     Ingredient,
     IntakeLog,
     MemberComputation,
+    NutrientDay,
+    NutrientTarget,
     Product,
     ReferenceIntake,
     Regimen,
     RegimenSchedule,
 )
-from .rules import adherence, flags, schedule
+from .rules import adherence, flags, schedule, totals
 from .rules.reference import CSV_COLUMNS
 from .rules.types import (
     Dose,
@@ -78,6 +81,9 @@ class MemberResult:
     first_week: date
     weeks: list[WeekAdherence]
     flags: list[FlagResult]
+    # Each day of the window: (taken, planned) totals by nutrient code.
+    nutrient_days: dict[date, tuple[dict, dict]] = field(default_factory=dict)
+    targets: list[totals.Target] = field(default_factory=list)
 
 
 @dataclass
@@ -85,11 +91,13 @@ class Summary:
     members: int = 0
     snapshots_written: int = 0
     flags_written: int = 0
+    nutrient_days_written: int = 0
 
     def add(self, other: Summary) -> None:
         self.members += other.members
         self.snapshots_written += other.snapshots_written
         self.flags_written += other.flags_written
+        self.nutrient_days_written += other.nutrient_days_written
 
 
 def recompute(member_ids: Iterable[UUID], now: datetime | None = None) -> Summary:
@@ -203,7 +211,23 @@ def compute(data: MemberData, now: datetime) -> MemberResult:
         references=references(),
         now=now,
     )
-    return MemberResult(data.member_id, first_week, weeks, flags.evaluate(inputs))
+    return MemberResult(
+        data.member_id,
+        first_week,
+        weeks,
+        flags.evaluate(inputs),
+        _nutrient_days(data, first_week, today, now),
+        totals.targets(member, references()),
+    )
+
+
+def _nutrient_days(data: MemberData, first: date, today: date, now: datetime):
+    taken = totals.taken_by_day(
+        (d for d in data.doses if d.taken_at <= now), data.products, data.member.timezone
+    )
+    planned = totals.planned_by_day(data.regimens, first, today)
+    days = {day for day in taken.keys() | planned.keys() if first <= day <= today}
+    return {day: (taken.get(day, {}), planned.get(day, {})) for day in sorted(days)}
 
 
 def _weeks_with_plans(weeks: list[WeekAdherence]) -> list[WeekAdherence]:
@@ -250,15 +274,19 @@ def write(results: list[MemberResult], now: datetime) -> Summary:
     clock.lock(member_ids)
     snapshots = _diff_snapshots(results, now)
     flag_rows = _diff_flags(results, now)
-    changed = {row.member_id for row in snapshots.all() + flag_rows.all()}
-    stamps = clock.tick_many(changed)
-    for row in snapshots.all() + flag_rows.all():
+    days = _diff_nutrient_days(results, now)
+    targets = _diff_targets(results)
+    written = snapshots.all() + flag_rows.all() + days.all() + targets.all()
+    stamps = clock.tick_many({row.member_id for row in written})
+    for row in written:
         row.server_version = stamps[row.member_id]
         row.updated_at = now
     snapshots.save(AdherenceSnapshot, ("deleted_at", *AdherenceSnapshot.VALUE_FIELDS))
     flag_rows.save(Flag, ("resolved_at", *Flag.CONTENT_FIELDS))
+    days.save(NutrientDay, ("deleted_at", *NutrientDay.VALUE_FIELDS))
+    targets.save(NutrientTarget, NutrientTarget.VALUE_FIELDS)
     _record_runs(member_ids, now)
-    return Summary(len(results), len(snapshots.all()), len(flag_rows.all()))
+    return Summary(len(results), len(snapshots.all()), len(flag_rows.all()), len(days.all()))
 
 
 @dataclass
@@ -364,6 +392,66 @@ def _apply_flag(changes: Changes, row, result: MemberResult, found: FlagResult, 
     for name, value in values.items():
         setattr(row, name, value)
     changes.changed.append(row)
+
+
+AMOUNT = Decimal("0.00001")  # NutrientDay's five decimal places
+
+
+def _day_values(taken: dict, planned: dict) -> dict[str, Decimal]:
+    values = {}
+    for code in NutrientDay.NUTRIENTS:
+        values[code] = taken.get(code, Decimal(0)).quantize(AMOUNT)
+        values[f"planned_{code}"] = planned.get(code, Decimal(0)).quantize(AMOUNT)
+    return values
+
+
+def _diff_nutrient_days(results: list[MemberResult], now: datetime) -> Changes:
+    oldest = min((r.first_week for r in results), default=now.date())
+    stored: dict[UUID, dict[date, NutrientDay]] = defaultdict(dict)
+    for row in NutrientDay.objects.filter(
+        member_id__in=[r.member_id for r in results], day__gte=oldest
+    ):
+        stored[row.member_id][row.day] = row
+    changes = Changes()
+    for result in results:
+        rows = stored.get(result.member_id, {})
+        for day, (taken, planned) in result.nutrient_days.items():
+            values = _day_values(taken, planned)
+            row = rows.pop(day, None)
+            if row is None:
+                changes.new.append(NutrientDay(member_id=result.member_id, day=day, **values))
+            elif row.deleted_at is not None or any(getattr(row, k) != v for k, v in values.items()):
+                for name, value in values.items():
+                    setattr(row, name, value)
+                row.deleted_at = None
+                changes.changed.append(row)
+        # Days in the window with nothing any more (a dose deleted): tombstone.
+        for day, row in rows.items():
+            if day >= result.first_week and row.deleted_at is None:
+                row.deleted_at = now
+                changes.changed.append(row)
+    return changes
+
+
+def _diff_targets(results: list[MemberResult]) -> Changes:
+    stored: dict[tuple, NutrientTarget] = {
+        (row.member_id, row.nutrient): row
+        for row in NutrientTarget.objects.filter(member_id__in=[r.member_id for r in results])
+    }
+    changes = Changes()
+    for result in results:
+        for target in result.targets:
+            values = {name: getattr(target, name) for name in NutrientTarget.VALUE_FIELDS}
+            row = stored.get((result.member_id, target.nutrient))
+            if row is None:
+                changes.new.append(
+                    NutrientTarget(member_id=result.member_id, nutrient=target.nutrient, **values)
+                )
+            elif any(getattr(row, k) != v for k, v in values.items()):
+                for name, value in values.items():
+                    setattr(row, name, value)
+                changes.changed.append(row)
+    return changes
 
 
 def _record_runs(member_ids: list[UUID], now: datetime) -> None:

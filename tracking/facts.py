@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from datetime import date
+from decimal import Decimal
 from functools import cache
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -129,13 +130,13 @@ def product(row: Mapping[str, Any], ingredients: Iterable[tuple]) -> RuleProduct
     serving by nutrient code, minerals as elemental amounts."""
     nutrients, forms = {}, {}
     for code, amount, form, basis in ingredients:
-        nutrients[code] = elemental_amount(float(amount), form, basis)
+        nutrients[code] = float(elemental_amount(amount, form, basis))
         if form:
             forms[code] = form
     return RuleProduct(**{**row, "id": str(row["id"])}, nutrients=nutrients, forms=forms)
 
 
-def elemental_amount(amount: float, form: str, basis: str) -> float:
+def elemental_amount(amount: Decimal, form: str, basis: str) -> Decimal:
     """An ingredient's elemental amount: as given, or a salt's weight times its share of the
     mineral (docs/domain.md#elemental-calcium); the services refuse a compound amount whose
     salt has no known share, so None never reaches the rules."""

@@ -455,6 +455,78 @@ class AdherenceSnapshot(Syncable):
         return f"{self.member_id} {self.week_start} {self.regimen_id or 'overall'}"
 
 
+def _amount() -> models.DecimalField:
+    return models.DecimalField(max_digits=14, decimal_places=5, default=0)
+
+
+class NutrientDay(Syncable):
+    """What one local day added up to for a member, nutrient by nutrient: from the doses
+    taken, and from the plan as it stood (docs/domain.md#reference-intakes). Computed with
+    adherence (tracking.computation), read-only for clients; a row exists for each day of
+    the window on which something was taken or planned."""
+
+    NUTRIENTS = ("k1", "k2_mk4", "k2_mk7", "d2", "d3", "calcium", "magnesium")
+
+    member = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="nutrient_days"
+    )
+    day = models.DateField(help_text="A local date in the member's zone")
+    k1 = _amount()
+    k2_mk4 = _amount()
+    k2_mk7 = _amount()
+    d2 = _amount()
+    d3 = _amount()
+    calcium = _amount()
+    magnesium = _amount()
+    planned_k1 = _amount()
+    planned_k2_mk4 = _amount()
+    planned_k2_mk7 = _amount()
+    planned_d2 = _amount()
+    planned_d3 = _amount()
+    planned_calcium = _amount()
+    planned_magnesium = _amount()
+
+    VALUE_FIELDS = (*NUTRIENTS, *(f"planned_{code}" for code in NUTRIENTS))
+
+    class Meta:
+        ordering = ["member", "-day"]
+        constraints = [
+            models.UniqueConstraint(fields=["member", "day"], name="nutrient_day_once"),
+        ]
+        indexes = [models.Index(fields=["member", "server_version"])]
+
+    def __str__(self) -> str:
+        return f"{self.member_id} {self.day}"
+
+
+class NutrientTarget(Syncable):
+    """A member's reference intake for one nutrient group and their life stage now: the RDA
+    or AI and the UL, from the reference table (tracking/data/reference_intakes.csv)."""
+
+    member = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="nutrient_targets"
+    )
+    nutrient = models.CharField(max_length=12)  # vitamin_k, vitamin_d, calcium, magnesium
+    unit = models.CharField(max_length=4, choices=NutrientUnit.choices)
+    intake_kind = models.CharField(max_length=3, blank=True)  # rda, ai; "" when unknown
+    intake = models.DecimalField(max_digits=10, decimal_places=3, null=True)
+    upper_limit = models.DecimalField(max_digits=10, decimal_places=3, null=True)
+    source = models.CharField(max_length=16, blank=True)
+    note = models.CharField(max_length=200, blank=True)
+
+    VALUE_FIELDS = ("unit", "intake_kind", "intake", "upper_limit", "source", "note")
+
+    class Meta:
+        ordering = ["member", "nutrient"]
+        constraints = [
+            models.UniqueConstraint(fields=["member", "nutrient"], name="nutrient_target_once"),
+        ]
+        indexes = [models.Index(fields=["member", "server_version"])]
+
+    def __str__(self) -> str:
+        return f"{self.member_id} {self.nutrient}"
+
+
 class Severity(models.TextChoices):
     INFO = "info", "Info"
     WARNING = "warning", "Warning"

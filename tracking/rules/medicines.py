@@ -4,6 +4,7 @@ the flag rules, the plan-time checks and the day planner all read (docs/domain.m
 from __future__ import annotations
 
 from datetime import time
+from decimal import Decimal
 
 from .types import Product
 
@@ -29,7 +30,12 @@ LEVOTHYROXINE_APART_MINUTES = 240
 # source: ODS-CA — calcium is absorbed best in doses of 500 mg or less.
 CALCIUM_PER_DOSE_MG = 500.0
 # source: ODS-CA — how much of each salt's weight is calcium (docs/domain.md#elemental-calcium).
-ELEMENTAL_CALCIUM = {"carbonate": 0.40, "citrate": 0.21, "gluconate": 0.09, "lactate": 0.13}
+ELEMENTAL_CALCIUM = {
+    "carbonate": Decimal("0.40"),
+    "citrate": Decimal("0.21"),
+    "gluconate": Decimal("0.09"),
+    "lactate": Decimal("0.13"),
+}
 # Ossa's own choice: a dose counts as "with a meal" within this many minutes of the meal.
 WITH_MEAL_MINUTES = 30
 
@@ -107,8 +113,11 @@ def magnesium_rich(product: Product) -> bool:
     return has_any(product, {"magnesium"})
 
 
-def elemental(amount: float, form: str) -> float | None:
-    """The calcium in `amount` mg of a salt named by `form`; None for a salt without a
-    fraction in docs/domain.md#elemental-calcium."""
+def elemental(amount: Decimal | float, form: str) -> Decimal | None:
+    """The calcium in `amount` mg of a salt named by `form`, exactly (decimal arithmetic:
+    "calcium carbonate 1,250 mg" is 500 mg); None for a salt without a fraction in
+    docs/domain.md#elemental-calcium."""
     salt = next((s for s in ELEMENTAL_CALCIUM if s in form.lower()), None)
-    return None if salt is None else amount * ELEMENTAL_CALCIUM[salt]
+    if salt is None:
+        return None
+    return Decimal(repr(amount) if isinstance(amount, float) else amount) * ELEMENTAL_CALCIUM[salt]

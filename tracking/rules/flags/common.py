@@ -7,13 +7,13 @@ no family. Every number cites its source key (docs/domain.md#sources).
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
+from tracking.rules import totals
 from tracking.rules.reference import life_stage, member_age_months
 from tracking.rules.types import (
     Dose,
@@ -181,31 +181,44 @@ def has_any(product: Product, codes: Iterable[str]) -> bool:
 def scheduled_per_day(
     inputs: FlagInputs, codes: frozenset[str], unit: str
 ) -> tuple[float, list[dict[str, Any]]]:
-    """What one scheduled day brings of `codes`, summed over active regimens: servings per dose
-    x doses per day x amount per serving. Regimens on different days (weekly, monthly) are
-    counted as if they coincide: the worst day of the plan."""
+    """The plan's heaviest day of `codes` in the coming five weeks, from the same planned
+    totals members see (tracking/rules/totals.py), with what each plan brings that day."""
     today = local_today(inputs)
-    total, parts = 0.0, []
-    for regimen in scheduled(inputs):
-        schedule = schedule_on(regimen, today)
-        per_serving = amount_of(regimen.product, codes)
-        if per_serving <= 0:
-            continue
-        amount = schedule.servings_per_dose * len(schedule.times) * per_serving
-        total += amount
-        parts.append(
-            {"regimen_id": regimen.id, "product": regimen.product.name} | quantity(amount, unit)
-        )
-    return total, parts
+    plans = scheduled(inputs)
+    days = totals.planned_by_day(plans, today, today + timedelta(days=PLAN_HORIZON_DAYS - 1))
+    amounts = {day: _sum(found, codes) for day, found in days.items()}
+    if not amounts or max(amounts.values()) <= 0:
+        return 0.0, []
+    heaviest = max(amounts, key=lambda day: (amounts[day], -day.toordinal()))
+    parts = []
+    for regimen in plans:
+        found = totals.planned_by_day([regimen], heaviest, heaviest).get(heaviest, {})
+        if (amount := _sum(found, codes)) > 0:
+            parts.append(
+                {"regimen_id": regimen.id, "product": regimen.product.name} | quantity(amount, unit)
+            )
+    return amounts[heaviest], parts
 
 
 def logged_per_day(inputs: FlagInputs, codes: frozenset[str], days: int) -> dict[date, float]:
-    totals: dict[date, float] = defaultdict(float)
-    for event in logged_recent(inputs, days):
-        amount = event.servings * amount_of(event.product, codes)
-        if amount > 0:
-            totals[event.at.date()] += amount
-    return dict(totals)
+    """The last `days` local days' taken totals of `codes`, as members see them."""
+    today = local_today(inputs)
+    first = today - timedelta(days=days - 1)
+    taken = [dose for dose in inputs.doses if dose.taken_at <= inputs.now]
+    found = totals.taken_by_day(taken, inputs.products, inputs.member.timezone)
+    return {
+        day: amount
+        for day, values in found.items()
+        if first <= day <= today and (amount := _sum(values, codes)) > 0
+    }
+
+
+def _sum(values, codes: frozenset[str]) -> float:
+    return float(sum((values.get(code, 0) for code in codes), 0))
+
+
+# Weekly and monthly plans meet daily ones within five weeks.
+PLAN_HORIZON_DAYS = 35
 
 
 def worst_day(per_day: dict[date, float]) -> tuple[date, float] | None:
