@@ -11,7 +11,16 @@ from collections import defaultdict
 
 from accounts.models import Profile
 from notifications.models import Notification
-from tracking.models import AdherenceSnapshot, Flag, Ingredient, IntakeLog, Product, Regimen
+from tracking.models import (
+    AdherenceSnapshot,
+    Flag,
+    Ingredient,
+    IntakeLog,
+    NutrientDay,
+    NutrientTarget,
+    Product,
+    Regimen,
+)
 
 from . import codecs as c
 from . import writers
@@ -19,8 +28,8 @@ from .protocol import Column, Table
 
 # The client's schema version this server speaks, and the oldest it still accepts.
 # 2: the member's usual day (profiles), confirmed findings (regimens), a product's labelled
-# frequency and ingredient basis.
-SCHEMA_VERSION = 2
+# frequency and ingredient basis. 3: nutrient_days and nutrient_targets (read-only).
+SCHEMA_VERSION = 3
 MIN_SCHEMA_VERSION = 1
 
 
@@ -134,6 +143,22 @@ ADHERENCE_WEEKS = tuple(
 )
 
 
+NUTRIENT_DAYS = tuple(
+    Column(name, c.NUMBER if name != "day" else c.DATE, writable=False)
+    for name in ("day", *NutrientDay.VALUE_FIELDS)
+)
+
+NUTRIENT_TARGETS = (
+    Column("nutrient", c.TEXT, writable=False),
+    Column("unit", c.TEXT, writable=False),
+    Column("intake_kind", c.TEXT, writable=False),
+    Column("intake", c.OPT_NUMBER, writable=False),
+    Column("upper_limit", c.OPT_NUMBER, writable=False),
+    Column("source", c.TEXT, writable=False),
+    Column("note", c.TEXT, writable=False),
+)
+
+
 NOTIFICATIONS = (
     *(
         Column(name, codec, writable=False)
@@ -173,6 +198,8 @@ TABLES: dict[str, Table] = {
         Table("profiles", Profile, "user", PROFILES, writers.ProfileWriter()),
         Table("flags", Flag, "member", FLAGS),
         Table("adherence_weeks", AdherenceSnapshot, "member", ADHERENCE_WEEKS),
+        Table("nutrient_days", NutrientDay, "member", NUTRIENT_DAYS),
+        Table("nutrient_targets", NutrientTarget, "member", NUTRIENT_TARGETS),
         Table("notifications", Notification, "member", NOTIFICATIONS, writers.InboxWriter()),
     )
 }

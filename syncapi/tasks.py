@@ -21,7 +21,14 @@ from .registry import TABLES
 logger = logging.getLogger(__name__)
 
 # Children first, so a parent whose tombstoned children went is free to go too.
-PURGE_ORDER = ("intake_logs", "adherence_weeks", "flags", "regimens", "products")
+PURGE_ORDER = (
+    "intake_logs",
+    "adherence_weeks",
+    "nutrient_days",
+    "flags",
+    "regimens",
+    "products",
+)
 
 
 @shared_task(acks_late=True, soft_time_limit=540, time_limit=600)

@@ -9,7 +9,7 @@ from django.db.models import F
 from accounts.data_export import SYNC_STAMPS, Format, Table, person_name
 
 from . import fhir
-from .models import Ingredient, RegimenSchedule
+from .models import Ingredient, NutrientDay, NutrientTarget, RegimenSchedule
 
 TABLES = (
     Table(
@@ -130,6 +130,22 @@ TABLES = (
         lambda user: user.flags.order_by("first_seen_at", "id"),
         "Computed context about the member, and who acknowledged it when.",
         {"acknowledged_by_name": person_name("acknowledged_by")},
+    ),
+)
+
+TABLES = (
+    *TABLES,
+    Table(
+        "nutrient_days",
+        ("day", *NutrientDay.VALUE_FIELDS, *SYNC_STAMPS),
+        lambda user: NutrientDay.objects.filter(member=user).order_by("day"),
+        "What each day added up to, nutrient by nutrient: taken, and as planned (planned_*).",
+    ),
+    Table(
+        "nutrient_targets",
+        ("nutrient", *NutrientTarget.VALUE_FIELDS),
+        lambda user: NutrientTarget.objects.filter(member=user).order_by("nutrient"),
+        "Reference intakes for the life stage: RDA or AI, and the upper limit.",
     ),
 )
 

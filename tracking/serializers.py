@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 
 from drf_spectacular.utils import extend_schema_field
@@ -10,7 +11,7 @@ from rest_framework import serializers
 from backend import formats
 from backend.serializers import ModelSerializer
 
-from . import planning, selectors
+from . import nutrients, planning, selectors
 from .models import (
     MAX_SERVINGS,
     AdherenceSnapshot,
@@ -19,6 +20,7 @@ from .models import (
     IntakeLog,
     IntakeStatus,
     Nutrient,
+    NutrientTarget,
     Product,
     Regimen,
 )
@@ -338,3 +340,65 @@ class PlanCheckResultSerializer(serializers.Serializer):
     needs_confirmation = FindingSerializer(
         many=True, help_text="Critical findings saving it would bring: confirm them to save."
     )
+
+
+# --- Nutrient totals ---------------------------------------------------------------------
+class TotalsQuerySerializer(serializers.Serializer):
+    """?from=&to=&by=: `from` is a Python keyword, so the fields are named here."""
+
+    def get_fields(self):
+        return {
+            "from": formats.DateField(
+                required=False, help_text="First local date (default: six days before `to`)."
+            ),
+            "to": formats.DateField(required=False, help_text="Last local date (default: today)."),
+            "by": serializers.ChoiceField(choices=["day", "week"], default="day"),
+        }
+
+    def validate(self, attrs):
+        today = self.context["today"]
+        end = attrs.get("to") or today
+        start = attrs.get("from") or end - dt.timedelta(days=6)
+        if start > end:
+            raise serializers.ValidationError({"from": ["Comes on or before to."]})
+        if (end - start).days + 1 > nutrients.MAX_DAYS:
+            raise serializers.ValidationError(
+                {"from": [f"At most {nutrients.MAX_DAYS} days in one request."]}
+            )
+        return {"start": start, "end": end, "by": attrs["by"]}
+
+
+class NutrientTargetSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = NutrientTarget
+        fields = ["nutrient", "unit", "intake_kind", "intake", "upper_limit", "source", "note"]
+
+
+class GroupTotalSerializer(serializers.Serializer):
+    unit = serializers.CharField()
+    total = serializers.FloatField()
+    per_day = serializers.FloatField()
+    parts = serializers.DictField(child=serializers.FloatField(), help_text="By nutrient code.")
+    total_iu = serializers.FloatField(required=False, help_text="Vitamin D only.")
+    per_day_iu = serializers.FloatField(required=False, help_text="Vitamin D only.")
+
+
+class TotalsPeriodSerializer(serializers.Serializer):
+    start = serializers.DateField()
+    end = serializers.DateField()
+    days = serializers.IntegerField()
+    taken = serializers.DictField(child=GroupTotalSerializer(), help_text="From taken doses.")
+    planned = serializers.DictField(
+        child=GroupTotalSerializer(), help_text="If everything had been taken as planned."
+    )
+
+
+class TotalsSerializer(serializers.Serializer):
+    start = serializers.DateField()
+    end = serializers.DateField()
+    by = serializers.CharField()
+    units = serializers.CharField(
+        help_text="The member's units: metric shows vitamin D in mcg first, imperial in IU."
+    )
+    targets = NutrientTargetSerializer(many=True)
+    periods = TotalsPeriodSerializer(many=True)

@@ -13,6 +13,7 @@ router.register("flags", views.FlagViewSet, basename="flag")
 urlpatterns = [
     path("adherence", views.AdherenceView.as_view(), name="adherence"),
     path("report.pdf", views.ReportView.as_view(), name="report"),
+    path("totals", views.TotalsView.as_view(), name="totals"),
     path("plan/day", views.PlanDayView.as_view(), name="plan-day"),
     path("plan/check", views.PlanCheckView.as_view(), name="plan-check"),
     path("plan/apply", views.PlanApplyView.as_view(), name="plan-apply"),

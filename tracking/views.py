@@ -15,7 +15,7 @@ from rest_framework.views import APIView
 
 from backend.pagination import NewestFirstKeysetPagination
 
-from . import filters, planning, selectors, serializers, services
+from . import filters, nutrients, planning, selectors, serializers, services
 from .dietitians import report
 from .models import Client, Flag
 
@@ -311,6 +311,43 @@ def _existing_plan(request):
     if found is None:
         raise ValidationError({"regimen": ["This plan does not exist."]}, code="does_not_exist")
     return found
+
+
+class TotalsView(APIView):
+    """What the member's days added up to, nutrient by nutrient, by day or ISO week, from
+    the doses taken and from the plan, against their reference intakes (as last computed:
+    a write is reflected within seconds). At most a year a request; three queries."""
+
+    @extend_schema(
+        parameters=[serializers.TotalsQuerySerializer], responses=serializers.TotalsSerializer
+    )
+    def get(self, request):
+        member = request.user
+        query = serializers.TotalsQuerySerializer(
+            data=request.query_params, context={"today": member.profile.today()}
+        )
+        query.is_valid(raise_exception=True)
+        start, end, by = (query.validated_data[k] for k in ("start", "end", "by"))
+        rows = nutrients.stored_days(member.id, start, end)
+        periods = [
+            {
+                "start": p.start,
+                "end": p.end,
+                "days": p.days,
+                "taken": nutrients.grouped(p.taken, p.days),
+                "planned": nutrients.grouped(p.planned, p.days),
+            }
+            for p in nutrients.periods(rows, start, end, by)
+        ]
+        body = {
+            "start": start,
+            "end": end,
+            "by": by,
+            "units": member.profile.units,
+            "targets": nutrients.targets(member.id),
+            "periods": periods,
+        }
+        return Response(serializers.TotalsSerializer(body).data)
 
 
 class ReportView(APIView):

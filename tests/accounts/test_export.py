@@ -28,6 +28,8 @@ from tracking.models import (
     IntakeLog,
     MemberComputation,
     Nutrient,
+    NutrientDay,
+    NutrientTarget,
     Product,
 )
 
@@ -123,6 +125,10 @@ def give_history(member: User, dietitian: User) -> dict:
         timing_pct=100.0,
         pdc_pct=100.0,
         streak_days=7,
+    )
+    NutrientDay.objects.create(member=member, day=TODAY, d3=25, planned_d3=25)
+    NutrientTarget.objects.create(
+        member=member, nutrient="vitamin_d", unit="mcg", intake_kind="rda", intake=15
     )
     flag = FlagFactory(member=member)
     _, code = care.create_share_code(member)

@@ -313,6 +313,7 @@ API: dict[str, list[Case]] = {
     "POST /api/v1/flags/{id}/acknowledge": [Case(ok=200, target="flag")],
     "GET /api/v1/adherence": [Case(ok=200, shows="regimen")],
     "GET /api/v1/report.pdf": [Case(ok=200, shows="tag")],
+    "GET /api/v1/totals": [Case(ok=200, query={"by": "week"})],
     # --- The day planner ------------------------------------------------------------------
     "GET /api/v1/plan/day": [Case(ok=200, shows="regimen")],
     "POST /api/v1/plan/check": [

@@ -11,6 +11,7 @@ import uuid
 import pytest
 from django.utils import timezone
 
+from syncapi.registry import SCHEMA_VERSION
 from tracking import services
 from tracking.models import IntakeLog, Product, Regimen
 
@@ -325,7 +326,7 @@ def test_a_cursor_that_is_no_clock_value_is_a_400(alice_api, cursor_text):
     assert response.json()["errors"][0]["attr"] == "last_pulled_at"
 
 
-@pytest.mark.parametrize("version", ["3", "99999999999999999999", "1e3"])
+@pytest.mark.parametrize("version", [str(SCHEMA_VERSION + 1), "99999999999999999999", "1e3"])
 def test_a_schema_version_the_server_does_not_speak_is_refused(alice_api, version):
     response = alice_api.get(
         "/api/v1/sync/pull", {"last_pulled_at": "null", "schema_version": version}
@@ -338,7 +339,9 @@ def test_a_schema_version_the_server_does_not_speak_is_refused(alice_api, versio
 
 
 def test_a_newer_app_is_told_so(alice_api):
-    response = alice_api.get("/api/v1/sync/pull", {"last_pulled_at": "null", "schema_version": 3})
+    response = alice_api.get(
+        "/api/v1/sync/pull", {"last_pulled_at": "null", "schema_version": SCHEMA_VERSION + 1}
+    )
 
     assert response.json()["errors"][0]["code"] == "schema_unsupported"
 

@@ -26,6 +26,8 @@ TABLES = {
     "profiles",
     "flags",
     "adherence_weeks",
+    "nutrient_days",
+    "nutrient_targets",
     "notifications",
 }
 
