@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 
 from accounts.models import Profile
+from tracking import nutrients
 from tracking.dose_moments import next_dose_after
 from tracking.models import AdherenceSnapshot, DrugClass, Flag, Regimen
 
@@ -17,6 +18,7 @@ def weekly(profile: Profile, now: datetime) -> dict:
     monday = reported_week(today)
     paragraphs = [
         _adherence_paragraph(profile, monday),
+        _totals_paragraph(profile, monday),
         _flags_paragraph(profile),
         _next_dose_paragraph(profile, now),
     ]
@@ -55,6 +57,49 @@ def _adherence_paragraph(profile: Profile, monday: date) -> str:
         if r.scheduled
     ]
     return " ".join(lines)
+
+
+def _totals_paragraph(profile: Profile, monday: date) -> str:
+    """Last week's daily average of each nutrient from supplements, against the member's
+    reference intake (the same totals as the app's Nutrients screen)."""
+    rows = nutrients.stored_days(profile.user_id, monday, monday + timedelta(days=6))
+    if not rows:
+        return ""
+    [week] = nutrients.periods(rows, monday, monday + timedelta(days=6), "week")
+    averages = nutrients.grouped(week.taken, week.days)
+    targets = {t.nutrient: t for t in nutrients.targets(profile.user_id)}
+    parts = []
+    for name, label in NUTRIENT_LABELS.items():
+        per_day = averages[name]["per_day"]
+        if per_day <= 0:
+            continue
+        unit = averages[name]["unit"]
+        text = f"{label} {_amount(per_day)} {unit}"
+        if name == "vitamin_d" and profile.units == "imperial":
+            text = f"{label} {_amount(averages[name]['per_day_iu'])} IU"
+        target = targets.get(name)
+        if target is not None and target.intake:
+            text += f" (reference {_amount(target.intake)} {target.unit})"
+        parts.append(text)
+    if not parts:
+        return ""
+    return (
+        "From your supplements last week, a day on average: " + "; ".join(parts) + ". "
+        "Food adds to these."
+    )
+
+
+NUTRIENT_LABELS = {
+    "vitamin_d": "vitamin D",
+    "vitamin_k": "vitamin K",
+    "calcium": "calcium",
+    "magnesium": "magnesium",
+}
+
+
+def _amount(value) -> str:
+    rounded = round(float(value), 1)
+    return f"{rounded:,.0f}" if rounded == int(rounded) else f"{rounded:,.1f}"
 
 
 def _flags_paragraph(profile: Profile) -> str:

@@ -74,11 +74,16 @@ def test_the_digest_reports_last_week_flags_and_the_next_bisphosphonate_dose(
     [digest] = run_planner(SUNDAY_EVENING)
 
     assert digest.title == "Your Ossa week: 16 Nov to 22 Nov"
-    adherence, flags, next_dose = digest.data["paragraphs"]
+    adherence, totals, flags, next_dose = digest.data["paragraphs"]
     assert adherence == (
         "Last week you took 6 of 8 planned doses (75%). "
         "Alendronate 70 mg (weekly): 1 of 1 (100%). "
         "Vitamin K2 MK-7 90 mcg: 5 of 7 (71%)."
+    )
+    # K2 90 mcg on 5 of 7 days: 64.3 a day, against the adequate intake for her (90).
+    assert totals == (
+        "From your supplements last week, a day on average: vitamin K 64.3 mcg "
+        "(reference 90 mcg). Food adds to these."
     )
     assert flags.startswith("To look at in the app: ")
     assert "Tell your dentist about your bisphosphonate" in flags
@@ -88,7 +93,7 @@ def test_the_digest_reports_last_week_flags_and_the_next_bisphosphonate_dose(
         next_dose
         == f"Next Alendronate 70 mg (weekly): Monday 23 November at 07:00. {ALENDRONATE_NOTES}"
     )
-    assert digest.body == "\n\n".join([adherence, flags, next_dose])
+    assert digest.body == "\n\n".join([adherence, totals, flags, next_dose])
     assert digest.data["week_start"] == "2026-11-16"
 
 
@@ -101,7 +106,7 @@ def test_the_digest_names_only_active_flags_of_the_member(alice_on_k2_and_alendr
 
     [digest] = run_planner(SUNDAY_EVENING)
 
-    flags = digest.data["paragraphs"][1]
+    flags = digest.data["paragraphs"][2]
     assert "Something resolved" not in flags
     assert "Bob's own flag" not in flags
 
