@@ -119,3 +119,45 @@ def _rule_products(ids) -> dict:
         str(row["id"]): facts.product(row, ingredients.get(str(row["id"]), []))
         for row in Product.objects.filter(id__in=ids).values(*facts.PRODUCT_COLUMNS)
     }
+
+
+GROUP_LABELS = {
+    "vitamin_d": "Vitamin D",
+    "vitamin_k": "Vitamin K",
+    "calcium": "Calcium",
+    "magnesium": "Magnesium",
+}
+
+
+def weekly_chart(member_id, today: date, weeks: int = 12) -> dict[str, Any]:
+    """The last `weeks` ISO weeks: each group's daily average from supplements as a share
+    of the member's reference intake (None where no reference applies), and the amounts."""
+    first = today - timedelta(days=today.weekday(), weeks=weeks - 1)
+    found = periods(stored_days(member_id, first, today), first, today, "week")
+    target = {t.nutrient: t for t in targets(member_id)}
+    series, table = [], []
+    for name, label in GROUP_LABELS.items():
+        per_day = [grouped(p.taken, p.days)[name]["per_day"] for p in found]
+        reference = target.get(name)
+        intake = reference.intake if reference is not None else None
+        series.append(
+            {
+                "label": label,
+                "values": [round(float(v / intake * 100), 1) if intake else None for v in per_day],
+            }
+        )
+        table.append(
+            {
+                "nutrient": name,
+                "label": label,
+                "unit": totals.UNITS[name],
+                "per_day": per_day,
+                "intake": intake,
+                "upper_limit": reference.upper_limit if reference is not None else None,
+            }
+        )
+    return {
+        "weeks": [f"W{p.start.isocalendar().week}" for p in found],
+        "series": series,
+        "table": table,
+    }

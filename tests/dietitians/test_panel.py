@@ -70,6 +70,12 @@ def test_the_client_page_shows_the_day_and_the_plan_findings(alice_followed_by_d
     day = text[text.index('data-section="day-plan"') : text.index('data-section="plan-findings"')]
     assert "07:30" in day and "Vitamin K2 MK-7 90 mcg" in day  # K2 with breakfast
     assert "Ossa&#x27;s suggestion" in day or "Ossa's suggestion" in day
+    nutrients = text[
+        text.index('data-section="nutrients"') : text.index('data-section="nutrient-products"')
+    ]
+    assert "Vitamin K" in nutrients and "90 mcg" in nutrients  # her adequate intake
+    products = text[text.index('data-section="nutrient-products"') :]
+    assert "Vitamin K2 MK-7 90 mcg" in products.split("</table>")[0]
     findings = page.context["plan_findings"]
     assert [(f.code, f.severity) for f in findings if f.severity == "critical"] == [
         ("vitamin_k_with_vka", "critical")
@@ -162,11 +168,15 @@ def test_exports_contain_the_clients_data_and_are_logged(alice_followed_by_dana,
 
     assert csv_text.count("\nintake,") == 40
     assert "adherence," in csv_text
+    assert csv_text.count("\nnutrients,") == 12 * 4  # 12 weeks, 4 nutrient groups
+    [k2] = [line for line in csv_text.splitlines() if line.startswith("nutrient_product,")]
+    assert k2.startswith("nutrient_product,Vitamin K2 MK-7 90 mcg,")
     assert pdf["Content-Type"] == "application/pdf"
     text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf.content)).pages)
     assert "Ossa report: Alice" in text
     assert "Warfarin 1 mg" in text and "Vitamin K2 MK-7 90 mcg" in text
     assert "CRITICAL" in text
+    assert "Nutrients from supplements" in text and "Vitamin K2 MK-7 90 mcg" in text
     assert len(PdfReader(io.BytesIO(pdf.content)).pages) == 1
     actions = set(AccessLog.objects.filter(member=alice).values_list("action", flat=True))
     assert {"export_csv", "export_pdf"} <= actions

@@ -14,7 +14,7 @@ from django.utils import timezone
 from accounts import care
 from accounts.selectors import clients_for
 
-from .. import facts, planning
+from .. import facts, nutrients, planning
 from ..models import AdherenceSnapshot, Client, Flag, IntakeLog, Regimen
 from ..rules.reference import life_stage
 
@@ -78,12 +78,18 @@ def summary(client: Client) -> dict:
     regimens = list(
         Regimen.objects.filter(member=client).select_related("product").order_by("start_date")
     )
+    today = client.profile.today()
     return {
         "client": client,
         "profile": client.profile,
         "life_stage": stage_of(client),
         "regimens": regimens,
         "chart": chart_data(client, regimens),
+        "nutrient_chart": nutrients.weekly_chart(client.pk, today, CHART_WEEKS),
+        "nutrient_products": [
+            {**entry, "cells": [entry["amounts"][name] for name in nutrients.GROUP_LABELS]}
+            for entry in nutrients.by_product(client, today - timedelta(days=27), today)
+        ],
         "flags": list(
             Flag.objects.filter(member=client, deleted_at=None)
             .order_by("resolved_at", "-first_seen_at")
@@ -168,7 +174,35 @@ def intake_csv(client: Client) -> str:
                 s.pdc_pct,
             ]
         )
+    _nutrient_rows(writer, client)
     return out.getvalue()
+
+
+def _nutrient_rows(writer, client: Client) -> None:
+    """Weekly nutrient averages and what each product gave over the last 12 weeks."""
+    today = client.profile.today()
+    chart = nutrients.weekly_chart(client.pk, today, CHART_WEEKS)
+    writer.writerow([])
+    writer.writerow(["record", "week", "nutrient", "per_day", "unit", "reference", "upper_limit"])
+    for row in chart["table"]:
+        for week, amount in zip(chart["weeks"], row["per_day"], strict=True):
+            writer.writerow(
+                [
+                    "nutrients",
+                    week,
+                    row["nutrient"],
+                    round(amount, 3),
+                    row["unit"],
+                    row["intake"],
+                    row["upper_limit"],
+                ]
+            )
+    first = today - timedelta(days=today.weekday(), weeks=CHART_WEEKS - 1)
+    writer.writerow([])
+    writer.writerow(["record", "product", "from", "to", *nutrients.GROUP_LABELS])
+    for entry in nutrients.by_product(client, first, today):
+        amounts = [round(entry["amounts"][name], 3) for name in nutrients.GROUP_LABELS]
+        writer.writerow(["nutrient_product", entry["product"], first, today, *amounts])
 
 
 def report_date() -> date:
