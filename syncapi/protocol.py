@@ -46,6 +46,8 @@ class Table:
     member_field: str
     columns: tuple[Column, ...]
     writer: RecordWriter | None = None
+    # The client schema version that first has this table: older apps are not sent it.
+    since: int = 1
 
     @property
     def read_only(self) -> bool:

@@ -27,7 +27,7 @@ from sync.models import SyncClock
 
 from . import codecs
 from .protocol import Column, Table, check_cursor
-from .registry import TABLES
+from .registry import SCHEMA_VERSION, tables_for
 
 
 @dataclass(frozen=True)
@@ -39,18 +39,24 @@ class Migration:
     tables: frozenset[str]
 
 
-def pull(member_id, last_pulled_at: int, migration: Migration | None = None) -> dict[str, Any]:
+def pull(
+    member_id,
+    last_pulled_at: int,
+    migration: Migration | None = None,
+    schema_version: int = SCHEMA_VERSION,
+) -> dict[str, Any]:
+    tables = tables_for(schema_version)
     resend = migration.tables if migration else frozenset()
     if not resend and _unchanged(member_id, last_pulled_at):
         # The common case costs one query: a write still in flight has not committed its
         # stamp, so the cursor stays valid and the next pull brings it.
-        return {"changes": {name: _empty() for name in TABLES}, "timestamp": last_pulled_at}
+        return {"changes": {name: _empty() for name in tables}, "timestamp": last_pulled_at}
     with transaction.atomic():
         clock = _locked_clock(member_id)
         check_cursor(clock.value, clock.purged_through, last_pulled_at)
         changes = {
             name: _changes(table, member_id, 0 if name in resend else last_pulled_at)
-            for name, table in TABLES.items()
+            for name, table in tables.items()
         }
     return {"changes": changes, "timestamp": clock.value}
 

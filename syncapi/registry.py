@@ -189,6 +189,11 @@ def ingredients_by_product(product_ids: list) -> dict:
     return found
 
 
+def tables_for(schema_version: int) -> dict[str, Table]:
+    """The tables a client of this schema version has."""
+    return {name: t for name, t in TABLES.items() if t.since <= schema_version}
+
+
 TABLES: dict[str, Table] = {
     table.name: table
     for table in (
@@ -198,8 +203,8 @@ TABLES: dict[str, Table] = {
         Table("profiles", Profile, "user", PROFILES, writers.ProfileWriter()),
         Table("flags", Flag, "member", FLAGS),
         Table("adherence_weeks", AdherenceSnapshot, "member", ADHERENCE_WEEKS),
-        Table("nutrient_days", NutrientDay, "member", NUTRIENT_DAYS),
-        Table("nutrient_targets", NutrientTarget, "member", NUTRIENT_TARGETS),
+        Table("nutrient_days", NutrientDay, "member", NUTRIENT_DAYS, since=3),
+        Table("nutrient_targets", NutrientTarget, "member", NUTRIENT_TARGETS, since=3),
         Table("notifications", Notification, "member", NOTIFICATIONS, writers.InboxWriter()),
     )
 }

@@ -113,8 +113,11 @@ class PullView(APIView):
         query = request.query_params
         if outdated := _outdated(query.get("schema_version")):
             return outdated
+        version = _whole_number(query.get("schema_version") or "") or SCHEMA_VERSION
         try:
-            body = pull(request.user.id, _cursor(query), _migration(query.get("migration")))
+            body = pull(
+                request.user.id, _cursor(query), _migration(query.get("migration")), version
+            )
         except ResyncRequired:
             return _resync_required()
         return json_response(body)

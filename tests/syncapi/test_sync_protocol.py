@@ -26,10 +26,10 @@ TABLES = {
     "profiles",
     "flags",
     "adherence_weeks",
-    "nutrient_days",
-    "nutrient_targets",
     "notifications",
 }
+# Schema 3 added the nutrient totals; an app of schema 1 or 2 is not sent them.
+SCHEMA_3_TABLES = {"nutrient_days", "nutrient_targets"}
 
 
 def pull(api, cursor=None, **params):
@@ -74,6 +74,13 @@ def log_row(plan, **values):
         "_changed": "",
         **values,
     }
+
+
+def test_an_app_of_each_schema_gets_the_tables_it_has(alice_api):
+    assert set(pull(alice_api, schema_version=2)["changes"]) == TABLES
+    assert set(pull(alice_api, schema_version=3)["changes"]) == TABLES | SCHEMA_3_TABLES
+    response = alice_api.get("/api/v1/sync/pull", {"last_pulled_at": "null"})
+    assert set(json.loads(response.content)["changes"]) == TABLES | SCHEMA_3_TABLES
 
 
 def test_a_first_sync_gets_every_table_and_a_positive_timestamp(alice, alice_api):

@@ -89,7 +89,7 @@ def test_the_app_gets_the_same_totals_over_sync(alice_takes_a_trio_and_d3, alice
     alice, _ = alice_takes_a_trio_and_d3
     yesterday = (alice.profile.today() - dt.timedelta(days=1)).isoformat()
 
-    changes = pull(alice_api)["changes"]
+    changes = pull(alice_api, schema_version=3)["changes"]
 
     [row] = [r for r in changes["nutrient_days"]["updated"] if r["day"] == yesterday]
     assert (row["d3"], row["k2_mk7"], row["planned_d3"]) == (50.0, 90.0, 50.0)
