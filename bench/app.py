@@ -338,12 +338,10 @@ def load_now() -> str:
 def wait_for_quiet(label: str, limit: float, timeout: float) -> dict:
     """Wait (up to timeout s) until the machine's busy share over 1 s is at most limit;
     returns what the phase started at. The machine is shared with other sessions."""
-    from bench.api_throughput import busy_share
-
     started = time.monotonic()
-    share = busy_share()
+    share = common.busy_share()
     while share > limit and time.monotonic() - started < timeout:
-        share = busy_share()
+        share = common.busy_share()
     info = {"load": load_now(), "busy": share, "waited_s": round(time.monotonic() - started, 1)}
     print(f"[{label}] load {info['load']}, CPU busy {share:.0%}", flush=True)
     return info
@@ -1030,13 +1028,11 @@ def aggregate_profile(profile: dict, maps: dict, origin: float, phases: list) ->
 def profile_unminified(pw, args, tmp: Path, nomin: Path, maps: dict, data: dict) -> dict:
     """A second server with the unminified build (readable names): sign each member in
     once, then profile one cold and one repeat start."""
-    from bench.api_throughput import free_port, start_gunicorn, stop_gunicorn
-
-    port = free_port()
+    port = common.free_port()
     log_dir = tmp / "profile-server"
     log_dir.mkdir()
     os.environ["OSSA_APP_DIST"] = str(nomin)
-    server = start_gunicorn(port, args.workers, log_dir)
+    server = common.start_gunicorn(port, args.workers, log_dir)
     os.environ["OSSA_APP_DIST"] = str(args.dist)
     browser = Browser(pw, f"http://127.0.0.1:{port}")
     profiles = {}
@@ -1049,7 +1045,7 @@ def profile_unminified(pw, args, tmp: Path, nomin: Path, maps: dict, data: dict)
                 key = f"{'cold' if cold else 'repeat'} start, {who} member"
                 profiles[key] = profile_start(browser, user_dir, args.throttle, cold, maps)
     finally:
-        stop_gunicorn(server)
+        common.stop_process(server)
     return profiles
 
 
@@ -1355,9 +1351,7 @@ def main() -> int:
     if args.profile and not maps:
         sys.exit(f"--profile needs the unminified build in {nomin}")
 
-    from bench.api_throughput import free_port, start_gunicorn, stop_gunicorn
     from bench.common import ensure_database, setup_django
-    from bench.sync import drain_broker
 
     ensure_database(args.pg_url, args.database)
     setup_django()
@@ -1376,10 +1370,10 @@ def main() -> int:
 
     from playwright.sync_api import sync_playwright
 
-    port = free_port()
+    port = common.free_port()
     base = f"http://127.0.0.1:{port}"
     tmp = Path(tempfile.mkdtemp(prefix="ossa-bench-app-"))
-    server = start_gunicorn(port, args.workers, tmp)
+    server = common.start_gunicorn(port, args.workers, tmp)
     try:
         payload_served(base, results["payload"])
         create_fresh_plans(base, data["fresh_token"], data["products"])
@@ -1389,10 +1383,10 @@ def main() -> int:
                 results["profiles"] = profile_unminified(pw, args, tmp, nomin, maps, data)
         results["pull_reference"] = full_pull_reference(base, password, data["history_email"])
     finally:
-        stop_gunicorn(server)
+        common.stop_process(server)
         server_log = (tmp / "gunicorn.log").read_text()
         shutil.rmtree(tmp, ignore_errors=True)
-    queued = drain_broker(args.redis_url)
+    queued = common.drain_broker(args.redis_url)
     info = results["machine"] = machine() | {"chromium": results["chromium"]}
 
     print()

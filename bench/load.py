@@ -59,7 +59,6 @@ VENV_BIN = Path(sys.executable).parent
 sys.path.insert(0, str(ROOT))
 
 from bench import common  # noqa: E402
-from bench.api_throughput import free_port, start_gunicorn, stop_gunicorn  # noqa: E402
 from bench.common import configure_environment  # noqa: E402
 from bench.history import seed_daily_history  # noqa: E402
 
@@ -541,9 +540,9 @@ def main() -> int:
 
     out_dir = args.keep or Path(tempfile.mkdtemp(prefix="ossa-load-"))
     out_dir.mkdir(parents=True, exist_ok=True)
-    port = free_port()
+    port = common.free_port()
     base = f"http://127.0.0.1:{port}"
-    server = start_gunicorn(port, args.workers, out_dir)
+    server = common.start_gunicorn(port, args.workers, out_dir)
     worker = start_worker(args.celery_concurrency, out_dir)
     try:
         started = time.monotonic()
@@ -599,7 +598,7 @@ def main() -> int:
         record = clients["members"]
         pulls = check_pulls(base, members, record)
     finally:
-        stop_gunicorn(server)
+        common.stop_process(server)
         stop_worker(worker)
     database = check_database(record, run_started)
     connections.close_all()
