@@ -186,7 +186,7 @@ INIT_JS = r"""
       const state = sync.dataset.state + '|' + text + '|' + sync.dataset.pending;
       if (state !== lastSync) {
         lastSync = state;
-        b.syncapi.push([t, sync.dataset.state, text, sync.dataset.pending]);
+        b.sync.push([t, sync.dataset.state, text, sync.dataset.pending]);
       }
     }
     if (waiting.length) settle();
