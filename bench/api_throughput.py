@@ -93,25 +93,17 @@ def access_token(member) -> str:
 # --- Queries per request --------------------------------------------------------------
 def count_queries(token: str, regimen_id: str, pages: int) -> dict[str, list[int]]:
     """SQL statements one request runs, in this process, through the full middleware."""
-    from django.db import connection
     from django.test import Client
-    from django.test.utils import CaptureQueriesContext
 
     client = Client(HTTP_HOST="127.0.0.1", HTTP_AUTHORIZATION=f"Bearer {token}")
 
     def run(method, path, **kwargs) -> int:
-        with CaptureQueriesContext(connection) as ctx:
-            response = getattr(client, method)(path, **kwargs)
-        assert response.status_code < 300, (path, response.status_code, response.content[:300])
-        return len(ctx.captured_queries)
+        return queries_of(getattr(client, method), path, **kwargs)[0]
 
     counts = {
         "floor": [run("get", "/bench/floor")],
         "auth floor": [run("get", "/bench/floor/authenticated")],
-        "list": [
-            run("get", "/api/v1/intakes", data={"page_size": 50, "page": page})
-            for page in list_pages(pages)
-        ],
+        "list": list_page_queries(client, pages),
         "post": [
             run(
                 "post",
@@ -122,6 +114,37 @@ def count_queries(token: str, regimen_id: str, pages: int) -> dict[str, list[int
             for _ in range(3)
         ],
     }
+    return counts
+
+
+def queries_of(send, path: str, **kwargs) -> tuple[int, object]:
+    """The SQL statements of one request (`send` is a test client's get or post), and its
+    response, which must be a success."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as ctx:
+        response = send(path, **kwargs)
+    assert response.status_code < 300, (path, response.status_code, response.content[:300])
+    return len(ctx.captured_queries), response
+
+
+def list_page_queries(client, pages: int) -> list[int]:
+    """Statements on the pages list_pages() names, reached by following the list's `next`
+    links from the first page (its pages are keyset cursors, not numbers)."""
+    from urllib.parse import urlsplit
+
+    wanted = set(list_pages(pages))
+    counts = []
+    path = "/api/v1/intakes?page_size=50"
+    for page in range(1, max(wanted) + 1):
+        count, response = queries_of(client.get, path)
+        if page in wanted:
+            counts.append(count)
+        link = response.json()["next"]
+        if link is None:
+            break
+        path = urlsplit(link)._replace(scheme="", netloc="").geturl()
     return counts
 
 
