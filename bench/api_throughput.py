@@ -8,12 +8,17 @@ measures with wrk, in one run and at the same concurrency:
 
 - floor: GET /bench/floor, a bare Django view returning a constant JSON body;
 - auth floor: GET /bench/floor/authenticated, the same body from a DRF view behind the
-  API's authentication (for context: the target is against the unauthenticated floor);
+  API's authentication;
 - list:  GET /api/v1/intakes?page_size=50 (JWT-authenticated);
+- peer:  GET /bench/textbook/intakes?page_size=50, the same page as the DRF tutorial would
+  serve it (bench/urls.py: ModelViewSet, ModelSerializer, DRF's JSONRenderer and
+  CursorPagination, simplejwt's stock JWTAuthentication); checked to return the list's
+  first page, the same ids in the same order, before anything is measured;
 - post:  POST /api/v1/intakes, each with a fresh client-generated UUID.
 
-It prints requests/s, p50 and p99 per endpoint, the list/floor ratio against the 40 %
-target and the SQL queries one request of each kind runs. Needs `wrk` on PATH, a
+It prints requests/s, p50 and p99 per endpoint, the list against its two bars (≥ 60 % of
+the authenticated floor, ≥ 3 times the textbook peer), the list/floor ratio against issue 2's
+40 % target, and the SQL queries one request of each kind runs. Needs `wrk` on PATH, a
 PostgreSQL accepting `postgres` without a password and a Redis (see --help).
 """
 
@@ -46,7 +51,11 @@ MEMBER_EMAIL = "bench-member@ossa.invalid"
 MEMBER_TZ = "Europe/Amsterdam"
 YEARS = 5
 SKIP_RATE = 0.06  # share of the daily doses logged as skipped rather than taken
-TARGET_RATIO = 0.40
+TARGET_RATIO = 0.40  # list / floor, issue 2
+AUTH_FLOOR_BAR = 0.60  # list / authenticated floor, at least
+PEER_BAR = 3.0  # list / textbook peer, at least
+LIST_PATH = "/api/v1/intakes?page_size=50"
+PEER_PATH = "/bench/textbook/intakes?page_size=50"
 
 
 # --- Seed -----------------------------------------------------------------------------
@@ -104,6 +113,7 @@ def count_queries(token: str, regimen_id: str, pages: int) -> dict[str, list[int
         "floor": [run("get", "/bench/floor")],
         "auth floor": [run("get", "/bench/floor/authenticated")],
         "list": list_page_queries(client, pages),
+        "peer": [run("get", PEER_PATH)],
         "post": [
             run(
                 "post",
@@ -136,7 +146,7 @@ def list_page_queries(client, pages: int) -> list[int]:
 
     wanted = set(list_pages(pages))
     counts = []
-    path = "/api/v1/intakes?page_size=50"
+    path = LIST_PATH
     for page in range(1, max(wanted) + 1):
         count, response = queries_of(client.get, path)
         if page in wanted:
@@ -146,6 +156,24 @@ def list_page_queries(client, pages: int) -> list[int]:
             break
         path = urlsplit(link)._replace(scheme="", netloc="").geturl()
     return counts
+
+
+def same_first_page(token: str) -> dict:
+    """The list's first page and the textbook peer's, side by side: the peer is only a fair
+    comparison if it serves the same rows (same ids, same order)."""
+    from django.test import Client
+
+    client = Client(HTTP_HOST="127.0.0.1", HTTP_AUTHORIZATION=f"Bearer {token}")
+    mine, peer = client.get(LIST_PATH), client.get(PEER_PATH)
+    assert mine.status_code == peer.status_code == 200, (mine.status_code, peer.status_code)
+    rows, peer_rows = mine.json()["results"], peer.json()["results"]
+    return {
+        "rows": len(rows),
+        "same_ids_in_order": [r["id"] for r in rows] == [r["id"] for r in peer_rows],
+        "same_rows": rows == peer_rows,
+        "bytes": len(mine.content),
+        "peer_bytes": len(peer.content),
+    }
 
 
 def post_body(regimen_id: str, taken_at: str) -> str:
@@ -218,7 +246,12 @@ def measure(args, url: str, token: str | None, script_args: list[str]) -> dict:
 # --- Report ---------------------------------------------------------------------------
 def machine() -> dict[str, str]:
     wrk = subprocess.run(["wrk", "--version"], capture_output=True, text=True).stdout
-    return common.machine(postgresql=True) | {"wrk": wrk.split("[")[0].strip() or "wrk"}
+    return common.machine(postgresql=True) | {
+        "wrk": wrk.split("[")[0].strip() or "wrk",
+        "date": dt.datetime.now(dt.UTC).strftime("%a %d %b %Y, %H:%M UTC"),
+        "commit": common.git("rev-parse", "--short", "HEAD")
+        + (" + uncommitted changes" if common.git("status", "--porcelain", "-uno") else ""),
+    }
 
 
 def median_run(runs: list[dict]) -> dict:
@@ -229,6 +262,7 @@ LABELS = {
     "floor": "GET /bench/floor (floor)",
     "auth floor": "GET /bench/floor/authenticated",
     "list": "GET /api/v1/intakes?page_size=50",
+    "peer": "GET /bench/textbook/intakes (peer)",
     "post": "POST /api/v1/intakes",
 }
 
@@ -297,7 +331,8 @@ def endpoints(base: str, token: str, regimen_id: str) -> dict[str, tuple]:
     return {
         "floor": (f"{base}/bench/floor", None, ["get"]),
         "auth floor": (f"{base}/bench/floor/authenticated", token, ["get"]),
-        "list": (f"{base}/api/v1/intakes?page_size=50", token, ["get"]),
+        "list": (f"{base}{LIST_PATH}", token, ["get"]),
+        "peer": (f"{base}{PEER_PATH}", token, ["get"]),
         "post": (f"{base}/api/v1/intakes", token, ["post", regimen_id, taken_at]),
     }
 
@@ -325,28 +360,56 @@ def measure_rounds(args, port: int, urls: dict[str, tuple], member, since) -> di
     return {"results": results, "created": created, "server_log": server_log}
 
 
-def print_report(args, run: dict) -> float:
-    """The machine, the setup, the table and the checks; returns list / floor."""
+def ratios(results: dict[str, list[dict]]) -> dict[str, float]:
+    """The list's median req/s over the floor's, the authenticated floor's and the peer's."""
+    rps = {name: median_run(runs)["rps"] for name, runs in results.items()}
+    return {
+        "list / floor": rps["list"] / rps["floor"],
+        "list / authenticated floor": rps["list"] / rps["auth floor"],
+        "list / textbook peer": rps["list"] / rps["peer"],
+    }
+
+
+def print_verdicts(ratio: dict[str, float]) -> None:
+    def meets(ok: bool) -> str:
+        return "meets" if ok else "MISSES"
+
+    auth, peer = ratio["list / authenticated floor"], ratio["list / textbook peer"]
+    floor = ratio["list / floor"]
+    bar = f"the >= {AUTH_FLOOR_BAR:.0%} bar"
+    print(f"list / authenticated floor = {auth:.1%}: {meets(auth >= AUTH_FLOOR_BAR)} {bar}")
+    bar = f"the >= {PEER_BAR:g}x bar"
+    print(f"list / textbook peer = {peer:.2f}x: {meets(peer >= PEER_BAR)} {bar}")
+    target = f"issue 2's >= {TARGET_RATIO:.0%} target"
+    print(f"list / floor = {floor:.1%}: {meets(floor >= TARGET_RATIO)} {target}")
+
+
+def print_report(args, run: dict) -> dict[str, float]:
+    """The machine, the setup, the table and the checks; returns the list's ratios."""
     info, results, queries, pages = run["machine"], run["results"], run["queries"], run["pages"]
     print()
     print(
         f"machine: {info['cpus']} CPUs ({info['cpu']}), {info['ram']} RAM, PostgreSQL "
         f"{info['postgresql']}, Python {info['python']}, {info['wrk']}, load {info['load']}"
     )
+    print(f"date {info['date']}; commit {info['commit']}; load at the end {common.load_average()}")
     print(
         f"gunicorn {args.workers} sync workers; wrk {args.threads} threads, "
         f"{args.connections} connections, {args.duration} s per endpoint "
         f"(+{args.warmup} s warm-up), {args.rounds} round(s); {run['seeded']} logs, "
         f"{pages} pages"
     )
+    page = run["same_page"]
+    print(
+        f"peer's first page: {page['rows']} rows, same ids in the same order as the list's: "
+        f"{page['same_ids_in_order']}, same rows: {page['same_rows']}; body "
+        f"{page['peer_bytes']:,} bytes (the list's {page['bytes']:,})"
+    )
     print()
     print_table(results, args.rounds)
-    ratio = median_run(results["list"])["rps"] / median_run(results["floor"])["rps"]
-    verdict = "meets" if ratio >= TARGET_RATIO else "MISSES"
+    ratio = ratios(results)
     print()
-    print(f"list / floor = {ratio:.1%}: {verdict} the >= {TARGET_RATIO:.0%} target")
-    auth_ratio = median_run(results["list"])["rps"] / median_run(results["auth floor"])["rps"]
-    print(f"list / authenticated floor = {auth_ratio:.1%}")
+    print_verdicts(ratio)
     print(
         "SQL queries per request: "
         + "; ".join(f"{name} {'/'.join(map(str, n))}" for name, n in queries.items())
@@ -387,6 +450,9 @@ def main() -> int:
     regimen_id = str(regimens[0].id)
     pages = -(-seeded // 50)
     run = {"seeded": seeded, "pages": pages}
+    run["same_page"] = same_first_page(token)
+    if not run["same_page"]["same_ids_in_order"]:
+        sys.exit(f"the textbook peer's first page is not the list's: {run['same_page']}")
     run["queries"] = count_queries(token, regimen_id, pages)
     run["machine"] = machine()
     connections.close_all()
@@ -397,8 +463,8 @@ def main() -> int:
     run["queued"] = common.drain_broker(args.redis_url)
     ratio = print_report(args, run)
     if args.json:
-        keep = ("machine", "results", "queries")
-        common.write_json(args.json, {k: run[k] for k in keep} | {"ratio": ratio})
+        keep = ("machine", "results", "queries", "same_page")
+        common.write_json(args.json, {k: run[k] for k in keep} | {"ratios": ratio})
     return 0
 
 
