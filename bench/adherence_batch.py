@@ -552,10 +552,8 @@ def cpu_by_process(database: str, worker: set[int]) -> dict[int, tuple[str, floa
     found = {}
     me = os.getpid()
     for pid, comm, fields in common.processes():
-        try:
-            with open(f"/proc/{pid}/cmdline", "rb") as f:
-                cmdline = f.read().replace(b"\0", b" ").decode(errors="replace")
-        except OSError:
+        cmdline = common.cmdline(pid)
+        if cmdline is None:  # ended meanwhile
             continue
         ppid = int(fields[1])
         seconds = common.process_ticks(fields) / common.CLK_TCK

@@ -211,18 +211,28 @@ def run_wrk(args, url: str, token: str | None, duration: int, script_args: list[
 
 
 # --- Other load on the machine -------------------------------------------------------
-# Processes that are part of the measurement; any other CPU use disturbs it.
-OURS = {"gunicorn", "wrk", "postgres", "redis-server"}
-
-
-def foreign_ticks() -> dict[int, int]:
-    """CPU ticks used so far by each process that is not part of the measurement."""
-    me = os.getpid()
+def foreign_ticks(database: str) -> dict[int, int]:
+    """CPU ticks used so far by each process outside the measurement: all but this process
+    and what it started (gunicorn, wrk), PostgreSQL's own processes and its backends of the
+    benchmark's database, and Redis. Another session's gunicorn or PostgreSQL backend is
+    foreign, whatever its name."""
+    table = list(common.processes())
+    mine = common.descendants(os.getpid(), table)
     return {
         pid: common.process_ticks(fields)
-        for pid, comm, fields in common.processes()
-        if pid != me and comm not in OURS
+        for pid, comm, fields in table
+        if pid not in mine and not serves_the_benchmark(pid, comm, database)
     }
+
+
+def serves_the_benchmark(pid: int, comm: str, database: str) -> bool:
+    if comm == "redis-server":
+        return True
+    if comm != "postgres":
+        return False
+    title = common.cmdline(pid) or ""
+    backend = "127.0.0.1(" in title or "[local]" in title
+    return not backend or f" {database} " in title
 
 
 def measure(args, url: str, token: str | None, script_args: list[str]) -> dict:
@@ -230,11 +240,13 @@ def measure(args, url: str, token: str | None, script_args: list[str]) -> dict:
     best = None
     attempts = all_requests = 0
     for attempts in range(1, args.retries + 2):  # noqa: B007 - read after the loop
-        common.wait_for_quiet(args.quiet_limit, timeout=args.quiet_timeout)
+        busy = common.wait_for_quiet(args.quiet_limit, timeout=args.quiet_timeout)
         result, share, _ = common.watched_run(
-            lambda: run_wrk(args, url, token, args.duration, script_args), foreign_ticks
+            lambda: run_wrk(args, url, token, args.duration, script_args),
+            lambda: foreign_ticks(args.database),
         )
         result["foreign_cpu"] = share
+        result["busy_before"] = busy
         all_requests += result["requests"]
         if best is None or result["foreign_cpu"] < best["foreign_cpu"]:
             best = result
@@ -423,6 +435,8 @@ def print_report(args, run: dict) -> dict[str, float]:
     )
     attempts = {name: [r["attempts"] for r in runs] for name, runs in results.items()}
     print(f"attempts per measurement (re-run when other processes used CPU): {attempts}")
+    busy = {name: [f"{r['busy_before']:.0%}" for r in runs] for name, runs in results.items()}
+    print(f"machine busy (all CPUs, 1 s) before each kept measurement: {busy}")
     errors = common.error_lines(run["server_log"])
     if errors:
         print(f"gunicorn logged {len(errors)} error lines, first: {errors[0]}")

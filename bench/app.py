@@ -351,21 +351,11 @@ SERVICES = {"postgres", "redis-server"}
 def foreign_ticks() -> dict[tuple[int, str], int]:
     """CPU ticks used so far by processes outside this benchmark: all but this process,
     its descendants (gunicorn, the Playwright driver, chromium) and PostgreSQL / Redis."""
-    parents, ticks = {}, {}
-    for pid, comm, fields in common.processes():
-        parents[pid] = int(fields[1])
-        ticks[pid] = (comm, common.process_ticks(fields))
-    mine = {os.getpid()}
-    grew = True
-    while grew:
-        grew = False
-        for pid, ppid in parents.items():
-            if ppid in mine and pid not in mine:
-                mine.add(pid)
-                grew = True
+    table = list(common.processes())
+    mine = common.descendants(os.getpid(), table)
     return {
-        (pid, comm): used
-        for pid, (comm, used) in ticks.items()
+        (pid, comm): common.process_ticks(fields)
+        for pid, comm, fields in table
         if pid not in mine and comm not in SERVICES
     }
 

@@ -269,6 +269,30 @@ def processes() -> Iterator[tuple[int, str, list[str]]]:
         yield int(entry), comm, raw[raw.rindex(")") + 2 :].split()
 
 
+def descendants(root: int, table: list[tuple[int, str, list[str]]]) -> set[int]:
+    """`root` and every process below it, in a processes() table."""
+    parents = {pid: int(fields[1]) for pid, _, fields in table}
+    found = {root}
+    grew = True
+    while grew:
+        grew = False
+        for pid, ppid in parents.items():
+            if ppid in found and pid not in found:
+                found.add(pid)
+                grew = True
+    return found
+
+
+def cmdline(pid: int) -> str | None:
+    """A process's command line (a PostgreSQL backend's title names its database; a kernel
+    thread's is empty), or None when it ended meanwhile."""
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as f:
+            return f.read().replace(b"\0", b" ").decode(errors="replace")
+    except OSError:
+        return None
+
+
 def machine(postgresql: bool = False) -> dict[str, str]:
     """The machine a figure was measured on: CPUs, their model, RAM, Python, load average
     (and with `postgresql`, the server's version, read through Django's connection)."""
