@@ -36,12 +36,12 @@ import json
 import os
 import pstats
 import random
-import signal
 import statistics
 import subprocess
 import sys
 import time
 from collections import defaultdict
+from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -50,9 +50,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # run as a script: `bench` must be importable
 
 from bench import common  # noqa: E402
-from bench.common import configure_environment  # noqa: E402
-
-VENV_BIN = Path(sys.executable).parent
+from bench.common import configure_environment, verdict  # noqa: E402
 
 WEEKS = 13
 LOG_DAYS = WEEKS * 7  # days of logged history per member, ending today
@@ -84,27 +82,6 @@ TARGET_P50_MS = 50.0
 
 UUID_V4_CLEAR = ~((0xF000 << 64) | (0xC000 << 48))
 UUID_V4_SET = (0x4000 << 64) | (0x8000 << 48)
-
-
-# --- Environment and database ---------------------------------------------------------
-def recreate_database(pg_url: str, name: str) -> None:
-    import psycopg
-
-    with psycopg.connect(f"{pg_url}/postgres", autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
-
-
-def setup_django(migrate: bool) -> float:
-    import django
-
-    django.setup()
-    started = time.monotonic()
-    if migrate:
-        from django.core.management import call_command
-
-        call_command("migrate", interactive=False, verbosity=0)
-    return time.monotonic() - started
 
 
 # --- Data generation ------------------------------------------------------------------
@@ -273,37 +250,69 @@ def default_columns() -> tuple[dict[str, str], dict[str, str]]:
     return columns, suffixes
 
 
+@dataclass
+class NewMember:
+    """Who generate_member() is writing: their id and number, zone, and logged window."""
+
+    id: str
+    index: int
+    zone: str
+    today: dt.date  # in the member's zone
+    start: dt.date  # the first day of logged history
+
+
 def generate_member(out: Generated, rng: random.Random, index: int, ctx: dict) -> None:
     """One member as register_member, create_regimen / update_regimen and log_intake leave
     them: every syncable row stamped from the member's clock, in the order it was written."""
-    now_ts: int = ctx["now_ts"]
-    stamp, due = ctx["stamp"], ctx["due"]
-    products = ctx["products"]
     member_id = new_uuid(rng)
     zone = pick_zone(rng)
     today = ctx["now"].astimezone(ZoneInfo(zone)).date()
-    start = today - dt.timedelta(days=LOG_DAYS - 1)
-    joined_ts = due(zone, start, "12:00") - rng.randint(0, 30 * 86400)
-    clock = 1  # SyncClock's default; every write below ticks it
+    member = NewMember(member_id, index, zone, today, today - dt.timedelta(days=LOG_DAYS - 1))
+    clock = add_user_and_profile(out, rng, ctx, member)
+    plans, changed_on = pick_plans(rng, member)
+    created_ts = ctx["due"](zone, member.start, "07:00") - rng.randint(3600, 86400)
+    forget = rng.uniform(0, FORGET_MAX)
+    logs: list[tuple[int, str, str, str, str]] = []  # (taken_at, status, product, regimen, id)
+    regimens = []
+    for product_name, versions in plans:
+        regimen_id = new_uuid(rng)
+        product_id = ctx["products"][product_name]
+        clock += 1
+        regimens.append([regimen_id, clock, product_id, versions])
+        add_schedules(out, regimen_id, versions)
+        logs += dose_logs(rng, ctx, member, versions, forget, product_id, regimen_id)
+    logs.sort()
+    # A changed schedule was saved again later: that edit stamped the regimen then.
+    add_regimens(out, ctx, member, regimens, created_ts, edited_version=clock + len(logs) + 1)
+    clock = add_logs(out, rng, ctx, member, logs, clock)
+    if changed_on:
+        clock += 1
+    out.add("sync_syncclock", member_id, clock)
 
+
+def add_user_and_profile(out: Generated, rng: random.Random, ctx: dict, member: NewMember) -> int:
+    """The user and their profile, joined up to 30 days before their history starts;
+    returns the member's clock after the profile's stamp."""
+    stamp = ctx["stamp"]
+    joined_ts = ctx["due"](member.zone, member.start, "12:00") - rng.randint(0, 30 * 86400)
     out.add(
         "accounts_user",
-        member_id,
+        member.id,
         "!",  # an unusable password, as set_unusable_password stores it (prefix only)
         None,
         False,
-        f"member{index:05d}@bench.ossa.invalid",
-        f"Member {index}",
+        f"member{member.index:05d}@bench.ossa.invalid",
+        f"Member {member.index}",
         True,
         False,
         stamp(joined_ts),
         None,
     )
-    clock += 1
-    profile = profile_values(rng, today)
+    clock = 2  # SyncClock's default is 1; the profile's write ticks it
+    profile = profile_values(rng, member.today)
     out.add(
         "accounts_profile",
-        member_id,  # the profile's id equals the user's
+        member.id,  # the profile's id equals the user's
         stamp(joined_ts),
         stamp(joined_ts),
         clock,
@@ -315,8 +324,8 @@ def generate_member(out: Generated, rng: random.Random, index: int, ctx: dict) -
         profile["pregnant"],
         profile["lactating"],
         profile["weight_kg"],
-        zone,
-        "imperial" if zone == "America/New_York" else "metric",
+        member.zone,
+        "imperial" if member.zone == "America/New_York" else "metric",
         7,
         "18:00:00",
         True,
@@ -324,14 +333,20 @@ def generate_member(out: Generated, rng: random.Random, index: int, ctx: dict) -
         True,
         None,
         None,
-        member_id,
+        member.id,
     )
+    return clock
 
+
+def pick_plans(rng: random.Random, member: NewMember) -> tuple[list, dt.date | None]:
+    """K2 and D3 in the morning, calcium in the evening or twice a day (some switched to
+    twice during the window): (product, [(effective from, times)]) and the switch's date."""
     morning, evening = rng.choice(MORNING), rng.choice(EVENING)
     twice = rng.random() < CALCIUM_TWICE
     changed_on = None
     if twice and rng.random() < SCHEDULE_CHANGED:
-        changed_on = today - dt.timedelta(days=rng.randint(14, 60))
+        changed_on = member.today - dt.timedelta(days=rng.randint(14, 60))
+    start = member.start
     plans = [
         (K2, [(start, [morning])]),
         (D3, [(start, [morning])]),
@@ -342,53 +357,74 @@ def generate_member(out: Generated, rng: random.Random, index: int, ctx: dict) -
             else [(start, [morning, evening] if twice else [evening])],
         ),
     ]
-    created_ts = due(zone, start, "07:00") - rng.randint(3600, 86400)
-    forget = rng.uniform(0, FORGET_MAX)
-    logs: list[tuple[int, str, str, str, str]] = []  # (taken_at, log id, product, regimen, ...)
-    regimen_rows = []
-    for product_name, versions in plans:
-        regimen_id = new_uuid(rng)
-        product_id = products[product_name]
-        clock += 1
-        regimen_rows.append([regimen_id, clock, product_id, versions])
-        for effective_from, times in versions:
-            out.add(
-                "tracking_regimenschedule",
-                effective_from,
-                "1.00",
-                "daily",
-                json.dumps(times),
-                "[]",
-                None,
-                None,
-                regimen_id,
-            )
-        starts = [v[0] for v in versions]
-        for offset in range(LOG_DAYS):
-            day = start + dt.timedelta(days=offset)
-            times = versions[bisect.bisect_right(starts, day) - 1][1]
-            for at in times:
-                due_ts = due(zone, day, at)
-                if rng.random() < forget:
-                    continue
-                roll = rng.random()
-                if roll < 0.80:
-                    delta = rng.randint(-30 * 60, 60 * 60)
-                elif roll < 0.93:
-                    delta = rng.randint(60 * 60, 4 * 60 * 60)  # late, partly off the window
-                else:
-                    delta = rng.randint(-2 * 60 * 60, -30 * 60)
-                taken_ts = due_ts + delta
-                if taken_ts > now_ts:
-                    continue
-                status = "skipped" if rng.random() < SKIPPED else "taken"
-                logs.append((taken_ts, status, product_id, regimen_id, new_uuid(rng)))
-    logs.sort()
-    for regimen_id, stamp_value, product_id, versions in regimen_rows:
-        # A changed schedule was saved again later: that edit stamped the regimen then.
-        version = clock + len(logs) + 1 if len(versions) > 1 else stamp_value
-        updated = due(zone, versions[-1][0], "10:00") if len(versions) > 1 else created_ts
-        current = versions[-1][1]
+    return plans, changed_on
+
+
+def add_schedules(out: Generated, regimen_id: str, versions: list) -> None:
+    for effective_from, times in versions:
+        out.add(
+            "tracking_regimenschedule",
+            effective_from,
+            "1.00",
+            "daily",
+            json.dumps(times),
+            "[]",
+            None,
+            None,
+            regimen_id,
+        )
+
+
+def dose_logs(
+    rng: random.Random,
+    ctx: dict,
+    member: NewMember,
+    versions: list,
+    forget: float,
+    product_id: str,
+    regimen_id: str,
+) -> list[tuple[int, str, str, str, str]]:
+    """Every dose of one plan over the window, but the forgotten share: 80 % within half
+    an hour early to an hour late, 13 % later, 7 % earlier; none in the future."""
+    starts = [v[0] for v in versions]
+    logs = []
+    for offset in range(LOG_DAYS):
+        day = member.start + dt.timedelta(days=offset)
+        times = versions[bisect.bisect_right(starts, day) - 1][1]
+        for at in times:
+            due_ts = ctx["due"](member.zone, day, at)
+            if rng.random() < forget:
+                continue
+            roll = rng.random()
+            if roll < 0.80:
+                delta = rng.randint(-30 * 60, 60 * 60)
+            elif roll < 0.93:
+                delta = rng.randint(60 * 60, 4 * 60 * 60)  # late, partly off the window
+            else:
+                delta = rng.randint(-2 * 60 * 60, -30 * 60)
+            taken_ts = due_ts + delta
+            if taken_ts > ctx["now_ts"]:
+                continue
+            status = "skipped" if rng.random() < SKIPPED else "taken"
+            logs.append((taken_ts, status, product_id, regimen_id, new_uuid(rng)))
+    return logs
+
+
+def add_regimens(
+    out: Generated,
+    ctx: dict,
+    member: NewMember,
+    regimens: list,
+    created_ts: int,
+    edited_version: int,
+) -> None:
+    """The regimens as last saved: a changed schedule carries its newest times and the
+    stamp of the edit (`edited_version`), the others their creation's."""
+    stamp, now_ts = ctx["stamp"], ctx["now_ts"]
+    for regimen_id, stamp_value, product_id, versions in regimens:
+        changed = len(versions) > 1
+        version = edited_version if changed else stamp_value
+        updated = ctx["due"](member.zone, versions[-1][0], "10:00") if changed else created_ts
         out.add(
             "tracking_regimen",
             regimen_id,
@@ -398,20 +434,27 @@ def generate_member(out: Generated, rng: random.Random, index: int, ctx: dict) -
             None,
             "1.00",
             "daily",
-            json.dumps(current),
+            json.dumps(versions[-1][1]),
             "[]",
             None,
             None,
-            start,
+            member.start,
             None,
             "",
-            member_id,
+            member.id,
             product_id,
         )
+
+
+def add_logs(
+    out: Generated, rng: random.Random, ctx: dict, member: NewMember, logs: list, clock: int
+) -> int:
+    """The intake logs in the order taken, each logged up to 15 minutes later with its own
+    tick of the clock; returns the clock after them."""
+    stamp, now_ts = ctx["stamp"], ctx["now_ts"]
     for taken_ts, status, product_id, regimen_id, log_id in logs:
         clock += 1
-        logged_ts = min(taken_ts + rng.randint(0, 900), now_ts)
-        logged = stamp(logged_ts)
+        logged = stamp(min(taken_ts + rng.randint(0, 900), now_ts))
         out.add(
             "tracking_intakelog",
             log_id,
@@ -424,13 +467,11 @@ def generate_member(out: Generated, rng: random.Random, index: int, ctx: dict) -
             status,
             "",
             "app" if rng.random() < 0.9 else "sync",
-            member_id,
+            member.id,
             product_id,
             regimen_id,
         )
-    if changed_on:
-        clock += 1
-    out.add("sync_syncclock", member_id, clock)
+    return clock
 
 
 def generate(args, rng: random.Random) -> dict:
@@ -504,31 +545,6 @@ def row_counts() -> dict[str, int]:
 
 
 # --- CPU accounting -------------------------------------------------------------------
-CLK_TCK = os.sysconf("SC_CLK_TCK")
-
-
-def busy_share(interval: float = 1.0) -> float:
-    """Share of all CPUs busy over `interval` seconds."""
-
-    def sample():
-        with open("/proc/stat") as f:
-            values = list(map(int, f.readline().split()[1:]))
-        return sum(values), values[3] + values[4]
-
-    total0, idle0 = sample()
-    time.sleep(interval)
-    total1, idle1 = sample()
-    return 1 - (idle1 - idle0) / max(total1 - total0, 1)
-
-
-def wait_for_quiet(limit: float, timeout: float) -> float:
-    deadline = time.monotonic() + timeout
-    share = busy_share()
-    while share > limit and time.monotonic() < deadline:
-        share = busy_share()
-    return share
-
-
 def cpu_by_process(database: str, worker: set[int]) -> dict[int, tuple[str, float]]:
     """pid → (group, CPU seconds used so far). Groups: this process, the Celery worker and
     its children, PostgreSQL backends of the benchmark database, PostgreSQL's shared
@@ -536,16 +552,14 @@ def cpu_by_process(database: str, worker: set[int]) -> dict[int, tuple[str, floa
     found = {}
     me = os.getpid()
     for pid, comm, fields in common.processes():
-        try:
-            with open(f"/proc/{pid}/cmdline", "rb") as f:
-                cmdline = f.read().replace(b"\0", b" ").decode(errors="replace")
-        except OSError:
+        cmdline = common.cmdline(pid)
+        if cmdline is None:  # ended meanwhile
             continue
         ppid = int(fields[1])
-        seconds = (int(fields[11]) + int(fields[12])) / CLK_TCK
+        seconds = common.process_ticks(fields) / common.CLK_TCK
         if comm == "postgres" and (ppid == 1 or " -D " in cmdline):
             # The postmaster: what its backends used before they exited (any database).
-            waited = (int(fields[13]) + int(fields[14])) / CLK_TCK
+            waited = (int(fields[13]) + int(fields[14])) / common.CLK_TCK
             found[-pid] = ("postgres (exited backends)", waited)
         if pid == me:
             group = "bench"
@@ -582,7 +596,7 @@ class Watched:
         self.args, self.worker = args, worker or set()
 
     def __enter__(self) -> Watched:
-        self.busy_before = wait_for_quiet(self.args.quiet_limit, self.args.quiet_timeout)
+        self.busy_before = common.wait_for_quiet(self.args.quiet_limit, self.args.quiet_timeout)
         self.before = cpu_by_process(self.args.database, self.worker)
         self.started = time.monotonic()
         return self
@@ -602,16 +616,7 @@ class Watched:
 
 # --- 1. The nightly batch with a real worker --------------------------------------------
 def start_worker(env: dict[str, str], log_path: Path) -> subprocess.Popen:
-    command = [
-        str(VENV_BIN / "celery"),
-        "-A",
-        "backend",
-        "worker",
-        "--concurrency",
-        "2",
-        "--loglevel",
-        "WARNING",
-    ]
+    command = common.celery_worker_command(2)
     log = open(log_path, "w")  # noqa: SIM115 - lives as long as the worker
     process = subprocess.Popen(
         command, cwd=ROOT, env={**os.environ, **env}, stdout=log, stderr=subprocess.STDOUT
@@ -637,13 +642,7 @@ def worker_pids(process: subprocess.Popen) -> set[int]:
 
 
 def stop_worker(process: subprocess.Popen) -> None:
-    if process.poll() is None:
-        process.send_signal(signal.SIGTERM)  # warm shutdown
-        try:
-            process.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+    common.stop_process(process, timeout=60)  # a warm shutdown lets running tasks finish
 
 
 def run_batch(args, members: int, pids: set[int], label: str) -> dict:
@@ -739,7 +738,7 @@ def nightly(args, env: dict[str, str], members: int) -> list[dict]:
         )
     finally:
         stop_worker(worker)
-    errors = [ln for ln in log_path.read_text().splitlines() if "Error" in ln or "Trace" in ln]
+    errors = common.error_lines(log_path.read_text())
     if errors:
         print(f"  the worker logged {len(errors)} error lines (see {log_path}), first: {errors[0]}")
     for run in runs:
@@ -753,10 +752,7 @@ def naive_recompute(member_ids, now: dt.datetime) -> int:
     member's regimens (with their schedule versions) and that day's logs, count scheduled
     and taken doses in python, then update_or_create one snapshot per regimen and week plus
     the overall one. Less than the engine does: no dose matching, timing, streaks or flags."""
-    from django.db.models import Q
-
     from accounts.models import Profile
-    from tracking.models import AdherenceSnapshot, IntakeLog, Regimen
 
     written = 0
     for member_id in member_ids:
@@ -769,68 +765,87 @@ def naive_recompute(member_ids, now: dt.datetime) -> int:
         day = first
         while day <= today:
             monday = day - dt.timedelta(days=day.weekday())
-            regimens = list(
-                Regimen.objects.filter(member_id=member_id, start_date__lte=day)
-                .filter(Q(end_date__isnull=True) | Q(end_date__gte=day))
-                .prefetch_related("schedules")
-            )
-            day_start = dt.datetime.combine(day, dt.time(), tzinfo=zone)
-            day_end = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), tzinfo=zone)
-            logs = list(
-                IntakeLog.objects.filter(
-                    member_id=member_id,
-                    deleted_at__isnull=True,
-                    taken_at__gte=day_start,
-                    taken_at__lt=day_end,
-                )
-            )
-            day_owed = day_covered = False
-            for regimen in regimens:
-                versions = [s for s in regimen.schedules.all() if s.effective_from <= day]
-                times = max(versions, key=lambda s: s.effective_from).times if versions else []
-                due = [
-                    at
-                    for at in times
-                    if dt.datetime.combine(day, dt.time.fromisoformat(at), tzinfo=zone) <= now
-                ]
-                mine = [log for log in logs if log.regimen_id == regimen.id]
-                taken = min(len(due), sum(1 for log in mine if log.status == "taken"))
-                skipped = min(len(due) - taken, sum(1 for log in mine if log.status == "skipped"))
-                covered = bool(due) and taken == len(due)
-                for key in (regimen.id, None):
-                    counts = weeks[monday][key]
-                    counts[0] += len(due)
-                    counts[1] += taken
-                    counts[2] += skipped
-                if due:
-                    counts = weeks[monday][regimen.id]
-                    counts[3] += 1
-                    counts[4] += covered
-                    day_covered = covered if not day_owed else day_covered and covered
-                    day_owed = True
-            if day_owed:
-                weeks[monday][None][3] += 1
-                weeks[monday][None][4] += day_covered
+            naive_day(member_id, day, zone, now, weeks[monday])
             day += dt.timedelta(days=1)
-        for monday, rows in weeks.items():
-            for regimen_id, (scheduled, taken, skipped, days, covered) in rows.items():
-                values = {
-                    "scheduled": scheduled,
-                    "taken": taken,
-                    "skipped": skipped,
-                    "days_in_period": days,
-                    "days_covered": covered,
-                    "dose_taking_pct": round(100 * taken / scheduled, 1) if scheduled else None,
-                    "pdc_pct": round(100 * covered / days, 1) if days else None,
-                }
-                AdherenceSnapshot.objects.update_or_create(
-                    member_id=member_id,
-                    regimen_id=regimen_id,
-                    week_start=monday,
-                    defaults=values,
-                    create_defaults={**values, "on_time": 0, "streak_days": 0},
-                )
-                written += 1
+        written += naive_write(member_id, weeks)
+    return written
+
+
+def naive_day(member_id, day: dt.date, zone: ZoneInfo, now: dt.datetime, week: dict) -> None:
+    """One day of one member, two queries, counted into its week's per-regimen and overall
+    [scheduled, taken, skipped, days owed, days covered]."""
+    from django.db.models import Q
+
+    from tracking.models import IntakeLog, Regimen
+
+    regimens = list(
+        Regimen.objects.filter(member_id=member_id, start_date__lte=day)
+        .filter(Q(end_date__isnull=True) | Q(end_date__gte=day))
+        .prefetch_related("schedules")
+    )
+    day_start = dt.datetime.combine(day, dt.time(), tzinfo=zone)
+    day_end = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), tzinfo=zone)
+    logs = list(
+        IntakeLog.objects.filter(
+            member_id=member_id,
+            deleted_at__isnull=True,
+            taken_at__gte=day_start,
+            taken_at__lt=day_end,
+        )
+    )
+    day_owed = day_covered = False
+    for regimen in regimens:
+        versions = [s for s in regimen.schedules.all() if s.effective_from <= day]
+        times = max(versions, key=lambda s: s.effective_from).times if versions else []
+        due = [
+            at
+            for at in times
+            if dt.datetime.combine(day, dt.time.fromisoformat(at), tzinfo=zone) <= now
+        ]
+        mine = [log for log in logs if log.regimen_id == regimen.id]
+        taken = min(len(due), sum(1 for log in mine if log.status == "taken"))
+        skipped = min(len(due) - taken, sum(1 for log in mine if log.status == "skipped"))
+        covered = bool(due) and taken == len(due)
+        for key in (regimen.id, None):
+            counts = week[key]
+            counts[0] += len(due)
+            counts[1] += taken
+            counts[2] += skipped
+        if due:
+            counts = week[regimen.id]
+            counts[3] += 1
+            counts[4] += covered
+            day_covered = covered if not day_owed else day_covered and covered
+            day_owed = True
+    if day_owed:
+        week[None][3] += 1
+        week[None][4] += day_covered
+
+
+def naive_write(member_id, weeks: dict) -> int:
+    """update_or_create one snapshot per (week, regimen or overall); returns how many."""
+    from tracking.models import AdherenceSnapshot
+
+    written = 0
+    for monday, rows in weeks.items():
+        for regimen_id, (scheduled, taken, skipped, days, covered) in rows.items():
+            values = {
+                "scheduled": scheduled,
+                "taken": taken,
+                "skipped": skipped,
+                "days_in_period": days,
+                "days_covered": covered,
+                "dose_taking_pct": round(100 * taken / scheduled, 1) if scheduled else None,
+                "pdc_pct": round(100 * covered / days, 1) if days else None,
+            }
+            AdherenceSnapshot.objects.update_or_create(
+                member_id=member_id,
+                regimen_id=regimen_id,
+                week_start=monday,
+                defaults=values,
+                create_defaults={**values, "on_time": 0, "streak_days": 0},
+            )
+            written += 1
     return written
 
 
@@ -869,29 +884,53 @@ def naive_vs_engine(args, all_ids: list) -> dict:
     stale). Steady and typical night are repeated and the least disturbed run is kept."""
     from django.utils import timezone
 
-    from tracking import computation
+    ids = random.Random(args.seed + 1).sample(all_ids, min(args.naive, len(all_ids)))
+    now = timezone.now()
+    result, naive_watch = time_naive(args, ids, now)
+    states = [
+        ("after naive", lambda: None, 1),
+        ("steady", lambda: None, args.repeats),
+        ("typical night", lambda: touch_current_weeks(ids), args.repeats),
+    ]
+    for label, prepare, repeats in states:
+        best = None
+        for _ in range(repeats):
+            prepare()
+            run = time_engine(args, ids, now, naive_watch)
+            if best is None or run["other_cpu_share"] < best["other_cpu_share"]:
+                best = run
+        result["engine"][label] = best
+        print(
+            f"  engine, {label}: {best['s']:.2f} s = {best['members_per_s']:.0f} members/s "
+            f"({best['rows_written']} rows written, {best['queries']} queries) = "
+            f"{best['ratio']}x naive (CPU: {best['cpu_ratio']}x); other processes took "
+            f"{best['other_cpu_share']:.1%}"
+        )
+    return result
+
+
+def own_cpu(watched: Watched) -> float:
+    """This process and its PostgreSQL backend: the work itself, whatever else ran."""
+    return watched.cpu.get("bench", 0.0) + watched.cpu.get("postgres (bench db)", 0.0)
+
+
+def snapshot_values(ids: list) -> dict:
     from tracking.models import AdherenceSnapshot
 
-    ids = random.Random(args.seed + 1).sample(all_ids, min(args.naive, len(all_ids)))
-    n = len(ids)
-    now = timezone.now()
+    rows = AdherenceSnapshot.objects.filter(member_id__in=ids, deleted_at__isnull=True)
+    return {
+        (r.member_id, r.regimen_id, r.week_start): (r.scheduled, r.taken, r.skipped) for r in rows
+    }
 
-    def snapshot_values():
-        rows = AdherenceSnapshot.objects.filter(member_id__in=ids, deleted_at__isnull=True)
-        return {
-            (r.member_id, r.regimen_id, r.week_start): (r.scheduled, r.taken, r.skipped)
-            for r in rows
-        }
 
-    def own_cpu(watched: Watched) -> float:
-        # This process and its PostgreSQL backend: the work itself, whatever else ran.
-        return watched.cpu.get("bench", 0.0) + watched.cpu.get("postgres (bench db)", 0.0)
-
-    engine_values = snapshot_values()
+def time_naive(args, ids: list, now: dt.datetime) -> tuple[dict, Watched]:
+    """The naive loop on these members, and how many of its rows agree with the engine's."""
+    engine_values = snapshot_values(ids)
     with Watched(args) as naive_watch, QueryCounter() as naive_queries:
         written = naive_recompute(ids, now)
-    naive_values = snapshot_values()
+    naive_values = snapshot_values(ids)
     agree = sum(1 for k, v in naive_values.items() if engine_values.get(k) == v)
+    n = len(ids)
     result = {
         "members": n,
         "naive_s": round(naive_watch.wall, 2),
@@ -910,37 +949,25 @@ def naive_vs_engine(args, all_ids: list) -> dict:
         f"engine on scheduled/taken/skipped); other processes took "
         f"{naive_watch.other_share:.1%} of the machine"
     )
-    states = [
-        ("after naive", lambda: None, 1),
-        ("steady", lambda: None, args.repeats),
-        ("typical night", lambda: touch_current_weeks(ids), args.repeats),
-    ]
-    for label, prepare, repeats in states:
-        best = None
-        for _ in range(repeats):
-            prepare()
-            with Watched(args) as watched, QueryCounter() as queries:
-                summary = computation.recompute(ids, now)
-            run = {
-                "s": round(watched.wall, 3),
-                "members_per_s": round(n / watched.wall, 1),
-                "cpu_s": round(own_cpu(watched), 2),
-                "rows_written": summary.snapshots_written + summary.flags_written,
-                "queries": queries.count,
-                "ratio": round(naive_watch.wall / watched.wall, 1),
-                "cpu_ratio": round(own_cpu(naive_watch) / max(own_cpu(watched), 0.01), 1),
-                **watched.summary(),
-            }
-            if best is None or run["other_cpu_share"] < best["other_cpu_share"]:
-                best = run
-        result["engine"][label] = best
-        print(
-            f"  engine, {label}: {best['s']:.2f} s = {best['members_per_s']:.0f} members/s "
-            f"({best['rows_written']} rows written, {best['queries']} queries) = "
-            f"{best['ratio']}x naive (CPU: {best['cpu_ratio']}x); other processes took "
-            f"{best['other_cpu_share']:.1%}"
-        )
-    return result
+    return result, naive_watch
+
+
+def time_engine(args, ids: list, now: dt.datetime, naive_watch: Watched) -> dict:
+    """computation.recompute on the same members, against the naive run."""
+    from tracking import computation
+
+    with Watched(args) as watched, QueryCounter() as queries:
+        summary = computation.recompute(ids, now)
+    return {
+        "s": round(watched.wall, 3),
+        "members_per_s": round(len(ids) / watched.wall, 1),
+        "cpu_s": round(own_cpu(watched), 2),
+        "rows_written": summary.snapshots_written + summary.flags_written,
+        "queries": queries.count,
+        "ratio": round(naive_watch.wall / watched.wall, 1),
+        "cpu_ratio": round(own_cpu(naive_watch) / max(own_cpu(watched), 0.01), 1),
+        **watched.summary(),
+    }
 
 
 # --- 3. Per-member latency --------------------------------------------------------------
@@ -1030,7 +1057,7 @@ def profile_chunk(args, all_ids: list) -> dict:
     result = {}
     for label, prepare in states.items():
         prepare()
-        wait_for_quiet(args.quiet_limit, args.quiet_timeout)
+        common.wait_for_quiet(args.quiet_limit, args.quiet_timeout)
         result[label] = phases(ids)
         print(f"  {len(ids)}-member chunk, {label}, seconds: {result[label]}")
 
@@ -1061,30 +1088,17 @@ def profile_chunk(args, all_ids: list) -> dict:
 
 
 # --- Report ---------------------------------------------------------------------------
-def machine() -> dict[str, str]:
-    return common.machine() | {"postgresql": common.postgresql_version()}
-
-
 def code_version() -> dict[str, object]:
     """The commit measured and the engine files that differ from it (read-only git)."""
-
-    def git(*command: str) -> str:
-        done = subprocess.run(["git", *command], cwd=ROOT, capture_output=True, text=True)
-        return done.stdout.strip()
-
     paths = ["tracking", "sync", "accounts", "backend"]
     exported = ROOT / "COMMIT"  # a `git archive` snapshot: the commit it was taken from
     if exported.exists():
         return {"root": str(ROOT), "commit": exported.read_text().strip()}
     return {
         "root": str(ROOT),
-        "commit": git("rev-parse", "--short", "HEAD"),
-        "changed_since_commit": git("diff", "--name-only", "HEAD", "--", *paths).split(),
+        "commit": common.git("rev-parse", "--short", "HEAD"),
+        "changed_since_commit": common.git("diff", "--name-only", "HEAD", "--", *paths).split(),
     }
-
-
-def verdict(ok: bool) -> str:
-    return "met" if ok else "NOT met"
 
 
 def print_summary(results: dict) -> None:
@@ -1119,7 +1133,7 @@ def print_summary(results: dict) -> None:
         )
 
 
-def main() -> int:
+def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--members", type=int, default=10_000)
     parser.add_argument("--naive", type=int, default=200, help="members for the naive loop")
@@ -1145,25 +1159,22 @@ def main() -> int:
     parser.add_argument("--batch-timeout", type=float, default=900)
     parser.add_argument("--quiet-limit", type=float, default=0.15, help="busy share to wait for")
     parser.add_argument("--quiet-timeout", type=float, default=60)
-    parser.add_argument("--pg-url", default="postgres://postgres@127.0.0.1:5432")
-    parser.add_argument("--database", default="ossa_bench_batch")
-    parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/1")
+    common.add_service_arguments(
+        parser, database="ossa_bench_batch", redis_url="redis://127.0.0.1:6379/1"
+    )
     parser.add_argument("--log-dir", default="/tmp")
     parser.add_argument("--seed", type=int, default=3)
     parser.add_argument("--json", type=Path, help="also write the raw results here")
-    args = parser.parse_args()
-    wanted = set(args.only.split(","))
+    return parser.parse_args()
 
-    # backend.settings: the worker this benchmark starts needs no benchmark URLs.
-    env = configure_environment(args, settings="backend.settings")
-    results: dict = {"args": vars(args) | {"json": str(args.json)}}
+
+def prepare_data(args, results: dict) -> None:
+    """The members generated anew, or (--skip-generate) reused, their computed rows
+    deleted first with --reset; the schema migrated either way."""
     if not args.skip_generate:
-        recreate_database(args.pg_url, args.database)
+        common.recreate_database(args.pg_url, args.database)
     # Always: the schema must match the code even when the data is reused.
-    results["migrate_s"] = round(setup_django(migrate=True), 1)
-
-    from accounts.models import Profile
-
+    results["migrate_s"] = round(common.setup_django(migrate=True), 1)
     if not args.skip_generate:
         started = time.monotonic()
         generated = generate(args, random.Random(args.seed))
@@ -1181,7 +1192,19 @@ def main() -> int:
             cursor.execute(
                 "TRUNCATE tracking_adherencesnapshot, tracking_flag, tracking_membercomputation"
             )
-    results["machine"] = machine()
+
+
+def main() -> int:
+    args = parse_args()
+    wanted = set(args.only.split(","))
+    # backend.settings: the worker this benchmark starts needs no benchmark URLs.
+    env = configure_environment(args, settings="backend.settings")
+    results: dict = {"args": vars(args) | {"json": str(args.json)}}
+    prepare_data(args, results)
+
+    from accounts.models import Profile
+
+    results["machine"] = common.machine(postgresql=True)
     results["code"] = code_version()
     members = Profile.objects.filter(user__is_active=True).count()
     all_ids = list(Profile.objects.order_by("user_id").values_list("user_id", flat=True))
@@ -1203,7 +1226,7 @@ def main() -> int:
     print(f"rows: {results['rows']}")
     print_summary(results)
     if args.json:
-        args.json.write_text(json.dumps(results, indent=2, default=str))
+        common.write_json(args.json, results)
     return 0
 
 

@@ -17,15 +17,21 @@ import argparse
 import os
 import random
 import statistics
-import subprocess
 import sys
 import time
 from datetime import date, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # run as a script: `bench` must be importable
+
+from bench import common  # noqa: E402
+
 DATABASE = "ossa_bench_admin"
-PG = "postgres://postgres@127.0.0.1:5432"
+PG = common.PG_URL
+DIETITIAN_EMAIL = "dana@bench.invalid"
+CLIENT_EMAIL = "c{}@clients.bench.invalid"
+FLAG_CODES = [("low_pdc", "warning"), ("vitamin_k_with_vka", "critical"), ("d3_without_k2", "info")]
 
 
 def main() -> None:
@@ -39,108 +45,119 @@ def main() -> None:
 
 
 def setup_django() -> None:
-    subprocess.run(
-        ["psql", "-h", "127.0.0.1", "-U", "postgres", "-tc", f"CREATE DATABASE {DATABASE}"],
-        capture_output=True,
-        check=False,
-    )
     os.environ.update(
         DATABASE_URL=f"{PG}/{DATABASE}",
         REDIS_URL=os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/6"),
         DJANGO_SETTINGS_MODULE="backend.settings",
         ALLOWED_HOSTS="testserver,localhost",
     )
-    sys.path.insert(0, str(ROOT))
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
+    common.ensure_database(PG, DATABASE)
+    common.setup_django()
 
 
 def seed(count: int):
+    """Dana the dietitian and `count` clients who granted her a care link, each with 13
+    weeks of overall adherence and up to three active flags; kept when already there."""
     from django.contrib.auth.models import Group
     from django.db import transaction
-    from django.utils import timezone
 
-    from accounts.models import CareLink, Profile, User
-    from sync.models import SyncClock
-    from tracking.models import AdherenceSnapshot, Flag
+    from accounts.models import CareLink, User
 
-    email = "dana@bench.invalid"
-    if User.objects.filter(email=email).exists():
-        dana = User.objects.get(email=email)
+    if User.objects.filter(email=DIETITIAN_EMAIL).exists():
+        dana = User.objects.get(email=DIETITIAN_EMAIL)
         if CareLink.objects.filter(dietitian=dana).count() == count:
             return dana
         User.objects.filter(email__endswith="@clients.bench.invalid").delete()
     else:
-        dana = User.objects.create_user(email, "bench password 123", is_staff=True)
+        dana = User.objects.create_user(DIETITIAN_EMAIL, "bench password 123", is_staff=True)
         dana.groups.add(Group.objects.get(name="Dietitians"))
     rng = random.Random(6)
-    now = timezone.now()
-    monday = date.today() - timedelta(days=date.today().weekday())
     started = time.perf_counter()
     with transaction.atomic():
-        members = User.objects.bulk_create(
-            User(email=f"c{n}@clients.bench.invalid", display_name=f"Client {n}", password="!")
-            for n in range(count)
-        )
-        Profile.objects.bulk_create(
-            Profile(
-                id=m.id,
-                user=m,
-                timezone=rng.choice(["Europe/Amsterdam", "America/New_York", "Asia/Tokyo"]),
-                date_of_birth=date(rng.randint(1940, 2005), rng.randint(1, 12), 1),
-                sex=rng.choice(["female", "male"]),
-                menopause_status=rng.choice(["pre", "post", "unknown"]),
-            )
-            for m in members
-        )
-        SyncClock.objects.bulk_create(SyncClock(member=m, value=1) for m in members)
-        CareLink.objects.bulk_create(
-            CareLink(member=m, dietitian=dana, granted_at=now, expires_at=now) for m in members
-        )
-        AdherenceSnapshot.objects.bulk_create(
-            AdherenceSnapshot(
-                member=m,
-                week_start=monday - timedelta(weeks=w),
-                scheduled=21,
-                taken=(taken := rng.randint(8, 21)),
-                on_time=taken,
-                skipped=0,
-                days_covered=min(7, taken // 3),
-                days_in_period=7,
-                dose_taking_pct=round(taken / 21 * 100, 1),
-                timing_pct=round(taken / 21 * 100, 1),
-                pdc_pct=round(min(7, taken // 3) / 7 * 100, 1),
-                streak_days=0,
-            )
-            for m in members
-            for w in range(13)
-        )
-        codes = [
-            ("low_pdc", "warning"),
-            ("vitamin_k_with_vka", "critical"),
-            ("d3_without_k2", "info"),
-        ]
-        Flag.objects.bulk_create(
-            Flag(
-                member=m,
-                code=code,
-                subject="",
-                severity=severity,
-                title=code.replace("_", " "),
-                explanation="Benchmark flag.",
-                evidence={},
-                source="SEED",
-                first_seen_at=now,
-            )
-            for m in members
-            for code, severity in rng.sample(codes, rng.randint(0, 3))
-        )
+        members = create_clients(dana, count, rng)
+        create_snapshots(members, rng)
+        create_flags(members, rng)
     print(f"seeded {count} clients in {time.perf_counter() - started:.1f} s")
     return dana
+
+
+def create_clients(dana, count: int, rng: random.Random) -> list:
+    """Members with a profile and a sync clock, each linked to Dana."""
+    from django.utils import timezone
+
+    from accounts.models import CareLink, Profile, User
+    from sync.models import SyncClock
+
+    now = timezone.now()
+    members = User.objects.bulk_create(
+        User(email=CLIENT_EMAIL.format(n), display_name=f"Client {n}", password="!")
+        for n in range(count)
+    )
+    Profile.objects.bulk_create(
+        Profile(
+            id=m.id,
+            user=m,
+            timezone=rng.choice(["Europe/Amsterdam", "America/New_York", "Asia/Tokyo"]),
+            date_of_birth=date(rng.randint(1940, 2005), rng.randint(1, 12), 1),
+            sex=rng.choice(["female", "male"]),
+            menopause_status=rng.choice(["pre", "post", "unknown"]),
+        )
+        for m in members
+    )
+    SyncClock.objects.bulk_create(SyncClock(member=m, value=1) for m in members)
+    CareLink.objects.bulk_create(
+        CareLink(member=m, dietitian=dana, granted_at=now, expires_at=now) for m in members
+    )
+    return members
+
+
+def create_snapshots(members: list, rng: random.Random) -> None:
+    """13 weeks of overall adherence per member, 8 to 21 of 21 doses taken."""
+    from tracking.models import AdherenceSnapshot
+
+    monday = date.today() - timedelta(days=date.today().weekday())
+    AdherenceSnapshot.objects.bulk_create(
+        AdherenceSnapshot(
+            member=m,
+            week_start=monday - timedelta(weeks=w),
+            scheduled=21,
+            taken=(taken := rng.randint(8, 21)),
+            on_time=taken,
+            skipped=0,
+            days_covered=min(7, taken // 3),
+            days_in_period=7,
+            dose_taking_pct=round(taken / 21 * 100, 1),
+            timing_pct=round(taken / 21 * 100, 1),
+            pdc_pct=round(min(7, taken // 3) / 7 * 100, 1),
+            streak_days=0,
+        )
+        for m in members
+        for w in range(13)
+    )
+
+
+def create_flags(members: list, rng: random.Random) -> None:
+    """Zero to three of FLAG_CODES per member, active."""
+    from django.utils import timezone
+
+    from tracking.models import Flag
+
+    now = timezone.now()
+    Flag.objects.bulk_create(
+        Flag(
+            member=m,
+            code=code,
+            subject="",
+            severity=severity,
+            title=code.replace("_", " "),
+            explanation="Benchmark flag.",
+            evidence={},
+            source="SEED",
+            first_seen_at=now,
+        )
+        for m in members
+        for code, severity in rng.sample(FLAG_CODES, rng.randint(0, 3))
+    )
 
 
 class QueryCounter(list):

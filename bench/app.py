@@ -186,7 +186,7 @@ INIT_JS = r"""
       const state = sync.dataset.state + '|' + text + '|' + sync.dataset.pending;
       if (state !== lastSync) {
         lastSync = state;
-        b.syncapi.push([t, sync.dataset.state, text, sync.dataset.pending]);
+        b.sync.push([t, sync.dataset.state, text, sync.dataset.pending]);
       }
     }
     if (waiting.length) settle();
@@ -331,46 +331,31 @@ def verdict(value, target) -> str:
     return "met" if value <= target else "MISSED"
 
 
-def load_now() -> str:
-    return " ".join(f"{x:.2f}" for x in os.getloadavg())
-
-
-def wait_for_quiet(label: str, limit: float, timeout: float) -> dict:
+def quiet_phase(label: str, limit: float, timeout: float) -> dict:
     """Wait (up to timeout s) until the machine's busy share over 1 s is at most limit;
     returns what the phase started at. The machine is shared with other sessions."""
-    from bench.api_throughput import busy_share
-
     started = time.monotonic()
-    share = busy_share()
-    while share > limit and time.monotonic() - started < timeout:
-        share = busy_share()
-    info = {"load": load_now(), "busy": share, "waited_s": round(time.monotonic() - started, 1)}
+    share = common.wait_for_quiet(limit, timeout)
+    info = {
+        "load": common.load_average(),
+        "busy": share,
+        "waited_s": round(time.monotonic() - started, 1),
+    }
     print(f"[{label}] load {info['load']}, CPU busy {share:.0%}", flush=True)
     return info
 
 
-CLK_TCK = os.sysconf("SC_CLK_TCK")
 SERVICES = {"postgres", "redis-server"}
 
 
 def foreign_ticks() -> dict[tuple[int, str], int]:
     """CPU ticks used so far by processes outside this benchmark: all but this process,
     its descendants (gunicorn, the Playwright driver, chromium) and PostgreSQL / Redis."""
-    parents, ticks = {}, {}
-    for pid, comm, fields in common.processes():
-        parents[pid] = int(fields[1])
-        ticks[pid] = (comm, int(fields[11]) + int(fields[12]))
-    mine = {os.getpid()}
-    grew = True
-    while grew:
-        grew = False
-        for pid, ppid in parents.items():
-            if ppid in mine and pid not in mine:
-                mine.add(pid)
-                grew = True
+    table = list(common.processes())
+    mine = common.descendants(os.getpid(), table)
     return {
-        (pid, comm): used
-        for pid, (comm, used) in ticks.items()
+        (pid, comm): common.process_ticks(fields)
+        for pid, comm, fields in table
         if pid not in mine and comm not in SERVICES
     }
 
@@ -388,14 +373,11 @@ def runs(count: int, measure) -> list[dict]:
     for _ in range(count):
         best = None
         for attempt in range(1, RETRY["retries"] + 2):
-            before, started = foreign_ticks(), time.monotonic()
-            result = measure()
-            after, elapsed = foreign_ticks(), time.monotonic() - started
-            used = {key: t - before.get(key, 0) for key, t in after.items()}
-            result["foreign_cpu"] = sum(used.values()) / CLK_TCK / elapsed / (os.cpu_count() or 1)
+            result, share, used = common.watched_run(measure, foreign_ticks)
+            result["foreign_cpu"] = share
             busiest = sorted(used.items(), key=lambda kv: -kv[1])[:3]
             result["foreign_top"] = [
-                f"{comm}[{pid}] {t / CLK_TCK:.1f} s" for (pid, comm), t in busiest if t
+                f"{comm}[{pid}] {t / common.CLK_TCK:.1f} s" for (pid, comm), t in busiest if t
             ]
             result["attempts"] = attempt
             if best is None or result["foreign_cpu"] < best["foreign_cpu"]:
@@ -536,10 +518,10 @@ def set_member_ready(member, password: str) -> None:
 
 def seed(args, password: str) -> dict:
     """The five-year member of bench/sync.py, and a fresh member with no plans yet."""
-    from accounts import services as account_services
     from accounts.models import User
     from bench import sync as sync_bench
-    from tracking.models import IntakeLog, Product
+    from bench.history import access_token, replace_member
+    from tracking.models import Product
 
     history = User.objects.filter(email=sync_bench.MEMBER_EMAIL).first()
     if history is None or not args.skip_seed:
@@ -549,15 +531,8 @@ def seed(args, password: str) -> dict:
     set_member_ready(history, password)
     rows = {name: live for name, (live, _) in sync_bench.row_counts(history).items()}
 
-    old = User.objects.filter(email=FRESH_EMAIL).first()
-    if old is not None:
-        IntakeLog.objects.filter(member=old).delete()
-        old.delete()
-    fresh = account_services.register_member(
-        email=FRESH_EMAIL, password=password, display_name="Bench app", timezone_name=MEMBER_TZ
-    )
+    fresh = replace_member(FRESH_EMAIL, "Bench app", MEMBER_TZ, password=password)
     set_member_ready(fresh, password)
-    session = account_services.start_session(fresh, device_name="bench-app", user_agent="bench")
     products = {
         name: str(Product.objects.get(name=name, owner__isnull=True).id) for name, _ in FRESH_PLANS
     }
@@ -565,7 +540,7 @@ def seed(args, password: str) -> dict:
         "history_email": history.email,
         "history_rows": rows,
         "fresh_email": FRESH_EMAIL,
-        "fresh_token": account_services.issue_tokens(session)["access"],
+        "fresh_token": access_token(fresh, device_name="bench-app", user_agent="bench"),
         "products": products,
     }
 
@@ -890,30 +865,11 @@ def dose_logging(browser: Browser, user_dir: Path, reps: int, throttle, wait_s: 
 
     page.on("response", on_response)
     try:
-        page.goto(browser.base + "/app/#/today")
-        page.wait_for_function("() => window.__bench.marks['ready:Today'] !== undefined")
-        try:
-            page.locator("li.dose").first.wait_for(timeout=wait_s * 1000)
-        except PlaywrightTimeout:
-            return {"skipped": "the Today screen shows no li.dose rows"}
-        page.wait_for_function(SYNC_STATE_JS, arg="ok")
-        context.set_offline(True)
-        page.wait_for_function(SYNC_STATE_JS, arg="offline")
-        note("offline")
-        target = page.evaluate(OPEN_DOSE_JS)
-        if target is None:
-            return {"skipped": "no dose row with a 'Taken' button (all of today's logged)"}
+        target = go_offline_on_today(browser, context, page, wait_s, note)
+        if "skipped" in target:
+            return target
         cdp.send("Emulation.setCPUThrottlingRate", {"rate": throttle})
-        selector = f'li.dose[data-regimen="{target["regimen"]}"][data-due="{target["due"]}"]'
-        row = page.locator(selector)
-        taken, undone = [], []
-        for _ in range(reps):
-            for before, after, into in (("Taken", "Undo", taken), ("Undo", "Taken", undone)):
-                button = row.get_by_role("button", name=before, exact=True)
-                button.wait_for()
-                page.evaluate(ARM_DOSE_JS, {**target, "want": after})
-                button.click()
-                into.append(page.evaluate("() => window.__dose"))
+        taken, undone = click_taken_and_undo(page, target, reps)
         cdp.send("Emulation.setCPUThrottlingRate", {"rate": 1})
         pending = page.evaluate("() => document.querySelector('.sync').dataset.pending")
         note("online")
@@ -935,6 +891,40 @@ def dose_logging(browser: Browser, user_dir: Path, reps: int, throttle, wait_s: 
         }
     finally:
         context.close()
+
+
+def go_offline_on_today(browser: Browser, context, page, wait_s: float, note) -> dict:
+    """Today open and synced, then the connection cut; the dose row to click (its regimen
+    and due time), or {"skipped": why}."""
+    page.goto(browser.base + "/app/#/today")
+    page.wait_for_function("() => window.__bench.marks['ready:Today'] !== undefined")
+    try:
+        page.locator("li.dose").first.wait_for(timeout=wait_s * 1000)
+    except PlaywrightTimeout:
+        return {"skipped": "the Today screen shows no li.dose rows"}
+    page.wait_for_function(SYNC_STATE_JS, arg="ok")
+    context.set_offline(True)
+    page.wait_for_function(SYNC_STATE_JS, arg="offline")
+    note("offline")
+    target = page.evaluate(OPEN_DOSE_JS)
+    if target is None:
+        return {"skipped": "no dose row with a 'Taken' button (all of today's logged)"}
+    return target
+
+
+def click_taken_and_undo(page, target: dict, reps: int) -> tuple[list, list]:
+    """`reps` times "Taken" then "Undo" on the target row; the page's timings of each."""
+    selector = f'li.dose[data-regimen="{target["regimen"]}"][data-due="{target["due"]}"]'
+    row = page.locator(selector)
+    taken, undone = [], []
+    for _ in range(reps):
+        for before, after, into in (("Taken", "Undo", taken), ("Undo", "Taken", undone)):
+            button = row.get_by_role("button", name=before, exact=True)
+            button.wait_for()
+            page.evaluate(ARM_DOSE_JS, {**target, "want": after})
+            button.click()
+            into.append(page.evaluate("() => window.__dose"))
+    return taken, undone
 
 
 # --- Profiling (where a start's time goes) ----------------------------------------------
@@ -975,8 +965,6 @@ def aggregate_profile(profile: dict, maps: dict, origin: float, phases: list) ->
     compiling, style, layout, IndexedDB and network glue), "(garbage collector)" is GC,
     "(idle)" the main thread waiting. Samples are put on the page's performance.now()
     clock by the marker function __benchOrigin, run by INIT_JS at a known time."""
-    import bisect
-
     nodes = {n["id"]: n for n in profile["nodes"]}
     samples = profile.get("samples", [])
     stamps, clock = [], profile["startTime"]
@@ -997,16 +985,8 @@ def aggregate_profile(profile: dict, maps: dict, origin: float, phases: list) ->
     for i, node in enumerate(samples[:-1]):
         ms = (stamps[i + 1] - stamps[i]) / 1000
         frame = nodes[node]["callFrame"]
-        url, fn = frame.get("url") or "", frame.get("functionName") or "(anonymous)"
-        short = url.rsplit("/", 1)[-1]
-        if not url:
-            group = fn if fn in ("(program)", "(idle)", "(garbage collector)") else NO_URL
-        elif short in maps:
-            starts, names, _ = maps[short]
-            j = bisect.bisect_right(starts, frame.get("lineNumber", 0)) - 1
-            group = names[j] if j >= 0 else short
-        else:
-            group = short
+        fn = frame.get("functionName") or "(anonymous)"
+        group = frame_group(frame, maps)
         by_group[group] = by_group.get(group, 0) + ms
         by_fn[f"{fn} [{group}]"] = by_fn.get(f"{fn} [{group}]", 0) + ms
         if marker is not None:
@@ -1015,10 +995,6 @@ def aggregate_profile(profile: dict, maps: dict, origin: float, phases: list) ->
                 if start <= at < end:
                     by_phase[name][group] = by_phase[name].get(group, 0) + ms
                     break
-
-    def top(totals, n):
-        return sorted(((k, round(v)) for k, v in totals.items()), key=lambda kv: -kv[1])[:n]
-
     split = [(name, round(end - start), top(by_phase[name], 7)) for name, start, end in phases]
     return {
         "by_module": top(by_group, 14),
@@ -1027,16 +1003,34 @@ def aggregate_profile(profile: dict, maps: dict, origin: float, phases: list) ->
     }
 
 
+def frame_group(frame: dict, maps: dict) -> str:
+    """The module group a sampled call frame belongs to: its source module in the
+    unminified build, its file, or V8's own name for work outside scripts."""
+    import bisect
+
+    url, fn = frame.get("url") or "", frame.get("functionName") or "(anonymous)"
+    short = url.rsplit("/", 1)[-1]
+    if not url:
+        return fn if fn in ("(program)", "(idle)", "(garbage collector)") else NO_URL
+    if short in maps:
+        starts, names, _ = maps[short]
+        j = bisect.bisect_right(starts, frame.get("lineNumber", 0)) - 1
+        return names[j] if j >= 0 else short
+    return short
+
+
+def top(totals: dict[str, float], n: int) -> list[tuple[str, int]]:
+    return sorted(((k, round(v)) for k, v in totals.items()), key=lambda kv: -kv[1])[:n]
+
+
 def profile_unminified(pw, args, tmp: Path, nomin: Path, maps: dict, data: dict) -> dict:
     """A second server with the unminified build (readable names): sign each member in
     once, then profile one cold and one repeat start."""
-    from bench.api_throughput import free_port, start_gunicorn, stop_gunicorn
-
-    port = free_port()
+    port = common.free_port()
     log_dir = tmp / "profile-server"
     log_dir.mkdir()
     os.environ["OSSA_APP_DIST"] = str(nomin)
-    server = start_gunicorn(port, args.workers, log_dir)
+    server = common.start_gunicorn(port, args.workers, log_dir)
     os.environ["OSSA_APP_DIST"] = str(args.dist)
     browser = Browser(pw, f"http://127.0.0.1:{port}")
     profiles = {}
@@ -1049,15 +1043,17 @@ def profile_unminified(pw, args, tmp: Path, nomin: Path, maps: dict, data: dict)
                 key = f"{'cold' if cold else 'repeat'} start, {who} member"
                 profiles[key] = profile_start(browser, user_dir, args.throttle, cold, maps)
     finally:
-        stop_gunicorn(server)
+        common.stop_process(server)
     return profiles
 
 
 # --- Measuring, in order ----------------------------------------------------------------
 def measure_in_browser(pw, args, base: str, tmp: Path, data: dict) -> dict:
+    """Every browser measurement, in order: throttling check, first-ever starts, the
+    fresh member's starts and offline dose, first syncs of five years, and the five-year
+    member's starts and offline dose."""
     browser = Browser(pw, base)
     quiet = (args.quiet_limit, args.quiet_timeout)
-    password = data["password"]
     out: dict = {"starts": {}, "loads": {}}
     out["calibration"] = cal = calibrate(browser, args.throttle)
     print(
@@ -1066,7 +1062,7 @@ def measure_in_browser(pw, args, base: str, tmp: Path, data: dict) -> dict:
         flush=True,
     )
 
-    out["loads"]["first-ever start"] = wait_for_quiet("first-ever start", *quiet)
+    out["loads"]["first-ever start"] = quiet_phase("first-ever start", *quiet)
     chromium = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=["--no-sandbox"])
     out["chromium"] = chromium.version
     try:
@@ -1079,69 +1075,72 @@ def measure_in_browser(pw, args, base: str, tmp: Path, data: dict) -> dict:
 
     # The fresh member signed in and synced once, then the app re-opened: cold, repeat.
     fresh = tmp / "profile-fresh"
-    prepare_profile(browser, fresh, data["fresh_email"], password)
-    out["loads"]["cold start"] = wait_for_quiet("cold start", *quiet)
-    out["starts"]["cold"] = runs(
-        args.reps_start, lambda: reopen_start(browser, fresh, args.throttle, cold=True)
-    )
-    reopen_start(browser, fresh, args.throttle, cold=False)  # the SW caches the shell again
-    out["loads"]["repeat start"] = wait_for_quiet("repeat start", *quiet)
-    out["starts"]["repeat"] = runs(
-        args.reps_start, lambda: reopen_start(browser, fresh, args.throttle, cold=False)
-    )
-
+    prepare_profile(browser, fresh, data["fresh_email"], data["password"])
+    measure_reopened(args, browser, fresh, out, "", ("cold start", "repeat start"))
     # Offline dose logging on Today: the fresh member's three plans are due today.
-    out["loads"]["offline dose"] = wait_for_quiet("offline dose", *quiet)
+    out["loads"]["offline dose"] = quiet_phase("offline dose", *quiet)
+    out["dose"] = offline_doses(args, browser, fresh)
+
+    out["loads"]["first sync"] = quiet_phase("first sync", *quiet)
+    out["sync"] = first_syncs(args, browser, tmp, data)
+
+    # The app re-opened with five years in its local database; a dose logged there.
+    history = tmp / "profile-history-0"
+    reopen_start(browser, history, args.throttle, cold=False)  # the SW caches the shell
+    measure_reopened(args, browser, history, out, "_history", ("5-year starts", None))
+    out["loads"]["offline dose, 5-year"] = quiet_phase("offline dose, 5-year", *quiet)
+    out["dose_history"] = offline_doses(args, browser, history)
+    return out
+
+
+def measure_reopened(args, browser: Browser, user_dir: Path, out: dict, suffix: str, phases):
+    """Cold starts, then repeat starts, of a signed-in and synced profile; `phases` names
+    the quiet waits before each (None: none)."""
+    quiet = (args.quiet_limit, args.quiet_timeout)
+    for cold, phase in zip((True, False), phases, strict=True):
+        if not cold:
+            reopen_start(browser, user_dir, args.throttle, cold=False)  # the SW caches again
+        if phase:
+            out["loads"][phase] = quiet_phase(phase, *quiet)
+        out["starts"][("cold" if cold else "repeat") + suffix] = runs(
+            args.reps_start, lambda c=cold: reopen_start(browser, user_dir, args.throttle, cold=c)
+        )
+
+
+def offline_doses(args, browser: Browser, user_dir: Path) -> dict:
+    """dose_logging at 1x and (unless --quick) at the throttled rate."""
     rates = [1] if args.quick else [1, args.throttle]
-    out["dose"] = {
+    return {
         rate: runs(
-            1, lambda r=rate: dose_logging(browser, fresh, args.reps_dose, r, args.today_wait)
+            1, lambda r=rate: dose_logging(browser, user_dir, args.reps_dose, r, args.today_wait)
         )[0]
         for rate in rates
     }
 
-    # First sync of the five-year history, each in a new profile.
-    out["loads"]["first sync"] = wait_for_quiet("first sync", *quiet)
+
+def first_syncs(args, browser: Browser, tmp: Path, data: dict) -> dict:
+    """First sync of the five-year history, each in a new profile: --reps-sync at 1x and
+    (unless --quick) one at the throttled rate."""
     history_dirs = (tmp / f"profile-history-{i}" for i in itertools.count())
-    email = data["history_email"]
-    out["sync"] = {
+    email, password = data["history_email"], data["password"]
+    out = {
         1: runs(args.reps_sync, lambda: first_sync(browser, next(history_dirs), email, password, 1))
     }
     if not args.quick:
-        out["sync"][args.throttle] = runs(
+        out[args.throttle] = runs(
             1, lambda: first_sync(browser, next(history_dirs), email, password, args.throttle)
         )
-    history = tmp / "profile-history-0"
-
-    # The app re-opened with five years in its local database; a dose logged there.
-    reopen_start(browser, history, args.throttle, cold=False)  # the SW caches the shell
-    out["loads"]["5-year starts"] = wait_for_quiet("5-year starts", *quiet)
-    out["starts"]["cold_history"] = runs(
-        args.reps_start, lambda: reopen_start(browser, history, args.throttle, cold=True)
-    )
-    reopen_start(browser, history, args.throttle, cold=False)
-    out["starts"]["repeat_history"] = runs(
-        args.reps_start, lambda: reopen_start(browser, history, args.throttle, cold=False)
-    )
-    out["loads"]["offline dose, 5-year"] = wait_for_quiet("offline dose, 5-year", *quiet)
-    out["dose_history"] = {
-        rate: runs(
-            1, lambda r=rate: dose_logging(browser, history, args.reps_dose, r, args.today_wait)
-        )[0]
-        for rate in rates
-    }
     return out
 
 
 # --- Report ---------------------------------------------------------------------------
 def machine() -> dict:
-    git = ["git", "rev-parse", "--short", "HEAD"]
     return common.machine() | {
         "date": dt.datetime.now(dt.UTC).strftime("%a %d %b %Y %H:%M UTC"),
         "node": subprocess.run(
             ["node", "--version"], capture_output=True, text=True
         ).stdout.strip(),
-        "commit": subprocess.run(git, cwd=ROOT, capture_output=True, text=True).stdout.strip(),
+        "commit": common.git("rev-parse", "--short", "HEAD"),
     }
 
 
@@ -1213,6 +1212,18 @@ def medians(items: list[dict]) -> defaultdict:
 
 def details(results: dict) -> str:
     """Where the time goes, per measurement (medians), and the raw runs."""
+    return "\n".join(
+        [
+            *details_payload(results),
+            *details_starts(results),
+            *details_doses(results),
+            *details_syncs(results),
+            *details_profiles(results),
+        ]
+    )
+
+
+def details_payload(results: dict) -> list[str]:
     out = ["Payload (first load, from index.html):"]
     for r in results["payload"]:
         out.append(
@@ -1222,8 +1233,13 @@ def details(results: dict) -> str:
         )
     if comp := results.get("composition"):
         total = sum(size for _, size in comp)
-        top = ", ".join(f"{name} {size / total:.0%}" for name, size in comp[:10])
-        out.append(f"Bundle composition (share of the unminified build): {top}")
+        largest = ", ".join(f"{name} {size / total:.0%}" for name, size in comp[:10])
+        out.append(f"Bundle composition (share of the unminified build): {largest}")
+    return out
+
+
+def details_starts(results: dict) -> list[str]:
+    out = []
     for key, items in results["starts"].items():
         m = medians(items)
         out.append(
@@ -1243,6 +1259,11 @@ def details(results: dict) -> str:
                 f"{fmt_ms(r['usable'])} ({r['foreign_cpu']:.0%}, {r['attempts']})" for r in items
             )
         )
+    return out
+
+
+def details_doses(results: dict) -> list[str]:
+    out = []
     for key in ("dose", "dose_history"):
         for throttle, d in results[key].items():
             if "skipped" in d:
@@ -1254,6 +1275,11 @@ def details(results: dict) -> str:
                 f"ms; runs {', '.join(f'{x:.0f}' for x in d['taken'])}; changes waiting to "
                 f"sync afterwards: {d['pending_after']}"
             )
+    return out
+
+
+def details_syncs(results: dict) -> list[str]:
+    out = []
     for throttle, items in results["sync"].items():
         m = medians(items)
         first = items[0]
@@ -1275,6 +1301,11 @@ def details(results: dict) -> str:
             f"The same first pull from Python: TTFB {ref['ttfb_ms']:.0f} ms, total "
             f"{ref['total_ms']:.0f} ms, {ref['bytes']:,} B {ref['encoding']}"
         )
+    return out
+
+
+def details_profiles(results: dict) -> list[str]:
+    out = []
     for key, prof in results.get("profiles", {}).items():
         out.append(
             f"Profile, {key} (unminified build, profiler on): JS+CSS {fmt_ms(prof['js_end'])}, "
@@ -1284,11 +1315,11 @@ def details(results: dict) -> str:
         out.append("  by module: " + ", ".join(f"{k} {v}" for k, v in prof["profile"]["by_module"]))
         for name, wall, groups in prof["profile"]["by_phase"]:
             out.append(f"  {name}: {wall} ms wall; " + ", ".join(f"{k} {v}" for k, v in groups))
-    return "\n".join(out)
+    return out
 
 
 # --- Main -----------------------------------------------------------------------------
-def main() -> int:
+def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="3/5/2 repetitions, no 4x extras")
     parser.add_argument("--skip-seed", action="store_true", help="reuse the five-year member")
@@ -1317,30 +1348,21 @@ def main() -> int:
     parser.add_argument(
         "--retry-budget", type=int, default=12, help="re-takes in the whole run at most"
     )
-    parser.add_argument("--pg-url", default="postgres://postgres@127.0.0.1:5432")
-    parser.add_argument("--database", default="ossa_bench_app")
-    parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/9")
+    common.add_service_arguments(
+        parser, database="ossa_bench_app", redis_url="redis://127.0.0.1:6379/9"
+    )
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--json", type=Path, help="also write the raw results here")
     args = parser.parse_args()
     if args.quick:
         args.reps_start, args.reps_dose, args.reps_sync = 3, 5, 2
     RETRY.update(limit=args.foreign_limit, retries=args.retries, budget=args.retry_budget)
-    if not os.access(CHROMIUM, os.X_OK):
-        sys.exit(f"{CHROMIUM} is missing (apt-get install chromium)")
-    if args.dist.resolve() == (APP / "dist").resolve():
-        sys.exit("--dist must not be app/dist: others use it")
-    began = time.monotonic()
-    warnings.filterwarnings("ignore", message="No directory at")
-    configure_environment(
-        args,
-        OSSA_APP_DIST=str(args.dist),
-        # Every first-sync run signs the same member in again, from 127.0.0.1.
-        THROTTLE_LOGIN_IP="100000/min",
-        THROTTLE_LOGIN_ACCOUNT="100000/min",
-    )
-    results: dict = {"throttle": args.throttle}
+    return args
 
+
+def build_and_weigh(args, results: dict) -> tuple[Path, dict]:
+    """The build (minified, and unminified next to it) unless --no-build, its first-load
+    payload and composition; the unminified folder and its module map."""
     nomin = args.dist.with_name(args.dist.name + "-unminified")
     if args.no_build:
         print(f"measuring the build already in {args.dist} (and {nomin} if there)", flush=True)
@@ -1354,13 +1376,13 @@ def main() -> int:
     results["composition"] = composition(maps)
     if args.profile and not maps:
         sys.exit(f"--profile needs the unminified build in {nomin}")
+    return nomin, maps
 
-    from bench.api_throughput import free_port, start_gunicorn, stop_gunicorn
-    from bench.common import ensure_database, setup_django
-    from bench.sync import drain_broker
 
-    ensure_database(args.pg_url, args.database)
-    setup_django()
+def prepare_members(args) -> dict:
+    """Both members seeded (or reused), with one password; no ORM connection left open."""
+    common.ensure_database(args.pg_url, args.database)
+    common.setup_django()
     password = secrets.token_urlsafe(16)
     data = seed(args, password) | {"password": password}
     from django.db import connections
@@ -1373,13 +1395,18 @@ def main() -> int:
         + f" (total {sum(rows.values()):,})",
         flush=True,
     )
+    return data
 
+
+def serve_and_measure(args, results: dict, data: dict, nomin: Path, maps: dict) -> str:
+    """gunicorn serving the build; the served payload, the fresh member's plans, the
+    browser and the Python reference pull. Returns gunicorn's log."""
     from playwright.sync_api import sync_playwright
 
-    port = free_port()
+    port = common.free_port()
     base = f"http://127.0.0.1:{port}"
     tmp = Path(tempfile.mkdtemp(prefix="ossa-bench-app-"))
-    server = start_gunicorn(port, args.workers, tmp)
+    server = common.start_gunicorn(port, args.workers, tmp)
     try:
         payload_served(base, results["payload"])
         create_fresh_plans(base, data["fresh_token"], data["products"])
@@ -1387,14 +1414,18 @@ def main() -> int:
             results |= measure_in_browser(pw, args, base, tmp, data)
             if args.profile:
                 results["profiles"] = profile_unminified(pw, args, tmp, nomin, maps, data)
-        results["pull_reference"] = full_pull_reference(base, password, data["history_email"])
+        results["pull_reference"] = full_pull_reference(
+            base, data["password"], data["history_email"]
+        )
     finally:
-        stop_gunicorn(server)
+        common.stop_process(server)
         server_log = (tmp / "gunicorn.log").read_text()
         shutil.rmtree(tmp, ignore_errors=True)
-    queued = drain_broker(args.redis_url)
-    info = results["machine"] = machine() | {"chromium": results["chromium"]}
+    return server_log
 
+
+def print_results(args, results: dict, server_log: str) -> None:
+    info = results["machine"]
     print()
     print(
         f"machine: {info['cpus']} CPUs ({info['cpu']}), {info['ram']} RAM; chromium "
@@ -1414,13 +1445,37 @@ def main() -> int:
     print(report(results))
     print()
     print(details(results))
-    errors = [line for line in server_log.splitlines() if "Error" in line or "Traceback" in line]
+    errors = common.error_lines(server_log)
     if errors:
         print(f"gunicorn logged {len(errors)} error lines, first: {errors[0]}")
+
+
+def main() -> int:
+    args = parse_args()
+    if not os.access(CHROMIUM, os.X_OK):
+        sys.exit(f"{CHROMIUM} is missing (apt-get install chromium)")
+    if args.dist.resolve() == (APP / "dist").resolve():
+        sys.exit("--dist must not be app/dist: others use it")
+    began = time.monotonic()
+    warnings.filterwarnings("ignore", message="No directory at")
+    configure_environment(
+        args,
+        OSSA_APP_DIST=str(args.dist),
+        # Every first-sync run signs the same member in again, from 127.0.0.1.
+        THROTTLE_LOGIN_IP="100000/min",
+        THROTTLE_LOGIN_ACCOUNT="100000/min",
+    )
+    results: dict = {"throttle": args.throttle}
+    nomin, maps = build_and_weigh(args, results)
+    data = prepare_members(args)
+    server_log = serve_and_measure(args, results, data, nomin, maps)
+    queued = common.drain_broker(args.redis_url)
+    results["machine"] = machine() | {"chromium": results["chromium"]}
+    print_results(args, results, server_log)
     took = time.monotonic() - began
     print(f"\n{queued} queued tasks dropped from {args.redis_url}; the run took {took:.0f} s")
     if args.json:
-        args.json.write_text(json.dumps(results, indent=2, default=str))
+        common.write_json(args.json, results)
     return 0
 
 

@@ -38,7 +38,6 @@ import os
 import random
 import re
 import shlex
-import signal
 import subprocess
 import sys
 import tempfile
@@ -59,7 +58,6 @@ VENV_BIN = Path(sys.executable).parent
 sys.path.insert(0, str(ROOT))
 
 from bench import common  # noqa: E402
-from bench.api_throughput import free_port, start_gunicorn, stop_gunicorn  # noqa: E402
 from bench.common import configure_environment  # noqa: E402
 from bench.history import seed_daily_history  # noqa: E402
 
@@ -74,14 +72,6 @@ SKIP_RATE = 0.06
 
 
 # --- Environment and database ---------------------------------------------------------
-def recreate_database(pg_url: str, name: str) -> None:
-    import psycopg
-
-    with psycopg.connect(f"{pg_url}/postgres", autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
-
-
 def empty_redis(redis_url: str) -> None:
     import redis
 
@@ -141,19 +131,9 @@ def seed(members: int, days: int, rng: random.Random) -> list[dict]:
 
 # --- Processes ------------------------------------------------------------------------
 def start_worker(concurrency: int, log_dir: Path) -> subprocess.Popen:
-    command = [
-        str(VENV_BIN / "celery"),
-        "-A",
-        "backend",
-        "worker",
-        "--concurrency",
-        str(concurrency),
-        "--loglevel",
-        "WARNING",
-        "--without-gossip",
-        "--without-mingle",
-        "--without-heartbeat",
-    ]
+    command = common.celery_worker_command(
+        concurrency, "--without-gossip", "--without-mingle", "--without-heartbeat"
+    )
     log = open(log_dir / "worker.log", "w")  # noqa: SIM115 - lives as long as the worker
     process = subprocess.Popen(
         command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
@@ -162,16 +142,6 @@ def start_worker(concurrency: int, log_dir: Path) -> subprocess.Popen:
     if process.poll() is not None:
         raise RuntimeError(f"the Celery worker exited early, see {log_dir / 'worker.log'}")
     return process
-
-
-def stop_worker(process: subprocess.Popen) -> None:
-    if process.poll() is None:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 def http(base: str, method: str, path: str, body=None, token=None) -> tuple[int, dict]:
@@ -227,16 +197,20 @@ def wait_for_drain(redis_url: str, timeout: float) -> tuple[float, dict]:
 
 # --- Checks ---------------------------------------------------------------------------
 def check_database(record: dict, run_started: dt.datetime) -> dict:
-    from django.db import connection
-    from django.db.models import Count, Max
-    from django.db.models.expressions import RawSQL
-
-    from sync.models import SyncClock
-    from tracking.models import IntakeLog, MemberComputation
-
-    member_ids = list(record)
+    """What the database holds after the run, against what the clients saw (`record`)."""
     acked = {i: (m, e) for m, r in record.items() for i, e in r["acked"].items()}
-    attempted = {i for r in record.values() for i in r["attempted"]}
+    return (
+        check_acknowledged(acked)
+        | check_rows_of_run(record, acked, run_started)
+        | check_clocks(list(record))
+    )
+
+
+def check_acknowledged(acked: dict) -> dict:
+    """Every acknowledged intake id stored, for the right member, live, with the note last
+    acknowledged."""
+    from tracking.models import IntakeLog
+
     rows = {
         str(row["id"]): row
         for row in IntakeLog.objects.filter(id__in=list(acked)).values(
@@ -249,7 +223,27 @@ def check_database(record: dict, run_started: dt.datetime) -> dict:
     ]
     deleted = [i for i in rows if rows[i]["deleted_at"] is not None]
     wrong_note = [i for i, (_, e) in acked.items() if i in rows and rows[i]["note"] != e["note"]]
-    new = IntakeLog.objects.filter(member_id__in=member_ids, created_at__gte=run_started)
+    return {
+        "acknowledged": len(acked),
+        "found": len(acked) - len(missing),
+        "missing": missing[:20],
+        "missing_count": len(missing),
+        "wrong_member": len(wrong_member),
+        "deleted": len(deleted),
+        "wrong_note": len(wrong_note),
+    }
+
+
+def check_rows_of_run(record: dict, acked: dict, run_started: dt.datetime) -> dict:
+    """Every other row written during the run was sent by a client that saw no answer,
+    and no dose is stored twice under different ids."""
+    from django.db.models import Count
+    from django.db.models.expressions import RawSQL
+
+    from tracking.models import IntakeLog
+
+    attempted = {i for r in record.values() for i in r["attempted"]}
+    new = IntakeLog.objects.filter(member_id__in=list(record), created_at__gte=run_started)
     new_ids = {str(i) for i in new.values_list("id", flat=True)}
     unacked_landed = sorted(new_ids - set(acked))
     unexpected = [i for i in unacked_landed if i not in attempted]
@@ -260,6 +254,24 @@ def check_database(record: dict, run_started: dt.datetime) -> dict:
         .filter(writes__gt=1)
         .count()
     )
+    return {
+        "attempted": len(attempted),
+        "rows_written_in_run": len(new_ids),
+        "unacknowledged_but_stored": len(unacked_landed),
+        "stored_never_sent": len(unexpected),
+        "same_dose_twice": same_dose,
+    }
+
+
+def check_clocks(member_ids: list[str]) -> dict:
+    """Per member, server_version stamps of one transaction each and none above the
+    member's clock, and adherence computed after the member's last write."""
+    from django.db import connection
+    from django.db.models import Max
+
+    from sync.models import SyncClock
+    from tracking.models import IntakeLog, MemberComputation
+
     # One write (a REST call, a push) stamps all its rows with one tick of the member's
     # clock, so rows may share a server_version, but only rows of the same transaction
     # (same xmin): two transactions with one stamp would let a pull skip a write.
@@ -279,33 +291,19 @@ def check_database(record: dict, run_started: dt.datetime) -> dict:
         .values("member_id")
         .annotate(top=Max("server_version"), last_write=Max("updated_at"))
     )
-    ahead = sum(1 for h in highest if h["top"] > clocks[h["member_id"]])
     computed = dict(
         MemberComputation.objects.filter(member_id__in=member_ids).values_list(
             "member_id", "computed_at"
         )
     )
-    stale = sum(
-        1
-        for h in highest
-        if computed.get(h["member_id"]) is None or computed[h["member_id"]] < h["last_write"]
-    )
     return {
-        "acknowledged": len(acked),
-        "found": len(acked) - len(missing),
-        "missing": missing[:20],
-        "missing_count": len(missing),
-        "wrong_member": len(wrong_member),
-        "deleted": len(deleted),
-        "wrong_note": len(wrong_note),
-        "attempted": len(attempted),
-        "rows_written_in_run": len(new_ids),
-        "unacknowledged_but_stored": len(unacked_landed),
-        "stored_never_sent": len(unexpected),
-        "same_dose_twice": same_dose,
         "server_version_shared_across_transactions": versions,
-        "rows_ahead_of_clock": ahead,
-        "adherence_older_than_last_write": stale,
+        "rows_ahead_of_clock": sum(1 for h in highest if h["top"] > clocks[h["member_id"]]),
+        "adherence_older_than_last_write": sum(
+            1
+            for h in highest
+            if computed.get(h["member_id"]) is None or computed[h["member_id"]] < h["last_write"]
+        ),
     }
 
 
@@ -353,8 +351,7 @@ def machine() -> dict[str, str]:
     import redis
 
     server = redis.Redis.from_url(os.environ["REDIS_URL"]).info("server")["redis_version"]
-    return common.machine() | {
-        "postgresql": common.postgresql_version(),
+    return common.machine(postgresql=True) | {
         "redis": server,
         "django": django.get_version(),
         "locust": version("locust"),  # never imported here: it monkey-patches
@@ -369,16 +366,10 @@ class CpuSampler(threading.Thread):
         self.samples: list[float] = []
         self.done = threading.Event()
 
-    @staticmethod
-    def _read() -> tuple[int, int]:
-        with open("/proc/stat") as f:
-            values = list(map(int, f.readline().split()[1:]))
-        return sum(values), values[3] + values[4]
-
     def run(self) -> None:
-        total0, idle0 = self._read()
+        total0, idle0 = common.cpu_times()
         while not self.done.wait(2.0):
-            total1, idle1 = self._read()
+            total1, idle1 = common.cpu_times()
             self.samples.append(1 - (idle1 - idle0) / max(total1 - total0, 1))
             total0, idle0 = total1, idle1
 
@@ -390,13 +381,23 @@ class CpuSampler(threading.Thread):
         return f"mean {mean:.0%}, median {ordered[len(ordered) // 2]:.0%}, max {ordered[-1]:.0%}"
 
 
-def load_average() -> str:
-    return " ".join(f"{x:.2f}" for x in os.getloadavg())
-
-
-def read_stats(prefix: Path) -> list[dict]:
+def locust_stats(prefix: Path) -> list[dict]:
+    """Locust's per-request-type rows (its _stats.csv), the aggregated row last."""
     with open(f"{prefix}_stats.csv") as f:
-        return list(csv.DictReader(f))
+        rows = list(csv.DictReader(f))
+    return [
+        {
+            "name": row["Name"],
+            "count": int(row["Request Count"]),
+            "failures": int(row["Failure Count"]),
+            "rps": float(row["Requests/s"]),
+            "p50": row["50%"],
+            "p95": row["95%"],
+            "p99": row["99%"],
+            "max": float(row["Max Response Time"]),
+        }
+        for row in rows
+    ]
 
 
 def server_errors(log: str) -> tuple[Counter, list[str]]:
@@ -414,7 +415,38 @@ def is_error(name: str, code: str) -> bool:
     return not (name == "sync push" and code == "409")
 
 
+# Checks of the database that must all come out 0.
+MUST_BE_ZERO = (
+    "wrong_member",
+    "deleted",
+    "wrong_note",
+    "stored_never_sent",
+    "same_dose_twice",
+    "server_version_shared_across_transactions",
+    "rows_ahead_of_clock",
+    "adherence_older_than_last_write",
+)
+
+
+def is_consistent(database: dict, pulls: dict, checks: dict, drain_left: dict) -> bool:
+    return (
+        database["missing_count"] == 0
+        and not any(database[k] for k in MUST_BE_ZERO)
+        and pulls["acked_ids_missing_from_final_pull"] == 0
+        and pulls["final_pull_failures"] == 0
+        and checks.get("pull_after_push_missing", 0) == 0
+        and checks.get("rest_id_mismatch", 0) == 0
+        and not any(drain_left.values())
+    )
+
+
 def print_report(result: dict) -> None:
+    print_setup(result)
+    print_requests(result)
+    print_consistency(result)
+
+
+def print_setup(result: dict) -> None:
     m = result["machine"]
     print()
     print(
@@ -435,6 +467,9 @@ def print_report(result: dict) -> None:
         f"gunicorn {result['workers']} sync workers, Celery worker concurrency "
         f"{result['celery_concurrency']}; {result['users']} members, {result['duration']}"
     )
+
+
+def print_requests(result: dict) -> None:
     print()
     header = (
         f"{'request':<30} {'count':>7} {'req/s':>7} {'p50':>6} {'p95':>6} {'p99':>6} {'max':>6}"
@@ -460,6 +495,9 @@ def print_report(result: dict) -> None:
         f"tracebacks: {len(result['tracebacks'])}; worker error lines: "
         f"{len(result['worker_errors'])}"
     )
+
+
+def print_consistency(result: dict) -> None:
     print(
         f"queue drain after the load: {result['drain_seconds']:.1f} s "
         f"(left: {result['drain_left']})"
@@ -487,7 +525,8 @@ def print_report(result: dict) -> None:
     print(f"consistency: {'OK' if result['consistent'] else 'FAILED'}")
 
 
-def main() -> int:
+# --- Main -----------------------------------------------------------------------------
+def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--users", type=int, default=200, help="simulated members")
     parser.add_argument("--spawn-rate", type=float, default=20, help="members started per s")
@@ -498,36 +537,30 @@ def main() -> int:
     parser.add_argument("--think-min", type=float, default=1.0)
     parser.add_argument("--think-max", type=float, default=5.0)
     parser.add_argument("--drain-timeout", type=float, default=600)
-    parser.add_argument("--pg-url", default="postgres://postgres@127.0.0.1:5432")
-    parser.add_argument("--database", default="ossa_bench_load")
-    parser.add_argument(
-        "--redis-url",
-        default="redis://127.0.0.1:6379/7",
-        help="cache, rate-limit counters and broker; a database of its own, emptied first",
+    common.add_service_arguments(
+        parser,
+        database="ossa_bench_load",
+        redis_url="redis://127.0.0.1:6379/7",
+        redis_help="cache, rate-limit counters and broker; a database of its own, emptied first",
     )
     parser.add_argument("--seed", type=int, default=8)
     parser.add_argument("--json", type=Path, help="also write the results here")
     parser.add_argument("--keep", type=Path, help="keep the logs and locust CSVs in this folder")
-    args = parser.parse_args()
+    return parser.parse_args()
 
-    command = " ".join(shlex.quote(a) for a in [".venv/bin/python", *sys.argv])
-    date = dt.datetime.now(dt.UTC).strftime("%a %d %b %Y, %H:%M UTC")
-    load_before = load_average()
-    warnings.filterwarnings("ignore", message="No directory at")
+
+def prepare(args) -> list[dict]:
+    """Its own Redis database emptied, its own PostgreSQL database created and migrated,
+    the members seeded with their adherence computed."""
     # All members sign in once, all from 127.0.0.1: only the per-address limit is raised.
     # The per-account and refresh limits keep their defaults (never reached: one
     # successful sign-in per account, no refresh).
     configure_environment(args, THROTTLE_LOGIN_IP="100000/min")
     empty_redis(args.redis_url)
     started = time.monotonic()
-    recreate_database(args.pg_url, args.database)
-    from bench.common import setup_django
-
-    setup_django()
+    common.recreate_database(args.pg_url, args.database)
+    common.setup_django()
     print(f"database {args.database} created and migrated in {time.monotonic() - started:.1f} s")
-
-    from django.db import connections
-    from django.utils import timezone
 
     started = time.monotonic()
     members = seed(args.users, args.history_days, random.Random(args.seed))
@@ -535,157 +568,170 @@ def main() -> int:
         f"seeded {len(members)} members ({args.history_days} days of doses, adherence "
         f"computed) in {time.monotonic() - started:.1f} s"
     )
-    info = machine()
-    connections.close_all()
-    empty_redis(args.redis_url)  # the seed's own recompute requests: already done above
+    return members
 
-    out_dir = args.keep or Path(tempfile.mkdtemp(prefix="ossa-load-"))
-    out_dir.mkdir(parents=True, exist_ok=True)
-    port = free_port()
+
+def locust_command(args, base: str, out_dir: Path) -> list[str]:
+    return [
+        str(VENV_BIN / "locust"),
+        "-f",
+        str(BENCH / "locustfile.py"),
+        "--headless",
+        "-u",
+        str(args.users),
+        "-r",
+        str(args.spawn_rate),
+        "-t",
+        args.duration,
+        "--stop-timeout",
+        "60",
+        "--host",
+        base,
+        "--csv",
+        str(out_dir / "locust"),
+        "--only-summary",
+        "--loglevel",
+        "WARNING",
+    ]
+
+
+def sign_in_everyone(base: str, members: list[dict]) -> float:
+    """Every member signed in (their access token kept in `members`); the seconds it took."""
+    started = time.monotonic()
+    sign_ins = sign_in(base, members)
+    sign_in_seconds = time.monotonic() - started
+    print(
+        f"signed in {sign_ins.get(200, 0)} members in {time.monotonic() - started:.1f} s "
+        f"(statuses {dict(sign_ins)})"
+    )
+    if sign_ins.get(200, 0) != len(members):
+        raise SystemExit("not every member could sign in")
+    return sign_in_seconds
+
+
+def run_locust(args, base: str, members: list[dict], out_dir: Path) -> dict:
+    """Locust headless for --duration, the machine's CPU sampled meanwhile; what the
+    clients recorded."""
+    from django.utils import timezone
+
+    members_file = out_dir / "members.json"
+    members_file.write_text(json.dumps(members))
+    record_file = out_dir / "clients.json"
+    command = locust_command(args, base, out_dir)
+    env = {
+        **os.environ,
+        "OSSA_LOAD_MEMBERS": str(members_file),
+        "OSSA_LOAD_OUT": str(record_file),
+        "OSSA_LOAD_THINK_MIN": str(args.think_min),
+        "OSSA_LOAD_THINK_MAX": str(args.think_max),
+    }
+    run_started = timezone.now()
+    print(f"load: {' '.join(command[1:])}")
+    sampler = CpuSampler()
+    sampler.start()
+    with open(out_dir / "locust.log", "w") as log:
+        locust = subprocess.run(command, env=env, stdout=log, stderr=subprocess.STDOUT)
+    sampler.done.set()
+    return {
+        "run_started": run_started,
+        "locust_command": command,
+        "locust_exit": locust.returncode,
+        "load_end": common.load_average(),
+        "cpu_busy": sampler.summary(),
+        "record_file": record_file,
+    }
+
+
+def run_load(args, members: list[dict], out_dir: Path) -> dict:
+    """gunicorn and a Celery worker; members signed in, the load, the queue drained and
+    the final pulls checked, before both stop."""
+    port = common.free_port()
     base = f"http://127.0.0.1:{port}"
-    server = start_gunicorn(port, args.workers, out_dir)
+    server = common.start_gunicorn(port, args.workers, out_dir)
     worker = start_worker(args.celery_concurrency, out_dir)
     try:
-        started = time.monotonic()
-        sign_ins = sign_in(base, members)
-        sign_in_seconds = time.monotonic() - started
-        print(
-            f"signed in {sign_ins.get(200, 0)} members in {time.monotonic() - started:.1f} s "
-            f"(statuses {dict(sign_ins)})"
-        )
-        if sign_ins.get(200, 0) != len(members):
-            raise SystemExit("not every member could sign in")
-        members_file = out_dir / "members.json"
-        members_file.write_text(json.dumps(members))
-        record_file = out_dir / "clients.json"
-        locust_command = [
-            str(VENV_BIN / "locust"),
-            "-f",
-            str(BENCH / "locustfile.py"),
-            "--headless",
-            "-u",
-            str(args.users),
-            "-r",
-            str(args.spawn_rate),
-            "-t",
-            args.duration,
-            "--stop-timeout",
-            "60",
-            "--host",
-            base,
-            "--csv",
-            str(out_dir / "locust"),
-            "--only-summary",
-            "--loglevel",
-            "WARNING",
-        ]
-        env = {
-            **os.environ,
-            "OSSA_LOAD_MEMBERS": str(members_file),
-            "OSSA_LOAD_OUT": str(record_file),
-            "OSSA_LOAD_THINK_MIN": str(args.think_min),
-            "OSSA_LOAD_THINK_MAX": str(args.think_max),
-        }
-        run_started = timezone.now()
-        print(f"load: {' '.join(locust_command[1:])}")
-        sampler = CpuSampler()
-        sampler.start()
-        with open(out_dir / "locust.log", "w") as log:
-            locust = subprocess.run(locust_command, env=env, stdout=log, stderr=subprocess.STDOUT)
-        sampler.done.set()
-        load_end = load_average()
-        drain_seconds, drain_left = wait_for_drain(args.redis_url, args.drain_timeout)
-        clients = json.loads(record_file.read_text())
-        record = clients["members"]
-        pulls = check_pulls(base, members, record)
+        run = {"sign_in_seconds": sign_in_everyone(base, members)}
+        run |= run_locust(args, base, members, out_dir)
+        run["drain_seconds"], run["drain_left"] = wait_for_drain(args.redis_url, args.drain_timeout)
+        run["clients"] = json.loads(run.pop("record_file").read_text())
+        run["pulls"] = check_pulls(base, members, run["clients"]["members"])
     finally:
-        stop_gunicorn(server)
-        stop_worker(worker)
-    database = check_database(record, run_started)
-    connections.close_all()
+        common.stop_process(server)
+        common.stop_process(worker, timeout=30)
+    return run
 
-    stats = []
-    for row in read_stats(out_dir / "locust"):
-        stats.append(
-            {
-                "name": row["Name"],
-                "count": int(row["Request Count"]),
-                "failures": int(row["Failure Count"]),
-                "rps": float(row["Requests/s"]),
-                "p50": row["50%"],
-                "p95": row["95%"],
-                "p99": row["99%"],
-                "max": float(row["Max Response Time"]),
-            }
-        )
+
+def summarize(args, run: dict, database: dict, out_dir: Path) -> dict:
+    """Everything the report prints and --json writes."""
+    clients, pulls = run["clients"], run["pulls"]
     status = clients["status"]
     errors = sum(
         n for name, codes in status.items() for code, n in codes.items() if is_error(name, code)
     )
     server_codes, tracebacks = server_errors((out_dir / "gunicorn.log").read_text())
     worker_log = (out_dir / "worker.log").read_text()
-    worker_errors = [
-        line for line in worker_log.splitlines() if "ERROR" in line or "Traceback" in line
-    ]
+    worker_errors = common.error_lines(worker_log, ("ERROR", "Traceback"))
     checks = clients["checks"]
-    consistent = (
-        database["missing_count"] == 0
-        and not any(
-            database[k]
-            for k in (
-                "wrong_member",
-                "deleted",
-                "wrong_note",
-                "stored_never_sent",
-                "same_dose_twice",
-                "server_version_shared_across_transactions",
-                "rows_ahead_of_clock",
-                "adherence_older_than_last_write",
-            )
-        )
-        and pulls["acked_ids_missing_from_final_pull"] == 0
-        and pulls["final_pull_failures"] == 0
-        and checks.get("pull_after_push_missing", 0) == 0
-        and checks.get("rest_id_mismatch", 0) == 0
-        and not any(drain_left.values())
-    )
-    result = {
-        "date": date,
-        "command": command,
+    return {
         "locust_command": shlex.join(
-            [".venv/bin/locust", *[a.replace(str(ROOT) + "/", "") for a in locust_command[1:]]]
+            [
+                ".venv/bin/locust",
+                *[a.replace(str(ROOT) + "/", "") for a in run["locust_command"][1:]],
+            ]
         ),
-        "locust_exit": locust.returncode,
-        "machine": info,
-        "load_before": load_before,
-        "load_end": load_end,
-        "cpu_busy": sampler.summary(),
-        "sign_in_seconds": sign_in_seconds,
+        "locust_exit": run["locust_exit"],
+        "load_end": run["load_end"],
+        "cpu_busy": run["cpu_busy"],
+        "sign_in_seconds": run["sign_in_seconds"],
         "workers": args.workers,
         "celery_concurrency": args.celery_concurrency,
         "users": args.users,
         "duration": args.duration,
-        "stats": stats,
+        "stats": locust_stats(out_dir / "locust"),
         "status": status,
         "errors": errors,
         "checks": checks,
         "server_codes": server_codes,
         "tracebacks": tracebacks,
         "worker_errors": worker_errors[:50],
-        "drain_seconds": drain_seconds,
-        "drain_left": drain_left,
+        "drain_seconds": run["drain_seconds"],
+        "drain_left": run["drain_left"],
         "database": database,
         "pulls": pulls,
-        "consistent": consistent,
+        "consistent": is_consistent(database, pulls, checks, run["drain_left"]),
         "out_dir": str(out_dir),
     }
+
+
+def main() -> int:
+    args = parse_args()
+    command = " ".join(shlex.quote(a) for a in [".venv/bin/python", *sys.argv])
+    date = dt.datetime.now(dt.UTC).strftime("%a %d %b %Y, %H:%M UTC")
+    load_before = common.load_average()
+    warnings.filterwarnings("ignore", message="No directory at")
+    members = prepare(args)
+
+    from django.db import connections
+
+    info = machine()
+    connections.close_all()
+    empty_redis(args.redis_url)  # the seed's own recompute requests: already done above
+
+    out_dir = args.keep or Path(tempfile.mkdtemp(prefix="ossa-load-"))
+    out_dir.mkdir(parents=True, exist_ok=True)
+    run = run_load(args, members, out_dir)
+    database = check_database(run["clients"]["members"], run["run_started"])
+    connections.close_all()
+
+    result = {"date": date, "command": command, "machine": info, "load_before": load_before}
+    result |= summarize(args, run, database, out_dir)
     print_report(result)
-    for tb in tracebacks[:3]:
+    for tb in result["tracebacks"][:3]:
         print("\n" + tb)
     print(f"\nlogs and locust CSVs: {out_dir}")
     if args.json:
-        args.json.write_text(json.dumps(result, indent=2, default=str))
-    return 0 if consistent and errors == 0 else 1
+        common.write_json(args.json, result)
+    return 0 if result["consistent"] and result["errors"] == 0 else 1
 
 
 if __name__ == "__main__":

@@ -19,11 +19,13 @@ import random
 import sys
 import time
 import warnings
+from contextlib import contextmanager
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench import api_throughput as bench
+from bench import common
 from bench.common import configure_environment
 
 LIST_PATH = "/api/v1/intakes?page_size=50"
@@ -38,8 +40,9 @@ def per_request_ms(fn, n: int) -> float:
     return (time.perf_counter() - started) / n * 1000
 
 
-def print_stages(request, n: int) -> None:
-    """Wall time per stage of the list request, by wrapping the functions that do the work."""
+# The functions that do the list's work: (owner, attribute, label); labels indented with
+# two spaces are part of the one above them.
+def stage_patches() -> list[tuple[object, str, str]]:
     import accounts.authentication
     import tracking.selectors
     import tracking.views
@@ -47,7 +50,20 @@ def print_stages(request, n: int) -> None:
     from backend.pagination import NewestFirstKeysetPagination
     from backend.renderers import JSONRenderer
 
-    spent: dict[str, float] = {}
+    return [
+        (SessionJWTAuthentication, "authenticate", "authentication (JWT + session query)"),
+        (accounts.authentication, "active_session_user", "  of which the session query"),
+        (tracking.views, "_list_filters", "filter parameters"),
+        (NewestFirstKeysetPagination, "paginate_rows", "page: query, rows to dicts, edges"),
+        (tracking.selectors, "intake_page", "  of which the page query"),
+        (NewestFirstKeysetPagination, "get_paginated_response", "envelope (next/previous links)"),
+        (JSONRenderer, "render", "JSON rendering"),
+    ]
+
+
+@contextmanager
+def timing_stages(patches: list[tuple[object, str, str]], spent: dict[str, float]):
+    """Each patched function wrapped to add its wall time to spent[label]; restored after."""
 
     def timed(label, fn):
         def wrapper(*args, **kwargs):
@@ -59,19 +75,24 @@ def print_stages(request, n: int) -> None:
 
         return wrapper
 
-    patches = [
-        (SessionJWTAuthentication, "authenticate", "authentication (JWT + session query)"),
-        (accounts.authentication, "active_session_user", "  of which the session query"),
-        (tracking.views, "_list_filters", "filter parameters"),
-        (NewestFirstKeysetPagination, "paginate_rows", "page: query, rows to dicts, edges"),
-        (tracking.selectors, "intake_page", "  of which the page query"),
-        (NewestFirstKeysetPagination, "get_paginated_response", "envelope (next/previous links)"),
-        (JSONRenderer, "render", "JSON rendering"),
-    ]
     originals = [(owner, name, vars(owner).get(name)) for owner, name, _ in patches]
     for owner, name, label in patches:
         setattr(owner, name, timed(label, getattr(owner, name)))
     try:
+        yield
+    finally:
+        for owner, name, fn in originals:
+            if fn is None:
+                delattr(owner, name)  # inherited: the class had none of its own
+            else:
+                setattr(owner, name, fn)
+
+
+def print_stages(request, n: int) -> None:
+    """Wall time per stage of the list request, by wrapping the functions that do the work."""
+    patches = stage_patches()
+    spent: dict[str, float] = {}
+    with timing_stages(patches, spent):
         for _ in range(min(n, 30)):
             request()
         spent.clear()
@@ -79,12 +100,6 @@ def print_stages(request, n: int) -> None:
         for _ in range(n):
             request()
         total = time.perf_counter() - started
-    finally:
-        for owner, name, fn in originals:
-            if fn is None:
-                delattr(owner, name)  # inherited: the class had none of its own
-            else:
-                setattr(owner, name, fn)
     print("list request, by stage (in process):")
     for _, _, label in patches:
         seconds = spent.get(label, 0.0)
@@ -94,38 +109,19 @@ def print_stages(request, n: int) -> None:
     print(f"  {'total':<48} {total / n * 1000:6.2f} ms")
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--requests", type=int, default=300)
-    parser.add_argument("--pg-url", default="postgres://postgres@127.0.0.1:5432")
-    parser.add_argument("--database", default="ossa_bench")
-    parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/15")
-    parser.add_argument("--seed", type=int, default=2)
-    args = parser.parse_args()
-    warnings.filterwarnings("ignore", message="No directory at")
-
-    configure_environment(args)
-    from bench.common import ensure_database, setup_django
-
-    ensure_database(args.pg_url, args.database)
-    setup_django()
-
+def in_process_timings(member, token: str, n: int) -> dict[str, float]:
+    """ms per request of the floor, the list (with and without middleware) and the list's
+    two queries alone."""
     from django.test import Client
     from rest_framework.test import APIRequestFactory
 
     from accounts.authentication import active_session_user
-    from accounts.models import LoginSession, User
+    from accounts.models import LoginSession
     from tracking import selectors
     from tracking.views import IntakeLogViewSet
 
-    member = User.objects.filter(email=bench.MEMBER_EMAIL).first()
-    if member is None or not member.intake_logs.exists():
-        member, _, _ = bench.seed(random.Random(args.seed))
-    token = bench.access_token(member)
     client = Client(HTTP_HOST="127.0.0.1", HTTP_AUTHORIZATION=f"Bearer {token}")
     anon = Client(HTTP_HOST="127.0.0.1")
-    n = args.requests
-
     view = IntakeLogViewSet.as_view({"get": "list"})
     factory = APIRequestFactory()
     session = LoginSession.objects.filter(user=member, revoked_at__isnull=True).first()
@@ -134,7 +130,7 @@ def main() -> int:
         req = factory.get(LIST_PATH, HTTP_HOST="127.0.0.1", HTTP_AUTHORIZATION=f"Bearer {token}")
         return view(req).render()
 
-    timings = {
+    return {
         "floor, full Django stack (in process)": per_request_ms(
             lambda: anon.get("/bench/floor"), n
         ),
@@ -147,31 +143,63 @@ def main() -> int:
             lambda: selectors.intake_page(member, limit=51), n
         ),
     }
-    width = max(map(len, timings))
-    for label, ms in timings.items():
-        print(f"{label:<{width}}  {ms:7.2f} ms")
-    print()
-    print_stages(lambda: client.get(LIST_PATH), n)
-    print()
 
+
+def print_profile(request, n: int) -> None:
+    """`n` requests under pyinstrument when importable, else cProfile."""
     try:
         from pyinstrument import Profiler
     except ImportError:
         profile = cProfile.Profile()
         profile.enable()
         for _ in range(n):
-            client.get(LIST_PATH)
+            request()
         profile.disable()
         out = io.StringIO()
         pstats.Stats(profile, stream=out).sort_stats("cumulative").print_stats(40)
         print(out.getvalue())
-        return 0
+        return
     profiler = Profiler(interval=0.0002)
     profiler.start()
     for _ in range(n):
-        client.get(LIST_PATH)
+        request()
     profiler.stop()
     print(profiler.output_text(unicode=False, color=False, show_all=False))
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--requests", type=int, default=300)
+    common.add_service_arguments(
+        parser, database="ossa_bench", redis_url="redis://127.0.0.1:6379/15"
+    )
+    parser.add_argument("--seed", type=int, default=2)
+    args = parser.parse_args()
+    warnings.filterwarnings("ignore", message="No directory at")
+
+    configure_environment(args)
+    common.ensure_database(args.pg_url, args.database)
+    common.setup_django()
+
+    from django.test import Client
+
+    from accounts.models import User
+
+    member = User.objects.filter(email=bench.MEMBER_EMAIL).first()
+    if member is None or not member.intake_logs.exists():
+        member, _, _ = bench.seed(random.Random(args.seed))
+    token = bench.access_token(member)
+    n = args.requests
+
+    timings = in_process_timings(member, token, n)
+    width = max(map(len, timings))
+    for label, ms in timings.items():
+        print(f"{label:<{width}}  {ms:7.2f} ms")
+    print()
+    client = Client(HTTP_HOST="127.0.0.1", HTTP_AUTHORIZATION=f"Bearer {token}")
+    print_stages(lambda: client.get(LIST_PATH), n)
+    print()
+    print_profile(lambda: client.get(LIST_PATH), n)
     return 0
 
 

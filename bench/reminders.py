@@ -33,7 +33,7 @@ Then it measures, in this process, against the product code:
 6. stale inactive members: 1 % of members deactivated with their reminder left in the past
    (nothing ever claims them), the due query measured again, then restored.
 
-Before each phase the script waits until the 1-minute load is below --max-load (polling
+Before each phase the script waits until the 1-minute load is at most --max-load (polling
 every 10 s, up to --load-wait) and reports the load it started at. Redis db 5 is flushed
 before and after. Needs PostgreSQL accepting `postgres` without a password and a Redis.
 """
@@ -42,8 +42,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import json
-import os
 import random
 import statistics
 import subprocess
@@ -60,7 +58,8 @@ from zoneinfo import available_timezones
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # run as a script: `bench` must be importable
 
-from bench.common import configure_environment, summary, timed  # noqa: E402
+from bench import common  # noqa: E402
+from bench.common import configure_environment, summary, timed, verdict, wait_for_load  # noqa: E402
 
 BASE = dt.datetime(2026, 11, 25, 12, 0, tzinfo=dt.UTC)  # a Wednesday; no DST change near
 WINDOW = dt.timedelta(minutes=15)
@@ -144,36 +143,15 @@ def generate(dsn: str, count: int, rng: random.Random) -> dict:
     sql("DROP TABLE IF EXISTS bench_reminder_meta")
     # A dedicated database: everything hanging off users goes.
     sql("TRUNCATE accounts_user CASCADE")
-    stamp = BASE.isoformat()
     batch = 50_000
     with psycopg.connect(dsn) as conn, conn.cursor() as cursor:
         cursor.execute("SET session_replication_role = replica")
         for first in range(0, count, batch):
-            users, profiles, clocks = [], [], []
-            for i in range(first, min(first + batch, count)):
-                member = uuid.UUID(int=rng.getrandbits(128), version=4)
-                zone = rng.choice(zones)
-                weekday = rng.randint(1, 7)
-                quarter = rng.randrange(96)
-                born = dt.date(1940, 1, 1) + dt.timedelta(days=rng.randrange(60 * 365))
-                sex = "female" if rng.random() < 0.8 else "male"
-                users.append(
-                    f"{member}\t!\t\\N\tf\tmember{i:07d}@bench.ossa.invalid\t\tt\tf\t{stamp}\t\\N\n"
-                )
-                profiles.append(
-                    f"{member}\t{stamp}\t{stamp}\t2\t\\N\t{born}\t{sex}\tunknown\t\\N\tf\tf\t\\N\t"
-                    f"{zone}\tmetric\t{weekday}\t{quarter // 4:02d}:{quarter % 4 * 15:02d}:00\t"
-                    f"t\tt\tt\t\\N\t\\N\t{member}\t{moment_after_base(zone, weekday, quarter)}\n"
-                )
-                clocks.append(f"{member}\t2\t0\n")
-            for table, columns, lines in (
-                ("accounts_user", USER_COLUMNS, users),
-                ("accounts_profile", PROFILE_COLUMNS, profiles),
-                ("sync_syncclock", CLOCK_COLUMNS, clocks),
-            ):
+            lines = member_lines(range(first, min(first + batch, count)), zones, rng)
+            for (table, columns), rows in zip(COPIED, lines, strict=True):
                 with cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
-                    copy.write("".join(lines))
-            print(f"  {first + len(users):,} members copied", end="\r", flush=True)
+                    copy.write("".join(rows))
+            print(f"  {first + len(lines[0]):,} members copied", end="\r", flush=True)
         cursor.execute(
             "CREATE TABLE bench_reminder_original AS "
             "SELECT id, next_weekly_reminder_at AS at FROM accounts_profile"
@@ -185,18 +163,48 @@ def generate(dsn: str, count: int, rng: random.Random) -> dict:
     print()
     for table in ("accounts_user", "accounts_profile", "sync_syncclock", "bench_reminder_original"):
         sql(f"VACUUM (ANALYZE) {table}")
-    elapsed = time.monotonic() - started
     meta = {
         "profiles": count,
         "zones": len(zones),
         "distinct_moments": moment_after_base.cache_info().currsize,
         "copy_s": round(copied, 1),
-        "total_s": round(elapsed, 1),
+        "total_s": round(time.monotonic() - started, 1),
         "generated_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
     }
     for key, value in meta.items():
         sql("INSERT INTO bench_reminder_meta VALUES (%s, %s)", [key, str(value)])
     return meta
+
+
+# The tables generate() copies, in order, with the columns member_lines() writes.
+COPIED = (
+    ("accounts_user", USER_COLUMNS),
+    ("accounts_profile", PROFILE_COLUMNS),
+    ("sync_syncclock", CLOCK_COLUMNS),
+)
+
+
+def member_lines(indexes: range, zones: list[str], rng: random.Random) -> tuple[list, ...]:
+    """COPY text lines of users, profiles and sync clocks for these member numbers."""
+    stamp = BASE.isoformat()
+    users, profiles, clocks = [], [], []
+    for i in indexes:
+        member = uuid.UUID(int=rng.getrandbits(128), version=4)
+        zone = rng.choice(zones)
+        weekday = rng.randint(1, 7)
+        quarter = rng.randrange(96)
+        born = dt.date(1940, 1, 1) + dt.timedelta(days=rng.randrange(60 * 365))
+        sex = "female" if rng.random() < 0.8 else "male"
+        users.append(
+            f"{member}\t!\t\\N\tf\tmember{i:07d}@bench.ossa.invalid\t\tt\tf\t{stamp}\t\\N\n"
+        )
+        profiles.append(
+            f"{member}\t{stamp}\t{stamp}\t2\t\\N\t{born}\t{sex}\tunknown\t\\N\tf\tf\t\\N\t"
+            f"{zone}\tmetric\t{weekday}\t{quarter // 4:02d}:{quarter % 4 * 15:02d}:00\t"
+            f"t\tt\tt\t\\N\t\\N\t{member}\t{moment_after_base(zone, weekday, quarter)}\n"
+        )
+        clocks.append(f"{member}\t2\t0\n")
+    return users, profiles, clocks
 
 
 def generated_meta() -> dict:
@@ -263,21 +271,6 @@ def warm_broker(client) -> None:
 
 
 # --- Measuring ------------------------------------------------------------------------
-def wait_for_load(label: str, limit: float, max_wait: float) -> dict:
-    """Wait (polling every 10 s, up to max_wait) until the 1-minute load is below limit;
-    return the load the phase starts at. A phase's later repetitions only record it."""
-    waited = 0.0
-    load = os.getloadavg()[0]
-    while load >= limit and waited < max_wait:
-        time.sleep(10)
-        waited += 10
-        load = os.getloadavg()[0]
-    note = f" after waiting {waited:.0f} s" if waited else ""
-    over = " (still above the limit)" if load >= limit else ""
-    print(f"[{label}] 1-min load {load:.2f}{note}{over}", flush=True)
-    return {"load": round(load, 2), "waited_s": waited}
-
-
 def explain(queryset) -> str:
     return queryset.explain(analyze=True, buffers=True)
 
@@ -471,6 +464,18 @@ class Breakdown:
         self.totals[key] += time.perf_counter() - started
         self.counts[key] += 1
 
+    def timing(self, key: str, fn):
+        """`fn`, with the time of every call added to `key`."""
+
+        def timed_call(*args, **kwargs):
+            started = time.perf_counter()
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                self.add(key, started)
+
+        return timed_call
+
     @contextmanager
     def installed(self):
         from django.db import connection
@@ -488,27 +493,6 @@ class Breakdown:
             self.add("due_profiles: query and models", started)
             return rows
 
-        def timed_claim(profile, now):
-            started = time.perf_counter()
-            try:
-                return claim_weekly(profile, now)
-            finally:
-                self.add("claim_weekly: whole call", started)
-
-        def timed_next(profile, moment):
-            started = time.perf_counter()
-            try:
-                return next_after(profile, moment)
-            finally:
-                self.add("claim_weekly: next_reminder_after (Python)", started)
-
-        def timed_label(moment, zone):
-            started = time.perf_counter()
-            try:
-                return label(moment, zone)
-            finally:
-                self.add("claim_weekly: iso_week_label (Python)", started)
-
         def timed_sql(execute, statement, params, many, context):
             kind = statement.lstrip().split(" ", 1)[0].upper()
             started = time.perf_counter()
@@ -517,9 +501,12 @@ class Breakdown:
             finally:
                 self.add(f"SQL {kind}: execute incl. round trip (and commit)", started)
 
-        planner.due_profiles, planner.claim_weekly = timed_due, timed_claim
-        planner.iso_week_label = timed_label
-        Profile.next_reminder_after = timed_next
+        planner.due_profiles = timed_due
+        planner.claim_weekly = self.timing("claim_weekly: whole call", claim_weekly)
+        planner.iso_week_label = self.timing("claim_weekly: iso_week_label (Python)", label)
+        Profile.next_reminder_after = self.timing(
+            "claim_weekly: next_reminder_after (Python)", next_after
+        )
         try:
             with connection.execute_wrapper(timed_sql):
                 yield self
@@ -536,16 +523,8 @@ def phase_breakdown(args, client, now: dt.datetime) -> dict:
     client.delete(QUEUE)
     breakdown = Breakdown()
     publish = backend_celery.enqueue_now
-
-    def timed_publish(*a, **kw):
-        started = time.perf_counter()
-        try:
-            return publish(*a, **kw)
-        finally:
-            breakdown.add("enqueue_now: publish a chunk to Redis", started)
-
     start = wait_for_load("breakdown", args.max_load, args.load_wait)
-    backend_celery.enqueue_now = timed_publish
+    backend_celery.enqueue_now = breakdown.timing("enqueue_now: publish a chunk to Redis", publish)
     try:
         with breakdown.installed():
             wall, cpu, (chunks, members, _) = timed(lambda: fan_out(now))
@@ -650,10 +629,6 @@ def phase_stale(args, share: float, now: dt.datetime, rng: random.Random) -> dic
 
 
 # --- Report ---------------------------------------------------------------------------
-def verdict(ok: bool) -> str:
-    return "met" if ok else "NOT met"
-
-
 def trim_plan(plan: str) -> str:
     """The plan without its planning block (buffers the planner itself touched)."""
     lines, planning = [], False
@@ -732,7 +707,7 @@ def jsonable(results: dict) -> dict:
     return clean(results)
 
 
-def main() -> int:
+def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--profiles", type=int, default=1_000_000)
     parser.add_argument("--skip-generate", action="store_true", help="reuse the members")
@@ -749,42 +724,29 @@ def main() -> int:
     parser.add_argument("--no-experiments", action="store_true", help="only the figures")
     parser.add_argument("--max-load", type=float, default=1.0)
     parser.add_argument("--load-wait", type=float, default=600, help="seconds, per phase")
-    parser.add_argument("--pg-url", default="postgres://postgres@127.0.0.1:5432")
-    parser.add_argument("--database", default="ossa_bench_reminders")
-    parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/5")
+    common.add_service_arguments(
+        parser, database="ossa_bench_reminders", redis_url="redis://127.0.0.1:6379/5"
+    )
     parser.add_argument("--seed", type=int, default=5)
     parser.add_argument("--json", type=Path, help="also write the raw results here")
-    args = parser.parse_args()
+    return parser.parse_args()
 
-    warnings.filterwarnings("ignore", message="No directory at")
-    configure_environment(args)
-    from bench.common import ensure_database, setup_django
 
-    ensure_database(args.pg_url, args.database)
-    setup_django()
-    rng = random.Random(args.seed)
-    client = redis_client(args.redis_url)
-    client.flushdb()
-
-    results: dict = {"machine": machine(), "base": BASE.isoformat()}
+def members(args, rng: random.Random) -> dict:
+    """The generated members' description: generated now, or (--skip-generate) found."""
     if args.skip_generate:
-        meta = generated_meta()
-    else:
-        print(f"generating {args.profiles:,} members")
-        meta = generate(f"{args.pg_url}/{args.database}", args.profiles, rng)
-        print(
-            f"generated in {meta['total_s']} s (COPY {meta['copy_s']} s); "
-            f"{meta['distinct_moments']:,} distinct (zone, weekday, time)"
-        )
-    args.profiles_total = int(meta["profiles"])
-    results["generation"] = meta
-    results["sizes"] = table_sizes()
-    moved = reset_profiles()
-    if moved:
-        print(f"{moved:,} profiles reset to their generated moments")
+        return generated_meta()
+    print(f"generating {args.profiles:,} members")
+    meta = generate(f"{args.pg_url}/{args.database}", args.profiles, rng)
+    print(
+        f"generated in {meta['total_s']} s (COPY {meta['copy_s']} s); "
+        f"{meta['distinct_moments']:,} distinct (zone, weekday, time)"
+    )
+    return meta
 
-    now = BASE + WINDOW + BEAT_LAG
-    catch_up = BASE + CATCH_UP + BEAT_LAG
+
+def measure_figures(args, client, results: dict, now, catch_up) -> None:
+    """The figures held to targets: the due query, the fan-out, the enqueue rate."""
     warm_broker(client)
     results["query"] = phase_query(args, "due query", now)
     results["catch_up_query"] = phase_query(args, "catch-up due query", catch_up)
@@ -797,38 +759,37 @@ def main() -> int:
     print("fan-out, catch-up after 6 hours down")
     results["catch_up"] = phase_fan_out(args, client, "catch-up", catch_up, args.reps_catch_up)
 
-    if not args.no_experiments:
-        print("where the time goes (catch-up, instrumented, one run)")
-        results["breakdown"] = phase_breakdown(args, client, catch_up)
-        print("experiment: synchronous_commit = off on the planner's connection")
-        with synchronous_commit_off():
-            results["async_commit"] = phase_fan_out(args, client, "async commit", catch_up, 1)
-        print("experiment: each chunk's claims in one transaction (prototype in this file)")
-        results["atomic"] = phase_fan_out(
-            args, client, "atomic chunk", catch_up, 2, planner=prototype_atomic_plan_weekly
-        )
-        results["atomic"]["same_claims_as_product"] = (
-            results["atomic"]["claimed"] == results["catch_up"]["claimed"]
-        )
-        print("experiment: one UPDATE per chunk (prototype in this file)")
-        results["batched"] = phase_fan_out(
-            args, client, "batched claims", catch_up, 2, planner=prototype_plan_weekly
-        )
-        results["batched"]["same_claims_as_product"] = (
-            results["batched"]["claimed"] == results["catch_up"]["claimed"]
-        )
-        same = results["batched"]["same_claims_as_product"]
-        print(f"  same (member, week) pairs as plan_weekly: {same}")
-        results["batched_window"] = phase_fan_out(
-            args, client, "batched claims, one window", now, 3, planner=prototype_plan_weekly
-        )
-    if args.stale_share > 0:
-        results["stale"] = phase_stale(args, args.stale_share, now, rng)
 
-    reset_profiles()
-    client.flushdb()
-    print()
-    print(report(results))
+def measure_experiments(args, client, results: dict, now, catch_up) -> None:
+    """Where the catch-up's time goes, and what three changes to the planner would give."""
+    print("where the time goes (catch-up, instrumented, one run)")
+    results["breakdown"] = phase_breakdown(args, client, catch_up)
+    print("experiment: synchronous_commit = off on the planner's connection")
+    with synchronous_commit_off():
+        results["async_commit"] = phase_fan_out(args, client, "async commit", catch_up, 1)
+    print("experiment: each chunk's claims in one transaction (prototype in this file)")
+    results["atomic"] = phase_fan_out(
+        args, client, "atomic chunk", catch_up, 2, planner=prototype_atomic_plan_weekly
+    )
+    results["atomic"]["same_claims_as_product"] = (
+        results["atomic"]["claimed"] == results["catch_up"]["claimed"]
+    )
+    print("experiment: one UPDATE per chunk (prototype in this file)")
+    results["batched"] = phase_fan_out(
+        args, client, "batched claims", catch_up, 2, planner=prototype_plan_weekly
+    )
+    results["batched"]["same_claims_as_product"] = (
+        results["batched"]["claimed"] == results["catch_up"]["claimed"]
+    )
+    same = results["batched"]["same_claims_as_product"]
+    print(f"  same (member, week) pairs as plan_weekly: {same}")
+    results["batched_window"] = phase_fan_out(
+        args, client, "batched claims, one window", now, 3, planner=prototype_plan_weekly
+    )
+
+
+def print_plans(results: dict) -> None:
+    """The report's EXPLAIN (ANALYZE, BUFFERS) of the due queries, and their SQL."""
     for key in ("query", "catch_up_query"):
         print(f"\n{key}: EXPLAIN (ANALYZE, BUFFERS), first chunk\n")
         print(trim_plan(results[key]["explain_chunk"]))
@@ -838,8 +799,42 @@ def main() -> int:
         print("\nstale: EXPLAIN (ANALYZE, BUFFERS), first chunk\n")
         print(trim_plan(results["stale"]["explain_chunk"]))
     print(f"\nSQL: {results['query']['sql']}")
+
+
+def main() -> int:
+    args = parse_args()
+    warnings.filterwarnings("ignore", message="No directory at")
+    configure_environment(args)
+    common.ensure_database(args.pg_url, args.database)
+    common.setup_django()
+    rng = random.Random(args.seed)
+    client = redis_client(args.redis_url)
+    client.flushdb()
+
+    results: dict = {"machine": machine(), "base": BASE.isoformat()}
+    meta = members(args, rng)
+    args.profiles_total = int(meta["profiles"])
+    results["generation"] = meta
+    results["sizes"] = table_sizes()
+    moved = reset_profiles()
+    if moved:
+        print(f"{moved:,} profiles reset to their generated moments")
+
+    now = BASE + WINDOW + BEAT_LAG
+    catch_up = BASE + CATCH_UP + BEAT_LAG
+    measure_figures(args, client, results, now, catch_up)
+    if not args.no_experiments:
+        measure_experiments(args, client, results, now, catch_up)
+    if args.stale_share > 0:
+        results["stale"] = phase_stale(args, args.stale_share, now, rng)
+
+    reset_profiles()
+    client.flushdb()
+    print()
+    print(report(results))
+    print_plans(results)
     if args.json:
-        args.json.write_text(json.dumps(jsonable(results), indent=2, default=str))
+        common.write_json(args.json, jsonable(results))
     return 0
 
 

@@ -30,33 +30,25 @@ import datetime as dt
 import gc
 import gzip
 import json
-import os
 import random
-import secrets
 import subprocess
 import sys
 import time
 import uuid
 import warnings
-from decimal import Decimal
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # run as a script: `bench` must be importable
 
-from bench.common import configure_environment, summary, timed  # noqa: E402
+from bench import common  # noqa: E402
+from bench.common import configure_environment, summary, timed, verdict, wait_for_load  # noqa: E402
+from bench.history import FOUR_DAILY_PLANS, analyze, replace_member  # noqa: E402
 
 MEMBER_EMAIL = "bench-sync@ossa.invalid"
 MEMBER_TZ = "Europe/Amsterdam"
 YEARS = 5
-# Catalogue product, servings per dose, local time of the daily dose.
-REGIMENS = [
-    ("Vitamin D3 25 mcg (1000 IU)", Decimal("1"), "08:00"),
-    ("Vitamin K2 MK-7 90 mcg", Decimal("1"), "08:00"),
-    ("Calcium citrate 315 mg", Decimal("2"), "19:00"),
-    ("Magnesium bisglycinate 100 mg", Decimal("1"), "21:30"),
-]
 SKIP_RATE = 0.06
 RECOMPUTE_STEP = dt.timedelta(weeks=12)  # under the 13-week window: every week computed
 
@@ -71,44 +63,35 @@ TARGET_PUSH_MS = 1000.0
 PHASES = ("full", "unchanged", "changes", "push")
 
 
-# --- Environment and database ---------------------------------------------------------
 # --- Seed -----------------------------------------------------------------------------
 def seed(rng: random.Random):
     """One member, four daily plans from five years ago and a dose log for every day,
     written as the services would (bulk_create for the logs, stamped from the member's
-    clock in the order taken). Then the years of adherence weeks and flags: recompute only
-    (re)writes a 13-week window, so it runs as the nightly batch would have, every 12 weeks
-    from the start to now. Then one weekly digest per week in the inbox, all but the last
-    two read."""
-    from django.db import connection
+    clock in the order taken). Then the years of adherence weeks and flags, and one weekly
+    digest per week in the inbox."""
     from django.utils import timezone
 
-    from accounts import services as account_services
     from accounts.models import User
-    from notifications import services as notification_services
+    from bench.history import seed_daily_history
     from notifications.models import Notification
     from sync.models import SyncClock
-    from tracking import computation
     from tracking.models import AdherenceSnapshot, Flag, IntakeLog, Regimen
 
-    old = User.objects.filter(email=MEMBER_EMAIL).first()
-    if old is not None:
-        IntakeLog.objects.filter(member=old).delete()
-        old.delete()
-
-    member = account_services.register_member(
-        email=MEMBER_EMAIL,
-        password=secrets.token_urlsafe(24),
-        display_name="Bench sync",
-        timezone_name=MEMBER_TZ,
-    )
-    zone = ZoneInfo(MEMBER_TZ)
-    from bench.history import seed_daily_history
-
+    member = replace_member(MEMBER_EMAIL, "Bench sync", MEMBER_TZ)
     history = seed_daily_history(
-        member, REGIMENS, years=YEARS, zone_name=MEMBER_TZ, rng=rng, skip_rate=SKIP_RATE
+        member, FOUR_DAILY_PLANS, years=YEARS, zone_name=MEMBER_TZ, rng=rng, skip_rate=SKIP_RATE
     )
-    start, now = history.start, timezone.now()
+    now = timezone.now()
+    recompute_the_years(member, history.start, now)
+    weekly_digests(member, history.start, now)
+    analyze(User, Regimen, IntakeLog, SyncClock, AdherenceSnapshot, Flag, Notification)
+    return member
+
+
+def recompute_the_years(member, start: dt.date, now: dt.datetime) -> None:
+    """Adherence weeks and flags since `start`: recompute only (re)writes a 13-week
+    window, so it runs as the nightly batch would have, every 12 weeks from the start."""
+    from tracking import computation
 
     at = dt.datetime.combine(start, dt.time(3), tzinfo=dt.UTC) + RECOMPUTE_STEP
     while at < now:
@@ -116,6 +99,14 @@ def seed(rng: random.Random):
         at += RECOMPUTE_STEP
     computation.recompute([member.id], now=now)
 
+
+def weekly_digests(member, start: dt.date, now: dt.datetime) -> int:
+    """One weekly digest per week since `start` in the inbox, sent Monday 07:00 local, all
+    but the last two weeks' read."""
+    from notifications import services as notification_services
+    from notifications.models import Notification
+
+    zone = ZoneInfo(MEMBER_TZ)
     monday = start - dt.timedelta(days=start.weekday()) + dt.timedelta(weeks=1)
     digests = 0
     while True:
@@ -129,11 +120,7 @@ def seed(rng: random.Random):
             Notification.objects.filter(id=note.id).update(created_at=sent, read_at=read)
             digests += 1
         monday += dt.timedelta(weeks=1)
-
-    with connection.cursor() as cursor:
-        for model in (User, Regimen, IntakeLog, SyncClock, AdherenceSnapshot, Flag, Notification):
-            cursor.execute(f'ANALYZE "{model._meta.db_table}"')
-    return member
+    return digests
 
 
 def seeded_member():
@@ -268,21 +255,6 @@ def floor_worker() -> int:
 
 
 # --- Measuring ------------------------------------------------------------------------
-def wait_for_load(label: str, limit: float, max_wait: float) -> dict:
-    """Wait (polling every 10 s, up to max_wait) until the 1-minute load is at most limit;
-    return the load the phase starts at."""
-    waited = 0.0
-    load = os.getloadavg()[0]
-    while load > limit and waited < max_wait:
-        time.sleep(10)
-        waited += 10
-        load = os.getloadavg()[0]
-    note = f" after waiting {waited:.0f} s" if waited else ""
-    over = " (still above the limit)" if load > limit else ""
-    print(f"[{label}] 1-min load {load:.2f}{note}{over}", flush=True)
-    return {"load": load, "waited_s": waited}
-
-
 class Api:
     """django.test.Client with the member's bearer token; every call checked."""
 
@@ -346,45 +318,39 @@ def phase_full(args, api: Api, plan, member_id: str, dsn: str) -> dict:
     runs = {"pull": [], "pull_gzip": [], "floor": [], "floor_gzip": []}
     cpus = {name: [] for name in runs}
     sizes = {}
+
+    def record(name: str, action, body_of_result=lambda body: body):
+        wall, cpu, result = timed(action)
+        runs[name].append(wall)
+        cpus[name].append(cpu)
+        sizes[name] = len(body_of_result(result))
+        return result
+
     with psycopg.connect(dsn, autocommit=True) as conn:
         for _ in range(2):  # warm-up: imports, plans, caches
             api.pull(None)
             floor_body(conn, plan, member_id)
         load = wait_for_load("full pull", args.max_load, args.load_wait)
         for _ in range(args.reps_full):
-            wall, cpu, response = timed(lambda: api.pull(None))
-            runs["pull"].append(wall)
-            cpus["pull"].append(cpu)
-            sizes["pull"] = len(response.content)
-            wall, cpu, zipped = timed(lambda: api.pull(None, gzip_ok=True))
+            response = record("pull", lambda: api.pull(None), lambda r: r.content)
+            zipped = record("pull_gzip", lambda: api.pull(None, gzip_ok=True), lambda r: r.content)
             assert zipped.get("Content-Encoding") == "gzip"
-            runs["pull_gzip"].append(wall)
-            cpus["pull_gzip"].append(cpu)
-            sizes["pull_gzip"] = len(zipped.content)
-            wall, cpu, floor = timed(lambda: floor_body(conn, plan, member_id))
-            runs["floor"].append(wall)
-            cpus["floor"].append(cpu)
-            sizes["floor"] = len(floor)
-            wall, cpu, floor_zipped = timed(
-                lambda: gzip.compress(floor_body(conn, plan, member_id), 6, mtime=0)
+            floor = record("floor", lambda: floor_body(conn, plan, member_id))
+            record(
+                "floor_gzip", lambda: gzip.compress(floor_body(conn, plan, member_id), 6, mtime=0)
             )
-            runs["floor_gzip"].append(wall)
-            cpus["floor_gzip"].append(cpu)
-            sizes["floor_gzip"] = len(floor_zipped)
     server = body_of(response)
-    floor_parsed = json.loads(floor)
     result = {name: summary(walls, cpus.get(name)) for name, walls in runs.items()}
-    result |= {
+    return result | {
         "load": load,
         "bytes": sizes,
         "identical_bytes": response.content == floor,
-        "differing_tables": same_rows(server, floor_parsed),
+        "differing_tables": same_rows(server, json.loads(floor)),
         "rows": {name: len(c["updated"]) for name, c in server["changes"].items()},
         "timestamp": server["timestamp"],
         "queries": count_queries(lambda: api.pull(None)),
         "floor_queries": len(plan),
     }
-    return result
 
 
 def phase_orjson(args, plan, member_id: str, dsn: str) -> dict | None:
@@ -567,117 +533,128 @@ def backlog_push(api: Api, member, regimens, count: int) -> dict:
     return {"ms": wall, "cpu_ms": cpu, "json_bytes": len(body), "gzip_bytes": len(packed)}
 
 
-def drain_broker(redis_url: str) -> int:
-    """Drop the recompute/activity tasks the writes queued: no worker reads this database."""
-    import redis
-
-    client = redis.Redis.from_url(redis_url)
-    queued = client.llen("celery")
-    if not redis_url.rstrip("/").endswith("/0"):
-        client.delete("celery")
-    return queued
-
-
 # --- Report ---------------------------------------------------------------------------
-def verdict(ok: bool) -> str:
-    return "met" if ok else "NOT met"
+class Report:
+    """A markdown table of the phases that ran, with the targets they are held to, and the
+    notes under it."""
 
+    def __init__(self) -> None:
+        self.lines = [
+            "| case | n | p50 ms | p95 ms | min ms | Python CPU p50 ms | SQL queries | bytes | "
+            "target | |",
+            "|---|---|---|---|---|---|---|---|---|---|",
+        ]
+        self.notes: list[str] = []
 
-def report(results: dict) -> str:
-    """A markdown table of the phases that ran, with the targets they are held to."""
-    lines = [
-        "| case | n | p50 ms | p95 ms | min ms | Python CPU p50 ms | SQL queries | bytes | "
-        "target | |",
-        "|---|---|---|---|---|---|---|---|---|---|",
-    ]
-    notes = []
-
-    def row(label, s, queries, size, target="", mark=""):
+    def row(self, label, s, queries, size, target="", mark="") -> None:
         cpu = f"{s['cpu_p50']:.1f}" if "cpu_p50" in s else "-"
-        lines.append(
+        self.lines.append(
             f"| {label} | {s['n']} | {s['p50']:.1f} | {s['p95']:.1f} | {s['min']:.1f} | {cpu} "
             f"| {queries} | {size} | {target} | {mark} |"
         )
 
+    def text(self) -> str:
+        return "\n".join([*self.lines, "", *self.notes])
+
+
+def report(results: dict) -> str:
+    out = Report()
     if full := results.get("full"):
-        ratio = full["pull"]["p50"] / full["floor"]["p50"]
-        ratio_gzip = full["pull_gzip"]["p50"] / full["floor_gzip"]["p50"]
-        kb, fq, q = full["bytes"], full["floor_queries"], full["queries"]
-        target = f"≤ {TARGET_FULL_RATIO:g}x floor (p50): **{ratio:.2f}x**"
-        ok = verdict(ratio <= TARGET_FULL_RATIO)
-        row("full pull (identity)", full["pull"], q, f"{kb['pull']:,}", target, ok)
-        row("floor: raw SQL + json.dumps", full["floor"], fq, f"{kb['floor']:,}")
-        gz = f"{ratio_gzip:.2f}x floor + gzip"
-        row("full pull (gzip)", full["pull_gzip"], q, f"{kb['pull_gzip']:,}", gz)
-        row("floor + gzip -6", full["floor_gzip"], fq, f"{kb['floor_gzip']:,}")
-        if o := results.get("orjson"):
-            row("extra: floor with orjson (scratch venv)", o, fq, f"{o['bytes']:,}")
-        notes += [
-            "Rows in the first pull: "
-            + ", ".join(f"{k} {v:,}" for k, v in full["rows"].items())
-            + f" ({sum(full['rows'].values()):,} rows, {q} SQL statements with BEGIN/COMMIT).",
-            f"Floor body byte-identical to the server's: {full['identical_bytes']}; tables "
-            f"whose rows differ: {full['differing_tables'] or 'none'}.",
-        ]
+        report_full(out, full, results.get("orjson"))
     if unchanged := results.get("unchanged"):
-        ok = (
-            unchanged["queries"] <= TARGET_NOCHANGE_QUERIES
-            and unchanged["p50"] <= TARGET_NOCHANGE_P50_MS
-        )
-        row(
-            "incremental pull, no change",
-            unchanged,
-            unchanged["queries"],
-            unchanged["bytes"],
-            f"≤ {TARGET_NOCHANGE_QUERIES} queries, p50 ≤ {TARGET_NOCHANGE_P50_MS:g} ms",
-            verdict(ok),
-        )
-        row("Django floor: GET /bench/floor", unchanged["django_floor"], 0, "-")
+        report_unchanged(out, unchanged)
     if changes := results.get("changes"):
-        by_rows = changes["queries"]
-        row(
-            f"incremental pull after {CHANGES} changes",
-            changes,
-            by_rows[CHANGES],
-            f"{changes['bytes']:,}",
-            "queries independent of rows",
-            verdict(len(set(by_rows.values())) == 1),
-        )
-        notes.append(
-            "Incremental pull SQL statements by rows changed: "
-            + ", ".join(f"{n}: {q}" for n, q in by_rows.items())
-        )
+        report_changes(out, changes)
     if pushed := results.get("push"):
-        push_queries = pushed["queries"]
-        row(
-            f"push of {PUSHED} new logs",
-            pushed,
-            push_queries[PUSHED],
-            f"{pushed['request_bytes']:,} in / {pushed['bytes']} out",
-            f"≤ {TARGET_PUSH_MS:g} ms",
-            f"p50 {verdict(pushed['p50'] <= TARGET_PUSH_MS)}, "
-            f"p95 {verdict(pushed['p95'] <= TARGET_PUSH_MS)}",
-        )
-        for n, b in pushed["backlog"].items():
-            notes.append(
-                f"Backlog push of {n:,} new logs, gzip: {b['ms']:.0f} ms wall "
-                f"({b['cpu_ms']:.0f} ms CPU), {b['json_bytes']:,} bytes of JSON sent as "
-                f"{b['gzip_bytes']:,}."
-            )
-        grows = len(set(push_queries.values())) > 1
-        notes.append(
-            "Push SQL statements by rows pushed: "
-            + ", ".join(f"{n}: {q}" for n, q in push_queries.items())
-            + (" (grows with rows: NOT independent)" if grows else " (independent of rows)")
-        )
-    notes.append(
+        report_push(out, pushed)
+    out.notes.append(
         "Load (1-min) at the start of each phase: "
         + ", ".join(f"{k} {v['load']['load']:.2f}" for k, v in results.items() if v)
     )
-    return "\n".join([*lines, "", *notes])
+    return out.text()
 
 
-def main() -> int:
+def report_full(out: Report, full: dict, orjson: dict | None) -> None:
+    ratio = full["pull"]["p50"] / full["floor"]["p50"]
+    ratio_gzip = full["pull_gzip"]["p50"] / full["floor_gzip"]["p50"]
+    kb, fq, q = full["bytes"], full["floor_queries"], full["queries"]
+    target = f"≤ {TARGET_FULL_RATIO:g}x floor (p50): **{ratio:.2f}x**"
+    ok = verdict(ratio <= TARGET_FULL_RATIO)
+    out.row("full pull (identity)", full["pull"], q, f"{kb['pull']:,}", target, ok)
+    out.row("floor: raw SQL + json.dumps", full["floor"], fq, f"{kb['floor']:,}")
+    gz = f"{ratio_gzip:.2f}x floor + gzip"
+    out.row("full pull (gzip)", full["pull_gzip"], q, f"{kb['pull_gzip']:,}", gz)
+    out.row("floor + gzip -6", full["floor_gzip"], fq, f"{kb['floor_gzip']:,}")
+    if orjson:
+        out.row("extra: floor with orjson (scratch venv)", orjson, fq, f"{orjson['bytes']:,}")
+    out.notes += [
+        "Rows in the first pull: "
+        + ", ".join(f"{k} {v:,}" for k, v in full["rows"].items())
+        + f" ({sum(full['rows'].values()):,} rows, {q} SQL statements with BEGIN/COMMIT).",
+        f"Floor body byte-identical to the server's: {full['identical_bytes']}; tables "
+        f"whose rows differ: {full['differing_tables'] or 'none'}.",
+    ]
+
+
+def report_unchanged(out: Report, unchanged: dict) -> None:
+    ok = (
+        unchanged["queries"] <= TARGET_NOCHANGE_QUERIES
+        and unchanged["p50"] <= TARGET_NOCHANGE_P50_MS
+    )
+    out.row(
+        "incremental pull, no change",
+        unchanged,
+        unchanged["queries"],
+        unchanged["bytes"],
+        f"≤ {TARGET_NOCHANGE_QUERIES} queries, p50 ≤ {TARGET_NOCHANGE_P50_MS:g} ms",
+        verdict(ok),
+    )
+    out.row("Django floor: GET /bench/floor", unchanged["django_floor"], 0, "-")
+
+
+def report_changes(out: Report, changes: dict) -> None:
+    by_rows = changes["queries"]
+    out.row(
+        f"incremental pull after {CHANGES} changes",
+        changes,
+        by_rows[CHANGES],
+        f"{changes['bytes']:,}",
+        "queries independent of rows",
+        verdict(len(set(by_rows.values())) == 1),
+    )
+    out.notes.append(
+        "Incremental pull SQL statements by rows changed: "
+        + ", ".join(f"{n}: {q}" for n, q in by_rows.items())
+    )
+
+
+def report_push(out: Report, pushed: dict) -> None:
+    push_queries = pushed["queries"]
+    out.row(
+        f"push of {PUSHED} new logs",
+        pushed,
+        push_queries[PUSHED],
+        f"{pushed['request_bytes']:,} in / {pushed['bytes']} out",
+        f"≤ {TARGET_PUSH_MS:g} ms",
+        f"p50 {verdict(pushed['p50'] <= TARGET_PUSH_MS)}, "
+        f"p95 {verdict(pushed['p95'] <= TARGET_PUSH_MS)}",
+    )
+    for n, b in pushed["backlog"].items():
+        out.notes.append(
+            f"Backlog push of {n:,} new logs, gzip: {b['ms']:.0f} ms wall "
+            f"({b['cpu_ms']:.0f} ms CPU), {b['json_bytes']:,} bytes of JSON sent as "
+            f"{b['gzip_bytes']:,}."
+        )
+    grows = len(set(push_queries.values())) > 1
+    out.notes.append(
+        "Push SQL statements by rows pushed: "
+        + ", ".join(f"{n}: {q}" for n, q in push_queries.items())
+        + (" (grows with rows: NOT independent)" if grows else " (independent of rows)")
+    )
+
+
+# --- Main -----------------------------------------------------------------------------
+def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--skip-seed", action="store_true", help="reuse the seeded member")
     parser.add_argument("--reps-full", type=int, default=10)
@@ -686,9 +663,9 @@ def main() -> int:
     parser.add_argument("--reps-push", type=int, default=7)
     parser.add_argument("--max-load", type=float, default=1.0)
     parser.add_argument("--load-wait", type=float, default=600, help="seconds, per phase")
-    parser.add_argument("--pg-url", default="postgres://postgres@127.0.0.1:5432")
-    parser.add_argument("--database", default="ossa_bench_sync")
-    parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/3")
+    common.add_service_arguments(
+        parser, database="ossa_bench_sync", redis_url="redis://127.0.0.1:6379/3"
+    )
     parser.add_argument(
         "--orjson-python", help="an interpreter with psycopg and orjson for an extra floor line"
     )
@@ -698,20 +675,11 @@ def main() -> int:
         "--phases", default=",".join(PHASES), help="comma-separated subset of " + ",".join(PHASES)
     )
     parser.add_argument("--floor-worker", action="store_true", help=argparse.SUPPRESS)
-    args = parser.parse_args()
-    if args.floor_worker:
-        return floor_worker()
+    return parser.parse_args()
 
-    warnings.filterwarnings("ignore", message="No directory at")
-    configure_environment(args)
-    from bench.common import ensure_database, setup_django
 
-    ensure_database(args.pg_url, args.database)
-    setup_django()
-
-    from accounts import services as account_services
-
-    rng = random.Random(args.seed)
+def bench_member(args, rng: random.Random):
+    """The five-year member, seeded now or (--skip-seed) found; its synced rows printed."""
     if args.skip_seed:
         member = seeded_member()
     else:
@@ -720,15 +688,16 @@ def main() -> int:
         print(f"seeded in {time.monotonic() - started:.1f} s")
     counts = row_counts(member)
     print("live rows (tombstones): " + ", ".join(f"{k} {a} ({b})" for k, (a, b) in counts.items()))
-    session = account_services.start_session(member, device_name="bench-sync", user_agent="bench")
-    api = Api(account_services.issue_tokens(session)["access"])
+    return member
+
+
+def run_phases(args, phases: set[str], member, rng: random.Random) -> dict:
+    from bench.history import access_token
+
+    api = Api(access_token(member, device_name="bench-sync", user_agent="bench"))
     dsn = f"{args.pg_url}/{args.database}"
     member_id = str(member.id)
     plan = floor_plan(member.id)
-
-    phases = set(args.phases.split(","))
-    if unknown := phases - set(PHASES):
-        sys.exit(f"unknown phases: {', '.join(sorted(unknown))}")
     results: dict = {}
     if "full" in phases:
         results["full"] = phase_full(args, api, plan, member_id, dsn)
@@ -741,13 +710,32 @@ def main() -> int:
         remove_pushed(results["changes"].pop("created"))
     if "push" in phases:
         results["push"] = phase_push(args, api, member)
-    queued = drain_broker(args.redis_url)
+    return results
+
+
+def main() -> int:
+    args = parse_args()
+    if args.floor_worker:
+        return floor_worker()
+
+    warnings.filterwarnings("ignore", message="No directory at")
+    configure_environment(args)
+    common.ensure_database(args.pg_url, args.database)
+    common.setup_django()
+
+    rng = random.Random(args.seed)
+    member = bench_member(args, rng)
+    phases = set(args.phases.split(","))
+    if unknown := phases - set(PHASES):
+        sys.exit(f"unknown phases: {', '.join(sorted(unknown))}")
+    results = run_phases(args, phases, member, rng)
+    queued = common.drain_broker(args.redis_url)
 
     print()
     print(report(results))
     print(f"\n{queued} tasks the writes queued were dropped from {args.redis_url}")
     if args.json:
-        args.json.write_text(json.dumps(results, indent=2, default=str))
+        common.write_json(args.json, results)
     return 0
 
 
