@@ -105,6 +105,11 @@ class Units(models.TextChoices):
     IMPERIAL = "imperial", "Imperial"
 
 
+class ReminderZone(models.TextChoices):
+    HOME = "home", "Keep my home time zone"
+    PHONE = "phone", "Follow my phone's time zone"
+
+
 class Weekday(models.IntegerChoices):
     MONDAY = 1, "Monday"
     TUESDAY = 2, "Tuesday"
@@ -157,6 +162,16 @@ class Profile(Syncable):
     lunch_time = models.TimeField(null=True, blank=True, default=time(12, 30))
     dinner_time = models.TimeField(null=True, blank=True, default=time(18, 30))
     bed_time = models.TimeField(default=time(22, 30))
+    # Dose reminders: the default follow-up, and whether reminders follow the phone's zone
+    # (phone_timezone, set by the app) or keep the home zone when travelling.
+    follow_up_minutes = models.PositiveSmallIntegerField(
+        default=30, validators=[MinValueValidator(5), MaxValueValidator(240)]
+    )
+    reminder_zone = models.CharField(
+        max_length=5, choices=ReminderZone.choices, default=ReminderZone.HOME
+    )
+    phone_timezone = models.CharField(max_length=64, blank=True, validators=[validate_timezone])
+    dose_reminders_by_email = models.BooleanField(default=False)
     # Kept by accounts.services from the fields above; the reminder planner selects due
     # members with this one indexed column and claims each by moving it forward.
     next_weekly_reminder_at = models.DateTimeField(null=True, blank=True, editable=False)
@@ -235,6 +250,14 @@ class Profile(Syncable):
     def today(self) -> date:
         """The member's local date now: weeks, schedules and edits follow their zone."""
         return timezone.localdate(timezone=self.zone)
+
+    @property
+    def reminder_zone_now(self) -> ZoneInfo:
+        """The zone dose reminders are timed in: the phone's, if the member chose that and
+        the app has told it, else home."""
+        if self.reminder_zone == ReminderZone.PHONE and self.phone_timezone:
+            return ZoneInfo(self.phone_timezone)
+        return self.zone
 
 
 class LoginSession(models.Model):

@@ -188,6 +188,7 @@ def end_sessions(user: User, *, keep_session_id: UUID | None = None) -> int:
 @transaction.atomic
 def update_profile(profile: Profile, changes: dict[str, Any]) -> Profile:
     before = {name: getattr(profile, name) for name in REMINDER_FIELDS}
+    earlier = {field: getattr(profile, field) for field in changes}
     for field, value in changes.items():
         setattr(profile, field, value)
     profile.full_clean()
@@ -197,7 +198,8 @@ def update_profile(profile: Profile, changes: dict[str, Any]) -> Profile:
         profile.next_weekly_reminder_at = profile.next_reminder_after(timezone.now())
     stamp(profile)
     profile.save()
-    signals.profile_changed.send(sender=Profile, member_id=profile.user_id)
+    changed = frozenset(f for f, value in earlier.items() if getattr(profile, f) != value)
+    signals.profile_changed.send(sender=Profile, member_id=profile.user_id, changed=changed)
     return profile
 
 

@@ -10,7 +10,8 @@ from __future__ import annotations
 from django.dispatch import Signal
 
 # A member's profile changed in a way the computed weeks and flags may depend on (age,
-# sex, life stage, zone). Arguments: member_id.
+# sex, life stage, zone). Arguments: member_id, changed (the names of the fields whose value
+# changed).
 profile_changed = Signal()
 
 # Reminders stop for a member whose account is to be deleted, and resume if they cancel.

@@ -51,3 +51,30 @@ def _converters(ops, model: type[models.Model], fields: tuple[str, ...]) -> list
         if functions:
             found.append((position, column, functions))
     return found
+
+
+def move_moments(model: type[models.Model], field_name: str, moves: Sequence[tuple]) -> list:
+    """Claim rows by moving a moment column on: each (pk, moment read, new moment) moves
+    only if the row still holds the moment read, so two planners never both claim a row.
+    One UPDATE ... FROM (VALUES ...) RETURNING on PostgreSQL (one statement and one commit
+    for a chunk); elsewhere one conditional update each. Returns the pks claimed."""
+    if not moves:
+        return []
+    if connection.vendor != "postgresql":
+        manager = model._default_manager
+        return [
+            pk
+            for pk, read, new in moves
+            if manager.filter(pk=pk, **{field_name: read}).update(**{field_name: new})
+        ]
+    column = model._meta.get_field(field_name).column
+    pk_column = model._meta.pk.column
+    values = ", ".join(["(%s::uuid, %s::timestamptz, %s::timestamptz)"] * len(moves))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {model._meta.db_table} AS t SET {column} = v.new "
+            f"FROM (VALUES {values}) AS v(pk, read, new) "
+            f"WHERE t.{pk_column} = v.pk AND t.{column} = v.read RETURNING t.{pk_column}",
+            [value for move in moves for value in move],
+        )
+        return [row[0] for row in cursor.fetchall()]

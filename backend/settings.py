@@ -225,6 +225,11 @@ CELERY_BEAT_SCHEDULE["plan-reminders"] = {
     "task": "notifications.tasks.plan_reminders",
     "schedule": crontab(minute="*/15"),
 }
+# Dose reminders come at the dose's minute; the planner's work per run is one indexed query.
+CELERY_BEAT_SCHEDULE["plan-dose-reminders"] = {
+    "task": "notifications.tasks.plan_dose_reminders",
+    "schedule": crontab(minute="*"),
+}
 
 # --- Auth -----------------------------------------------------------------------------
 # Argon2id for every new hash; a PBKDF2 hash (Django's old default) still verifies and is

@@ -7,7 +7,7 @@ from datetime import date, datetime, timedelta
 
 from accounts.models import Profile
 from tracking import nutrients
-from tracking.dose_moments import next_dose_after
+from tracking.dose_moments import next_dose
 from tracking.models import AdherenceSnapshot, DrugClass, Flag, Regimen
 
 SEVERITY_ORDER = {"critical": 0, "warning": 1, "info": 2}
@@ -121,7 +121,7 @@ def _next_dose_paragraph(profile: Profile, now: datetime) -> str:
         deleted_at=None,
         product__drug_class=DrugClass.BISPHOSPHONATE,
     ).select_related("product", "member__profile")
-    upcoming = [(due, plan) for plan in plans if (due := next_dose_after(plan, now))]
+    upcoming = [(due, plan) for plan in plans if (due := next_dose(plan, now))]
     if not upcoming:
         return ""
     due, plan = min(upcoming, key=lambda pair: pair[0])

@@ -13,6 +13,7 @@ from sync.models import Syncable
 class Kind(models.TextChoices):
     WEEKLY_DIGEST = "weekly_digest", "Weekly digest"
     DOSE_REMINDER = "dose_reminder", "Dose reminder"
+    REFILL_REMINDER = "refill_reminder", "Refill reminder"
 
 
 class Notification(Syncable):
@@ -43,6 +44,58 @@ class Notification(Syncable):
 
     def __str__(self) -> str:
         return f"{self.title} ({self.period})"
+
+
+class ReminderState(models.TextChoices):
+    SENT = "sent", "Sent"
+    SNOOZED = "snoozed", "Snoozed"
+    WINDOW = "window", "Waiting window running"
+    DONE = "done", "Done"
+
+
+class DoseReminder(Syncable):
+    """One scheduled dose's reminders: sent at its time, again when snoozed, once more as a
+    follow-up when nothing is logged, and (bisphosphonates) when the waiting window ends.
+
+    The id is derived from the plan and the dose moment (dose_reminders.dose_id) and
+    (regimen, due_at) is unique: the planner claims a dose moment by inserting this row, so
+    a crash and restart, or two planners, never remind twice. The id is also the id a
+    notification's Taken or Skip logs the dose with, so a tap twice, or on two phones, logs
+    it once. A log between `counts_from` and `counts_until` is this dose (half-way to the
+    plan's neighbouring doses at most). `next_at` is when the planner acts on it next
+    (indexed; None when nothing is left to do). Read-only for devices (synced).
+    """
+
+    member = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="dose_reminders"
+    )
+    regimen = models.ForeignKey(
+        "tracking.Regimen", on_delete=models.CASCADE, related_name="dose_reminders"
+    )
+    due_at = models.DateTimeField()
+    counts_from = models.DateTimeField()
+    counts_until = models.DateTimeField()
+    state = models.CharField(
+        max_length=8, choices=ReminderState.choices, default=ReminderState.SENT
+    )
+    next_at = models.DateTimeField(null=True, blank=True)
+    snoozed_until = models.DateTimeField(null=True, blank=True)
+    sends = models.PositiveSmallIntegerField(default=0)
+    follow_up_sent = models.BooleanField(default=False)
+    late = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["-due_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["regimen", "due_at"], name="dose_reminder_once"),
+        ]
+        indexes = [
+            models.Index(fields=["next_at"], name="dose_reminder_next"),
+            models.Index(fields=["member", "server_version"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.regimen_id} at {self.due_at:%Y-%m-%d %H:%M} ({self.state})"
 
 
 class PushSubscription(models.Model):

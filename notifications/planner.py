@@ -1,9 +1,9 @@
-"""When reminders are due, and who sends each: the planner beat runs every 15 minutes.
+"""When weekly digests are due: the planner beat runs every 15 minutes (dose reminders
+have their own, every minute: notifications/dose_reminders.py).
 
 Claim, then act (STYLE.md): a member is claimed by moving their next weekly reminder
-moment forward with a conditional update, and a bisphosphonate plan by moving its next
-dose moment, so overlapping planners and retries never send twice and a planner back from
-downtime sends one reminder, not one per missed window.
+moment forward with a conditional update, so overlapping planners and retries never send
+twice and a planner back from downtime sends one digest, not one per missed week.
 """
 
 from __future__ import annotations
@@ -11,12 +11,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 
-from django.db import connection
-
 from accounts.models import Profile
 from accounts.reminder_moments import iso_week_label
-from tracking.dose_moments import next_dose_after
-from tracking.models import Regimen
+from backend import rawsql
 
 PLAN_CHUNK = 500
 
@@ -64,22 +61,12 @@ def claim_weekly(profile: Profile, now: datetime) -> str | None:
 
 
 def claim_chunk(profiles: list[Profile], now: datetime) -> list[tuple[Profile, str]]:
-    """Claim a chunk of due members with one conditional UPDATE ... FROM (VALUES ...)
-    RETURNING on PostgreSQL (one statement and one commit for 500 members); elsewhere one
-    conditional update each. Either way a member is claimed only if their moment is still
-    the one read, so concurrent planners never both claim them."""
-    if connection.vendor != "postgresql":
-        return [(p, week) for p in profiles if (week := claim_weekly(p, now))]
+    """Claim a chunk of due members at once (rawsql.move_moments: one statement on
+    PostgreSQL); a member is claimed only if their moment is still the one read, so
+    concurrent planners never both claim them."""
     moments = {p.pk: (p, p.next_weekly_reminder_at, p.next_reminder_after(now)) for p in profiles}
-    values = ", ".join(["(%s::uuid, %s::timestamptz, %s::timestamptz)"] * len(moments))
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"UPDATE {Profile._meta.db_table} AS p SET next_weekly_reminder_at = v.upcoming "
-            f"FROM (VALUES {values}) AS v(id, due, upcoming) "
-            "WHERE p.id = v.id AND p.next_weekly_reminder_at = v.due RETURNING p.id",
-            [value for pk, (_, due, upcoming) in moments.items() for value in (pk, due, upcoming)],
-        )
-        claimed = [row[0] for row in cursor.fetchall()]
+    moves = [(pk, due, upcoming) for pk, (_, due, upcoming) in moments.items()]
+    claimed = rawsql.move_moments(Profile, "next_weekly_reminder_at", moves)
     return [(moments[pk][0], _week_of(*moments[pk])) for pk in claimed]
 
 
@@ -100,29 +87,5 @@ def plan_weekly(now: datetime) -> Iterator[list[tuple[str, str]]]:
             for p, week in claim_chunk(profiles, now)
             if wants_reminders(p.user)
         ]
-        if claimed:
-            yield claimed
-
-
-def plan_doses(now: datetime) -> Iterator[list[tuple[str, str, str]]]:
-    """Bisphosphonate dose mornings: claim each due plan by moving its next dose moment on
-    (conditional update, one indexed query per chunk); yield (regimen id, period, due)."""
-    while True:
-        due = list(
-            Regimen.objects.filter(next_dose_reminder_at__lte=now)
-            .select_related("member__profile", "product")
-            .order_by("next_dose_reminder_at")[:PLAN_CHUNK]
-        )
-        if not due:
-            return
-        claimed = []
-        for regimen in due:
-            moment = regimen.next_dose_reminder_at
-            upcoming = next_dose_after(regimen, now)
-            if Regimen.objects.filter(pk=regimen.pk, next_dose_reminder_at=moment).update(
-                next_dose_reminder_at=upcoming
-            ) and wants_reminders(regimen.member):
-                local_day = moment.astimezone(regimen.member.profile.zone).date()
-                claimed.append((str(regimen.pk), f"{regimen.pk}:{local_day}", moment.isoformat()))
         if claimed:
             yield claimed

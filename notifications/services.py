@@ -13,7 +13,6 @@ from django.utils import timezone
 
 from accounts.models import Profile
 from sync.clock import stamp
-from tracking.models import Regimen
 
 from . import digest
 from .models import Delivery, DeliveryStatus, Kind, Notification, PushSubscription
@@ -23,17 +22,6 @@ logger = logging.getLogger(__name__)
 
 
 # --- Writing the inbox row --------------------------------------------------------------
-def dose_notification(regimen_id: str, period: str, due: datetime) -> Notification | None:
-    regimen = Regimen.objects.select_related("member__profile", "product").get(pk=regimen_id)
-    local = due.astimezone(regimen.member.profile.zone)
-    content = {
-        "title": f"{regimen.product.name}: dose today at {local:%H:%M}",
-        "body": regimen.product.notes or "Take it as your label says.",
-        "data": {"regimen": regimen_id, "due": due.isoformat()},
-    }
-    return _create_once(regimen.member, Kind.DOSE_REMINDER, period, content)
-
-
 def weekly_notification(member_id, week: str, now: datetime) -> Notification | None:
     """The member's digest for `week`, written once; None if it already exists (a retry or
     a second planner), so nothing is sent twice, or if the account was deleted since."""
@@ -41,10 +29,10 @@ def weekly_notification(member_id, week: str, now: datetime) -> Notification | N
     if profile is None:
         return None
     content = digest.weekly(profile, now)
-    return _create_once(profile.user, Kind.WEEKLY_DIGEST, week, content)
+    return create_once(profile.user, Kind.WEEKLY_DIGEST, week, content)
 
 
-def _create_once(member, kind: str, period: str, content: dict) -> Notification | None:
+def create_once(member, kind: str, period: str, content: dict) -> Notification | None:
     notification = Notification(member=member, kind=kind, period=period, **content)
     try:
         with transaction.atomic():
@@ -58,17 +46,22 @@ def _create_once(member, kind: str, period: str, content: dict) -> Notification 
 # --- Delivering -----------------------------------------------------------------------
 def open_deliveries(notification: Notification) -> list[Delivery]:
     """One pending delivery per channel the member wants; the rest are recorded skipped."""
+    Delivery.objects.bulk_create(delivery_rows(notification), ignore_conflicts=True)
+    return list(notification.deliveries.filter(status=DeliveryStatus.PENDING))
+
+
+def delivery_rows(notification: Notification) -> list[Delivery]:
     profile = notification.member.profile
-    rows = [
+    return [
         Delivery(
             notification=notification,
             channel=channel,
-            status=DeliveryStatus.PENDING if transport.wanted(profile) else DeliveryStatus.SKIPPED,
+            status=DeliveryStatus.PENDING
+            if transport.wanted(profile, notification.kind)
+            else DeliveryStatus.SKIPPED,
         )
         for channel, transport in TRANSPORTS.items()
     ]
-    Delivery.objects.bulk_create(rows, ignore_conflicts=True)
-    return list(notification.deliveries.filter(status=DeliveryStatus.PENDING))
 
 
 def claim_delivery(delivery_id: int) -> Delivery | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime, timedelta
 
 from celery import shared_task
@@ -9,8 +10,10 @@ from django.db import DatabaseError, OperationalError, transaction
 from django.utils import timezone
 
 from backend.celery import enqueue_now
+from tracking import stock_levels
+from tracking.models import Regimen
 
-from . import planner, services
+from . import dose_reminders, planner, services
 
 # Transient transport failures retry after 1, 2, 4, 8, 16 minutes (capped), then give up.
 MAX_DELIVERY_ATTEMPTS = 6
@@ -27,8 +30,8 @@ DB_RETRY = {
 
 @shared_task(acks_late=True, soft_time_limit=600, time_limit=660, **DB_RETRY)
 def plan_reminders() -> int:
-    """Every 15 minutes: claim the members whose weekly moment came and the bisphosphonate
-    plans whose dose moment came, and fan out in chunks."""
+    """Every 15 minutes: claim the members whose weekly moment came and fan out in chunks;
+    hand stuck deliveries out again."""
     now = timezone.now()
     planned = 0
     for chunk in planner.plan_weekly(now):
@@ -36,10 +39,6 @@ def plan_reminders() -> int:
         # their digest for this week would be lost.
         if not enqueue_now(send_weekly_digests, chunk, now.isoformat()):
             send_weekly_digests(chunk, now.isoformat())
-        planned += len(chunk)
-    for chunk in planner.plan_doses(now):
-        if not enqueue_now(send_dose_reminders, chunk):
-            send_dose_reminders(chunk)
         planned += len(chunk)
     for delivery_id in services.requeue_stuck(STUCK_AFTER, MAX_DELIVERY_ATTEMPTS):
         enqueue_now(deliver, delivery_id)
@@ -64,13 +63,48 @@ def send_weekly_digests(claimed: list[list[str]], planned_at: str) -> int:
     return sent
 
 
+@shared_task(acks_late=True, soft_time_limit=50, time_limit=58, **DB_RETRY)
+def plan_dose_reminders() -> int:
+    """Every minute: claim the dose moments that came, act on the reminders whose next step
+    came (first send, snooze, follow-up, window end) and the refills due, in chunks."""
+    now = timezone.now()
+    # The new rows come due in the loop below, in this same run.
+    planned = dose_reminders.claim_moments(now)
+    for chunk in dose_reminders.due_reminders(now):
+        ids = [str(pk) for pk in chunk]
+        if not enqueue_now(send_dose_reminders, ids):
+            send_dose_reminders(ids)
+    for plans in dose_reminders.refills_due(now):
+        planned += send_refill_reminders([str(p.pk) for p in plans], now.isoformat())
+    return planned
+
+
 @shared_task(acks_late=True, soft_time_limit=300, time_limit=360, **DB_RETRY)
-def send_dose_reminders(claimed: list[list[str]]) -> int:
+def send_dose_reminders(reminder_ids: list[str]) -> int:
+    """A claimed chunk's next steps in one transaction (a retry finds the inbox rows
+    written: their unique periods send each once), then its deliveries handed out."""
+    deliveries = dose_reminders.act([uuid.UUID(pk) for pk in reminder_ids], timezone.now())
+    for delivery_id in deliveries:
+        enqueue_now(deliver, delivery_id)  # if not published, requeue_stuck sends it
+    return len(deliveries)
+
+
+def send_refill_reminders(plan_ids: list[str], planned_at: str) -> int:
+    """Claim each plan's refill moment and write its reminder in one transaction."""
+    now = datetime.fromisoformat(planned_at)
+    plans = Regimen.objects.filter(pk__in=plan_ids).select_related("member__profile", "product")
+    found = stock_levels.levels(list(plans), now)
     sent = 0
-    for regimen_id, period, due in claimed:
+    for plan in plans:
+        level = found.get(str(plan.pk))
         with transaction.atomic():
-            notification = services.dose_notification(
-                regimen_id, period, datetime.fromisoformat(due)
+            claimed = Regimen.objects.filter(
+                pk=plan.pk, next_refill_reminder_at=plan.next_refill_reminder_at
+            ).update(next_refill_reminder_at=None)
+            if not claimed or level is None or level.runs_out_on is None:
+                continue
+            notification = dose_reminders.refill_notification(
+                plan, level.runs_out_on, level.on_hand
             )
             deliveries = services.open_deliveries(notification) if notification else []
         for delivery in deliveries:

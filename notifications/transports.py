@@ -17,7 +17,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from pywebpush import WebPushException, webpush
 
-from .models import Channel, Notification, PushSubscription
+from .models import Channel, Kind, Notification, PushSubscription
 from .unsubscribe import unsubscribe_url
 
 logger = logging.getLogger(__name__)
@@ -43,7 +43,7 @@ class NothingToSend(Exception):
 class Transport:
     channel: ClassVar[str]
 
-    def wanted(self, profile) -> bool:
+    def wanted(self, profile, kind: str = Kind.WEEKLY_DIGEST) -> bool:
         raise NotImplementedError
 
     def send(self, notification: Notification, member) -> None:
@@ -55,7 +55,7 @@ class InAppTransport(Transport):
 
     channel = Channel.IN_APP
 
-    def wanted(self, profile) -> bool:
+    def wanted(self, profile, kind: str = Kind.WEEKLY_DIGEST) -> bool:
         return profile.remind_in_app
 
     def send(self, notification: Notification, member) -> None:
@@ -65,7 +65,7 @@ class InAppTransport(Transport):
 class WebPushTransport(Transport):
     channel = Channel.PUSH
 
-    def wanted(self, profile) -> bool:
+    def wanted(self, profile, kind: str = Kind.WEEKLY_DIGEST) -> bool:
         return profile.remind_by_push
 
     def send(self, notification: Notification, member) -> None:
@@ -125,20 +125,40 @@ class WebPushTransport(Transport):
 
 
 def push_payload(notification: Notification) -> dict:
-    return {
+    payload = {
         "id": str(notification.id),
         "kind": notification.kind,
         "title": notification.title,
         "body": notification.body,
         "url": "/app/#/inbox",
     }
+    if notification.kind == Kind.DOSE_REMINDER:
+        # Taken, Skip and Snooze from the notification: the dose is logged with the
+        # reminder's dose_id, so a tap twice (or on two phones) logs it once.
+        data = notification.data
+        payload["url"] = "/app/#/today"
+        payload["dose"] = {
+            key: data.get(key)
+            for key in ("reminder", "regimen", "product", "servings", "due", "dose_id")
+        }
+        if data.get("actions"):
+            payload["actions"] = [
+                {"action": "taken", "title": "Taken"},
+                {"action": "skip", "title": "Skip"},
+                {"action": "snooze", "title": "Snooze 10 min"},
+            ]
+    return payload
 
 
 class EmailTransport(Transport):
     channel = Channel.EMAIL
 
-    def wanted(self, profile) -> bool:
-        return profile.remind_by_email
+    def wanted(self, profile, kind: str = Kind.WEEKLY_DIGEST) -> bool:
+        """The weekly digest by the member's choice; dose and refill reminders only when
+        asked for (off by default: an e-mail at every dose is noise)."""
+        if kind == Kind.WEEKLY_DIGEST:
+            return profile.remind_by_email
+        return profile.dose_reminders_by_email
 
     def send(self, notification: Notification, member) -> None:
         link = unsubscribe_url(member)

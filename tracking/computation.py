@@ -23,7 +23,7 @@ from django.utils import timezone
 from accounts.models import Profile
 from sync import clock
 
-from . import facts
+from . import facts, stock_levels
 from .models import (
     AdherenceSnapshot,
     Flag,
@@ -101,11 +101,15 @@ class Summary:
 
 
 def recompute(member_ids: Iterable[UUID], now: datetime | None = None) -> Summary:
-    """Recompute and store adherence snapshots and flags for these members."""
+    """Recompute and store adherence snapshots, flags, nutrient totals and refill moments
+    for these members."""
     now = now or timezone.now()
-    data = load(list(member_ids), now)
+    member_ids = list(member_ids)
+    data = load(member_ids, now)
     results = [compute(member, now) for member in data]
-    return write(results, now)
+    summary = write(results, now)
+    stock_levels.refresh(member_ids, now)
+    return summary
 
 
 # --- Loading --------------------------------------------------------------------------

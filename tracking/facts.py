@@ -36,6 +36,7 @@ MEMBER_COLUMNS = (
 )
 # The plan's own schedule columns: its schedule when it has no recorded version yet.
 PLAN_COLUMNS = ("id", "product_id", "start_date", "end_date", *RegimenSchedule.VERSIONED_FIELDS)
+SCHEDULE_COLUMNS = ("effective_from", *RegimenSchedule.VERSIONED_FIELDS)
 DOSE_COLUMNS = ("id", "product_id", "regimen_id", "taken_at", "status", "servings")
 PRODUCT_COLUMNS = ("id", "name", "kind", "drug_class", "drug", "release", "usual_schedule")
 # An ingredient row: (nutrient code, amount, form, basis).
@@ -105,9 +106,17 @@ def plan(row: Mapping[str, Any], versions: Iterable[Mapping], product: RuleProdu
 
 
 def plan_of(regimen: Regimen) -> RuleRegimen:
-    """One plan with its product's name, reading its schedule history (one query)."""
+    """One plan with its product's name and schedule history (one query, none when the
+    caller prefetched `schedules`)."""
     row = {name: getattr(regimen, name) for name in PLAN_COLUMNS}
-    versions = regimen.schedules.order_by("effective_from").values()
+    prefetched = getattr(regimen, "_prefetched_objects_cache", {}).get("schedules")
+    if prefetched is None:
+        versions = regimen.schedules.order_by("effective_from").values()
+    else:
+        versions = [
+            {name: getattr(v, name) for name in SCHEDULE_COLUMNS}
+            for v in sorted(prefetched, key=lambda v: v.effective_from)
+        ]
     product = RuleProduct(id=str(regimen.product_id), name=regimen.product.name)
     return plan(row, versions, product)
 

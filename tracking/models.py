@@ -229,9 +229,25 @@ class Regimen(Syncable):
     # Critical plan-time findings the member confirmed for this plan, by code (e.g. a weekly
     # medicine planned daily): the plan is saved only once each is confirmed.
     confirmed_findings = models.JSONField(default=list, blank=True)
-    # Bisphosphonates only: the next dose moment, kept by tracking.services; the reminder
-    # planner selects due plans with this indexed column and claims each by moving it on.
+    # Dose reminders at each scheduled time (on by default for medicines, a choice for
+    # supplements), and a follow-up this many minutes after when nothing is logged (None:
+    # the member's default).
+    remind = models.BooleanField(default=False)
+    follow_up_minutes = models.PositiveSmallIntegerField(
+        null=True, blank=True, validators=[MinValueValidator(5), MaxValueValidator(240)]
+    )
+    # Stock: servings in a pack, and how many days before running out to remind.
+    pack_size = models.DecimalField(
+        max_digits=8, decimal_places=2, null=True, blank=True, validators=servings_validators[:1]
+    )
+    refill_days = models.PositiveSmallIntegerField(
+        default=7, validators=[MinValueValidator(1), MaxValueValidator(60)]
+    )
+    # The next dose moment to remind of and the moment the refill reminder is due, kept by
+    # tracking.services; the reminder planner selects due plans with these indexed columns
+    # and claims each by moving it on.
     next_dose_reminder_at = models.DateTimeField(null=True, blank=True, editable=False)
+    next_refill_reminder_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["start_date", "created_at"]
@@ -256,6 +272,7 @@ class Regimen(Syncable):
         indexes = [
             models.Index(fields=["member", "server_version"]),
             models.Index(fields=["next_dose_reminder_at"], name="regimen_dose_reminder_due"),
+            models.Index(fields=["next_refill_reminder_at"], name="regimen_refill_reminder_due"),
         ]
 
     def __str__(self) -> str:
@@ -324,6 +341,37 @@ class IntakeLog(Syncable):
 
     def __str__(self) -> str:
         return f"{self.product} {self.status} at {self.taken_at:%Y-%m-%d %H:%M}"
+
+
+class StockKind(models.TextChoices):
+    COUNT = "count", "Counted on hand"
+    REFILL = "refill", "Refilled"
+
+
+class StockEvent(Syncable):
+    """One entry of a plan's stock history: a count of what is on hand, or a refill. Stock
+    on hand is worked out from these and the doses taken since (tracking/rules/stock.py)."""
+
+    member = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="stock_events"
+    )
+    regimen = models.ForeignKey(Regimen, on_delete=models.CASCADE, related_name="stock_events")
+    kind = models.CharField(max_length=6, choices=StockKind.choices)
+    servings = models.DecimalField(
+        max_digits=8, decimal_places=2, validators=[MinValueValidator(0), MaxValueValidator(9999)]
+    )
+    at = models.DateTimeField()
+    note = models.TextField(max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["regimen", "at"]
+        indexes = [
+            models.Index(fields=["member", "server_version"]),
+            models.Index(fields=["regimen", "at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.servings} of {self.regimen_id}"
 
 
 class RegimenSchedule(models.Model):

@@ -20,8 +20,18 @@ from backend.errors import Conflict
 from sync.clock import stamp, tick
 
 from . import planning
-from .dose_moments import next_dose_after
-from .models import AmountBasis, Flag, Ingredient, IntakeLog, Product, Regimen, RegimenSchedule
+from .dose_moments import next_reminder_due
+from .models import (
+    AmountBasis,
+    Flag,
+    Ingredient,
+    IntakeLog,
+    Product,
+    ProductKind,
+    Regimen,
+    RegimenSchedule,
+    StockEvent,
+)
 from .rules.medicines import ELEMENTAL_CALCIUM, elemental
 from .schedule_fields import clean_schedule
 
@@ -113,6 +123,11 @@ def delete_product(product: Product) -> None:
 # --- Regimens -------------------------------------------------------------------------
 @transaction.atomic
 def create_regimen(member, fields: dict[str, Any]) -> Regimen:
+    """A new plan; dose reminders are on by default for medicines, a choice for
+    supplements."""
+    fields = dict(fields)
+    if "remind" not in fields and fields.get("product") is not None:
+        fields["remind"] = fields["product"].kind == ProductKind.MEDICINE
     regimen = Regimen(member=member, **fields)
     return _save_regimen(regimen)
 
@@ -199,9 +214,9 @@ def apply_day_plan(member, on: date):
 
 
 def schedule_dose_reminder(regimen: Regimen) -> None:
-    """Keep a bisphosphonate plan's next dose moment for the reminder planner. A server-
-    side field: no new stamp, devices never see it."""
-    upcoming = next_dose_after(regimen, timezone.now())
+    """Keep the plan's next dose moment for the reminder planner (None when reminders are
+    off or the plan ended). A server-side field: no new stamp, devices never see it."""
+    upcoming = next_reminder_due(regimen, timezone.now())
     Regimen.objects.filter(pk=regimen.pk).update(next_dose_reminder_at=upcoming)
     regimen.next_dose_reminder_at = upcoming
 
@@ -355,6 +370,31 @@ def check_intake(log: IntakeLog) -> None:
         validate_unique=False,
         validate_constraints=False,
     )
+
+
+# --- Stock ----------------------------------------------------------------------------
+@transaction.atomic
+def record_stock(member, fields: dict[str, Any], event_id: uuid.UUID | None = None) -> StockEvent:
+    """A count of what is on hand, or a refill, for one of the member's plans; the member's
+    recompute then moves the plan's refill reminder."""
+    event = StockEvent(id=event_id or uuid.uuid4(), member=member, **fields)
+    if event.at is None:
+        event.at = timezone.now()
+    if event.regimen_id is not None and event.regimen.member_id != member.id:
+        raise ValidationError({"regimen": ["Unknown plan."]})
+    event.full_clean(exclude=["member", "regimen"])
+    stamp(event)
+    event.save(force_insert=True)
+    request_recompute(member.id)
+    return event
+
+
+@transaction.atomic
+def delete_stock_event(event: StockEvent) -> None:
+    event.deleted_at = timezone.now()
+    stamp(event)
+    event.save(update_fields=["deleted_at", "server_version", "updated_at"])
+    request_recompute(event.member_id)
 
 
 # --- Flags ----------------------------------------------------------------------------

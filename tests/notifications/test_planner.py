@@ -274,7 +274,7 @@ def test_two_planners_at_once_write_one_digest_per_member():
     claims: list[tuple[str, str]] = []
     written: list[Notification] = []
 
-    def planner():
+    def one_planner():
         start.wait(timeout=30)
         for chunk in planner.plan_weekly(now):
             claims.extend(chunk)
@@ -284,7 +284,7 @@ def test_two_planners_at_once_write_one_digest_per_member():
                     written.append(notification)
 
     errors: list[Exception] = []
-    threads = [in_thread(planner, errors) for _ in range(2)]
+    threads = [in_thread(one_planner, errors) for _ in range(2)]
     for thread in threads:
         thread.start()
     for thread in threads:

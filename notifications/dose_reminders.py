@@ -1,0 +1,447 @@
+"""Dose-time reminders: at each scheduled local time, again when snoozed, once more as a
+follow-up when nothing is logged, and for a bisphosphonate a second message when its
+waiting window ends (docs/domain.md#schedules-and-waiting-windows).
+
+Claim, then act (STYLE.md). The planner selects due plans with one indexed query
+(Regimen.next_dose_reminder_at), writes a DoseReminder row per dose moment (unique per
+plan and moment) and only then moves the plans' moments on with one conditional update;
+a crash between the two leaves rows the next run finds, never second ones. Every later
+step (first send, snooze, follow-up, window end) is a DoseReminder whose `next_at` came:
+one more indexed query, the chunk claimed by moving `next_at` to a lease, and acted on
+with a handful of statements for the whole chunk.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.db import transaction
+
+from accounts.reminder_moments import local_moment, outside_quiet_hours
+from backend import rawsql
+from sync.clock import stamp, tick_many
+from tracking import facts
+from tracking.dose_moments import DoseMoment, dose_moment, next_reminder_due
+from tracking.models import IntakeLog, IntakeStatus, Regimen
+from tracking.rules import medicines
+
+from .models import Delivery, DeliveryStatus, DoseReminder, Kind, Notification, ReminderState
+from .services import create_once, delivery_rows
+
+CHUNK = 500
+# A reminder sent this long after its moment (the planner was down) says it is late.
+LATE_AFTER = timedelta(minutes=5)
+# A moment further past than this when the planner comes back is not reminded any more.
+STALE = timedelta(hours=3)
+# A claimed reminder comes due again after this if its step never finished (a worker died):
+# the step is retried, and the inbox rows' unique periods keep it from being sent twice.
+LEASE = timedelta(minutes=5)
+# After the follow-up, a bisphosphonate's reminder keeps looking for its log this often,
+# so a dose taken later still hears when its waiting window ends.
+LOOK_AGAIN = timedelta(minutes=10)
+# A window that ended longer ago than this when noticed is not announced any more.
+WINDOW_NEWS = timedelta(minutes=30)
+SNOOZE_MINUTES = (10, 30, 60)
+DOSE_NAMESPACE = uuid.UUID("2f6f0c38-5f24-4d3c-9e61-8d1c5a0f6b11")
+
+
+def dose_id(regimen_id, due_at: datetime) -> uuid.UUID:
+    """The reminder's id, and the id a notification's Taken or Skip logs the dose with: the
+    same for every device and every tap, so the dose is logged once."""
+    return uuid.uuid5(DOSE_NAMESPACE, f"{regimen_id}:{due_at.timestamp():.0f}")
+
+
+# --- Claiming dose moments ---------------------------------------------------------------
+def due_plans(now: datetime, limit: int = CHUNK) -> list[Regimen]:
+    """Plans whose reminder moment came: one query on an indexed column (and one for their
+    schedules)."""
+    return list(
+        Regimen.objects.filter(next_dose_reminder_at__lte=now)
+        .select_related("member__profile", "product")
+        .prefetch_related("schedules")
+        .order_by("next_dose_reminder_at")[:limit]
+    )
+
+
+def claim_moments(now: datetime) -> int:
+    """Write a DoseReminder for every dose moment that came (due at once, or when quiet
+    hours end) and move each plan to its next moment; return the reminders written.
+    Deactivated members and those leaving Ossa are moved on and not reminded; a moment
+    more than STALE past (the planner was down for hours) is skipped."""
+    written = 0
+    while plans := due_plans(now):
+        rows, moves = [], []
+        for plan in plans:
+            due = plan.next_dose_reminder_at
+            moment = dose_moment(plan, due)
+            moves.append((plan.pk, due, _after(plan, moment, now)))
+            if _wants(plan.member) and now - due <= STALE:
+                rows.append(_reminder_row(plan, moment, now))
+        with transaction.atomic():
+            _stamp_all(rows)
+            DoseReminder.objects.bulk_create(rows, ignore_conflicts=True)
+        rawsql.move_moments(Regimen, "next_dose_reminder_at", moves)
+        written += len(rows)
+    return written
+
+
+def _after(plan: Regimen, moment: DoseMoment, now: datetime) -> datetime | None:
+    upcoming = moment.upcoming
+    if upcoming is not None and upcoming < now - STALE:
+        upcoming = next_reminder_due(plan, now - STALE)
+    return upcoming
+
+
+def _wants(member) -> bool:
+    return member.is_active and member.deletion_scheduled_for is None
+
+
+def _reminder_row(plan: Regimen, moment: DoseMoment, now: datetime) -> DoseReminder:
+    due = moment.due_at
+    row = DoseReminder(
+        id=dose_id(plan.pk, due),
+        member=plan.member,
+        regimen=plan,
+        due_at=due,
+        counts_from=moment.counts_from,
+        counts_until=moment.counts_until,
+        late=now - due > LATE_AFTER,
+    )
+    row.next_at = _respecting_quiet_hours(row, max(due, now))
+    if row.next_at is None:
+        row.state = ReminderState.DONE
+    return row
+
+
+def _respecting_quiet_hours(reminder: DoseReminder, at: datetime | None) -> datetime | None:
+    """A step falling in the member's quiet hours waits for their end, if the dose's span
+    still runs then; else it is not taken (Today still shows the dose)."""
+    if at is None:
+        return None
+    profile = reminder.member.profile
+    zone = profile.reminder_zone_now
+    local = at.astimezone(zone)
+    quiet = profile.quiet_hours_start, profile.quiet_hours_end
+    end, days = outside_quiet_hours(local.time(), *quiet)
+    if not days and end == local.time():
+        return at
+    later = local_moment(local.date() + timedelta(days=days), end, zone)
+    return later if later <= reminder.counts_until else None
+
+
+def _stamp_all(rows) -> None:
+    """One clock tick per member for a chunk's rows (they commit together)."""
+    versions = tick_many(row.member_id for row in rows)
+    for row in rows:
+        row.server_version = versions[row.member_id]
+
+
+# --- Acting on reminders whose moment came -------------------------------------------------
+def due_reminders(now: datetime) -> Iterator[list[uuid.UUID]]:
+    """The reminders whose next step came, claimed a chunk at a time by moving next_at to a
+    lease (a worker that dies leaves them to come due again)."""
+    while True:
+        rows = list(
+            DoseReminder.objects.filter(next_at__lte=now)
+            .order_by("next_at")
+            .values_list("id", "next_at")[:CHUNK]
+        )
+        if not rows:
+            return
+        lease = now + LEASE
+        claimed = rawsql.move_moments(DoseReminder, "next_at", [(*row, lease) for row in rows])
+        if claimed:
+            yield [uuid.UUID(str(pk)) for pk in claimed]
+
+
+@dataclass(frozen=True)
+class Message:
+    period: str
+    title: str
+    body: str
+    actions: bool = True
+
+
+@dataclass(frozen=True)
+class Logged:
+    taken_at: datetime
+    status: str
+
+
+def act(reminder_ids: list[uuid.UUID], now: datetime) -> list[int]:
+    """Each claimed reminder's next step, for a chunk at once: the inbox rows written (once
+    per period), their deliveries opened, the reminders moved on, in one transaction.
+    Returns the ids of the deliveries to send."""
+    reminders = list(
+        DoseReminder.objects.filter(pk__in=reminder_ids).select_related(
+            "regimen__product", "member__profile"
+        )
+    )
+    logs = _logs_of(reminders)
+    sent = []
+    for reminder in reminders:
+        message = step(reminder, logs.get(reminder.pk), now)
+        reminder.updated_at = now
+        if message is not None:
+            reminder.sends += 1
+            sent.append(_notification(reminder, message))
+    with transaction.atomic():
+        _stamp_all([*reminders, *sent])
+        DoseReminder.objects.bulk_update(reminders, STEP_FIELDS)
+        Notification.objects.bulk_create(sent, ignore_conflicts=True)
+        return _open_deliveries(sent)
+
+
+STEP_FIELDS = [
+    "state",
+    "next_at",
+    "snoozed_until",
+    "sends",
+    "follow_up_sent",
+    "server_version",
+    "updated_at",
+]
+
+
+def _logs_of(reminders: list[DoseReminder]) -> dict[uuid.UUID, Logged]:
+    """The first log in each reminder's span (or logged with its id): one query."""
+    if not reminders:
+        return {}
+    spans = defaultdict(list)
+    for reminder in reminders:
+        spans[reminder.regimen_id].append(reminder)
+    rows = IntakeLog.objects.filter(
+        regimen_id__in=list(spans),
+        deleted_at__isnull=True,
+        taken_at__gte=min(r.counts_from for r in reminders),
+        taken_at__lte=max(r.counts_until for r in reminders),
+    ).values_list("id", "regimen_id", "taken_at", "status")
+    found: dict[uuid.UUID, Logged] = {}
+    for log_id, regimen_id, taken_at, status in sorted(rows, key=lambda row: row[2]):
+        for reminder in spans[regimen_id]:
+            inside = reminder.counts_from <= taken_at <= reminder.counts_until
+            if (inside or log_id == reminder.pk) and reminder.pk not in found:
+                found[reminder.pk] = Logged(taken_at, status)
+    return found
+
+
+def step(reminder: DoseReminder, logged: Logged | None, now: datetime) -> Message | None:
+    """Move one reminder on (its state and next_at); the message to send now, if any."""
+    message = _step(reminder, logged, now)
+    reminder.next_at = _respecting_quiet_hours(reminder, reminder.next_at)
+    if reminder.next_at is None and reminder.state == ReminderState.WINDOW:
+        reminder.state = ReminderState.DONE
+    return message
+
+
+def _step(reminder: DoseReminder, logged: Logged | None, now: datetime) -> Message | None:
+    plan = reminder.regimen
+    reminder.next_at = None
+    if plan.deleted_at is not None or not plan.remind:
+        reminder.state = ReminderState.DONE
+        return None
+    if reminder.state == ReminderState.WINDOW:
+        reminder.state = ReminderState.DONE
+        return _window_over(reminder) if logged else None
+    if logged is not None:
+        return _after_logging(reminder, logged, now)
+    if reminder.sends == 0 or reminder.state == ReminderState.SNOOZED:
+        again = reminder.state == ReminderState.SNOOZED
+        reminder.state, reminder.snoozed_until = ReminderState.SENT, None
+        reminder.next_at = _next_look(reminder, now)
+        return _reminder(reminder, again)
+    if not reminder.follow_up_sent:
+        reminder.follow_up_sent = True
+        reminder.next_at = _look_again(reminder, now)
+        return _follow_up(reminder)
+    reminder.next_at = _look_again(reminder, now)
+    if reminder.next_at is None:
+        reminder.state = ReminderState.DONE
+    return None
+
+
+def _wait(reminder: DoseReminder) -> int | None:
+    """A bisphosphonate's waiting minutes (its label's), else None."""
+    product = reminder.regimen.product
+    return medicines.wait_minutes(product) if medicines.is_bisphosphonate(product) else None
+
+
+def _next_look(reminder: DoseReminder, now: datetime) -> datetime | None:
+    """The follow-up's moment; once it went, only a bisphosphonate looks again."""
+    if reminder.follow_up_sent:
+        return _look_again(reminder, now)
+    minutes = reminder.regimen.follow_up_minutes or reminder.member.profile.follow_up_minutes
+    return now + timedelta(minutes=minutes)
+
+
+def _look_again(reminder: DoseReminder, now: datetime) -> datetime | None:
+    """Only a bisphosphonate keeps looking, while its dose may still be logged."""
+    if _wait(reminder) is None or now + LOOK_AGAIN > reminder.counts_until:
+        return None
+    return now + LOOK_AGAIN
+
+
+def _after_logging(reminder: DoseReminder, logged: Logged, now: datetime) -> Message | None:
+    """Logged: nothing more, except a bisphosphonate taken, whose window's end is told."""
+    wait = _wait(reminder)
+    reminder.state = ReminderState.DONE
+    if wait is None or logged.status != IntakeStatus.TAKEN:
+        return None
+    ends = logged.taken_at + timedelta(minutes=wait)
+    if ends > now:
+        reminder.state, reminder.next_at = ReminderState.WINDOW, ends
+        return None
+    return _window_over(reminder) if now - ends < WINDOW_NEWS else None
+
+
+# --- The messages ---------------------------------------------------------------------------
+def _local(reminder: DoseReminder) -> datetime:
+    return reminder.due_at.astimezone(reminder.member.profile.reminder_zone_now)
+
+
+def _reminder(reminder: DoseReminder, again: bool) -> Message:
+    plan, local = reminder.regimen, _local(reminder)
+    servings = f"{plan.servings_per_dose.normalize():f}"
+    title = f"{plan.product.name}: {servings} {plan.product.serving_unit} at {local:%H:%M}"
+    if reminder.late:
+        title += " (late reminder)"
+    period = f"dose-{reminder.pk}-snooze-{reminder.sends}" if again else f"dose-{reminder.pk}"
+    return Message(period, title, _how(reminder))
+
+
+def _how(reminder: DoseReminder) -> str:
+    wait = _wait(reminder)
+    if wait is not None:
+        return (
+            f"On waking, with a full glass of plain water. Its label asks for nothing but "
+            f"water for {wait} minutes after it (FDA-ALN); Ossa tells you when they are over."
+        )
+    return reminder.regimen.product.notes or "As your plan says."
+
+
+def _follow_up(reminder: DoseReminder) -> Message:
+    plan, local = reminder.regimen, _local(reminder)
+    return Message(
+        f"dose-{reminder.pk}-follow-up",
+        f"Not logged yet: {plan.product.name} from {local:%H:%M}",
+        "Mark it taken or skipped, or snooze it.",
+    )
+
+
+def _window_over(reminder: DoseReminder) -> Message:
+    plan = reminder.regimen
+    return Message(
+        f"dose-{reminder.pk}-window",
+        f"{_wait(reminder)} minutes since {plan.product.name}",
+        "Its label's waiting time is over: breakfast, coffee, calcium and other supplements "
+        "may follow now.",
+        actions=False,
+    )
+
+
+def _notification(reminder: DoseReminder, message: Message) -> Notification:
+    plan = reminder.regimen
+    data = {
+        "reminder": str(reminder.pk),
+        "regimen": str(plan.pk),
+        "product": str(plan.product_id),
+        "servings": f"{plan.servings_per_dose.normalize():f}",
+        "due": reminder.due_at.isoformat(),
+        "dose_id": str(reminder.pk),
+        "actions": message.actions,
+    }
+    return Notification(
+        member=reminder.member,
+        kind=Kind.DOSE_REMINDER,
+        period=message.period,
+        title=message.title[:160],
+        body=message.body,
+        data=data,
+    )
+
+
+def _open_deliveries(written: list[Notification]) -> list[int]:
+    """Deliveries for the inbox rows this run inserted (a row already there was handed out
+    by an earlier try): the pending ones' ids."""
+    if not written:
+        return []
+    inserted = set(
+        Notification.objects.filter(pk__in=[n.pk for n in written]).values_list("pk", flat=True)
+    )
+    rows = [row for n in written if n.pk in inserted for row in delivery_rows(n)]
+    Delivery.objects.bulk_create(rows)
+    return [row.pk for row in rows if row.status == DeliveryStatus.PENDING]
+
+
+# --- Snoozing ----------------------------------------------------------------------------------
+class SnoozeRefused(ValueError):
+    pass
+
+
+def snooze(
+    reminder: DoseReminder, now: datetime, minutes: int | None = None, next_meal: bool = False
+) -> DoseReminder:
+    """Remind again in 10, 30 or 60 minutes, or at the member's next meal of the day."""
+    logged = _logs_of([reminder]).get(reminder.pk)
+    if reminder.state in (ReminderState.DONE, ReminderState.WINDOW) or logged is not None:
+        raise SnoozeRefused("This dose is logged, or its reminders are over.")
+    if now > reminder.counts_until:
+        raise SnoozeRefused("This dose's time has passed.")
+    until = _next_meal(reminder, now) if next_meal else now + timedelta(minutes=minutes or 10)
+    if until is None:
+        raise SnoozeRefused("No meal is left today in your usual day.")
+    with transaction.atomic():
+        locked = DoseReminder.objects.select_for_update().get(pk=reminder.pk)
+        if locked.state == ReminderState.DONE:
+            raise SnoozeRefused("This dose's reminders are over.")
+        reminder.state, reminder.snoozed_until, reminder.next_at = (
+            ReminderState.SNOOZED,
+            until,
+            until,
+        )
+        stamp(reminder)
+        reminder.save(update_fields=STEP_FIELDS)
+    return reminder
+
+
+def _next_meal(reminder: DoseReminder, now: datetime) -> datetime | None:
+    profile = reminder.member.profile
+    zone = profile.reminder_zone_now
+    local = now.astimezone(zone)
+    meals = facts.member_day_of(profile).meals().values()
+    later = sorted(m for m in meals if m is not None and m > local.time())
+    if not later:
+        return None
+    return local_moment(local.date(), later[0], zone)
+
+
+# --- Refills --------------------------------------------------------------------------------
+def refills_due(now: datetime) -> Iterator[list[Regimen]]:
+    """Plans whose refill reminder moment came (one indexed query a chunk)."""
+    while True:
+        plans = list(
+            Regimen.objects.filter(next_refill_reminder_at__lte=now)
+            .select_related("member__profile", "product")
+            .order_by("next_refill_reminder_at")[:CHUNK]
+        )
+        if not plans:
+            return
+        yield plans
+
+
+def refill_notification(plan: Regimen, runs_out_on, on_hand) -> Notification | None:
+    """The refill reminder for one running-out date, written once."""
+    content = {
+        "title": f"{plan.product.name} runs out on {runs_out_on:%A %d %B}",
+        "body": (
+            f"About {on_hand.normalize():f} {plan.product.serving_unit} left at your plan's "
+            "pace. Log the refill in Ossa when you have it."
+        ),
+        "data": {"regimen": str(plan.pk), "runs_out_on": runs_out_on.isoformat()},
+    }
+    period = f"refill-{plan.pk}-{runs_out_on.isoformat()}"
+    return create_once(plan.member, Kind.REFILL_REMINDER, period, content)
