@@ -47,6 +47,11 @@ const profile: Profile = {
   remind_by_email: false,
   quiet_hours_start: '22:00',
   quiet_hours_end: '07:00',
+  wake_time: '07:00',
+  breakfast_time: '07:30',
+  lunch_time: '12:30',
+  dinner_time: '18:30',
+  bed_time: '22:30',
   updated_at: 0,
 }
 

@@ -18,6 +18,7 @@ import {
   RELEASES,
   SCHEDULE_KINDS,
   SERVING_UNITS,
+  USUAL_SCHEDULES,
   WEEKDAYS,
   type Errors,
   type PlanDraft,
@@ -215,7 +216,7 @@ function OwnProductForm({ onSaved, onCancel }: { onSaved: (product: Product) => 
     set({ drug_class: drugClass, drug: fits ? draft.drug : '' })
   }
   // Choices that cannot be wrong in this form still get their message shown, just in case.
-  const selectProblem = errors.kind || errors.serving_unit || errors.drug_class || errors.drug || errors.release
+  const selectProblem = errors.kind || errors.serving_unit || errors.drug_class || errors.drug || errors.release || errors.usual_schedule
   return (
     <form
       ref={form}
@@ -250,6 +251,13 @@ function OwnProductForm({ onSaved, onCancel }: { onSaved: (product: Product) => 
             value={draft.release}
             onChange={(e) => set({ release: inputValue(e) })}
             hint="Delayed-release tablets say so on the pack (for example risedronate taken after breakfast)."
+          />
+          <SelectField
+            label="The label says it is taken"
+            options={USUAL_SCHEDULES}
+            value={draft.usual_schedule}
+            onChange={(e) => set({ usual_schedule: inputValue(e) })}
+            hint="As the pack or leaflet says; Ossa checks a plan against it."
           />
         </>
       )}
