@@ -111,13 +111,17 @@ function assign<T extends TableName>(record: Model, table: T, values: Values<T>)
   if ('updated_at' in columns) record._setRaw('updated_at', now)
 }
 
+/** Create a record; `id` names it when the caller needed its id before saving (the plan
+ * form checks a new plan under the id it will have). */
 export async function create<T extends TableName>(
   table: T,
   values: Values<T>,
   database: Database = db(),
+  id?: string,
 ): Promise<Rows[T]> {
   return database.write(async () => {
     const record = await database.get(table).create((r) => {
+      if (id) r._raw.id = id
       if ('created_at' in COLUMNS[table]) r._setRaw('created_at', Date.now())
       assign(r, table, values)
     })
