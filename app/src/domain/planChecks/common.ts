@@ -48,9 +48,21 @@ export function byId(regimens: RuleRegimen[]): RuleRegimen[] {
   return [...regimens].sort((a, b) => compareText(a.id, b.id))
 }
 
+// Worked out once for all the checks of one evaluation (PlanInputs.days on the server).
+const daysOf = new WeakMap<PlanInputs, Planned[][]>()
+
 /** Each distinct day of the coming five weeks, as its planned doses sorted by time. Days
  * that plan the same doses are one day here: a check looks at each kind of day once. */
 export function plannedDays(inputs: PlanInputs): Planned[][] {
+  let found = daysOf.get(inputs)
+  if (!found) {
+    found = workOutDays(inputs)
+    daysOf.set(inputs, found)
+  }
+  return found
+}
+
+function workOutDays(inputs: PlanInputs): Planned[][] {
   const byDay = new Map<string, Planned[]>()
   const last = addDays(inputs.today, HORIZON_DAYS - 1)
   for (const regimen of byId(inputs.regimens)) {
