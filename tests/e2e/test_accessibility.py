@@ -1,12 +1,19 @@
 """Every screen of the app passes axe-core's WCAG 2.1 A and AA checks with no serious or
 critical violation, at phone size, signed out and signed in with a plan and history, and
-a change the server refused (so the strip links to "Changes not sent", which lists it)."""
+a change the server refused (so the strip links to "Changes not sent", which lists it).
+Signed in, Today shows a missed monthly ibandronate dose with its label's words, the Plan
+screen lays out the day as planned and as suggested, Settings has the usual day, and the
+plan form asks to confirm a weekly medicine planned daily."""
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import pytest
+
+from tracking import computation, services
+from tracking.models import Product
 
 from ..dietitians.conftest import give_plan
 from ..factories import MemberFactory
@@ -43,6 +50,23 @@ RUN_AXE = """() => axe.run(document, {
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 
+def miss_a_monthly_dose(member) -> None:
+    """A monthly ibandronate plan whose dose three days ago was not logged (a missed-dose
+    flag with the label's words on Today)."""
+    today = member.profile.today()
+    services.create_regimen(
+        member,
+        {
+            "product": Product.objects.get(name="Ibandronate 150 mg (monthly)", owner=None),
+            "schedule_kind": "monthly",
+            "day_of_month": (today - dt.timedelta(days=3)).day,
+            "times": ["07:00"],
+            "start_date": today - dt.timedelta(days=40),
+        },
+    )
+    computation.recompute([member.id])
+
+
 def serious_violations(page, screen: str) -> list[str]:
     result = page.evaluate(RUN_AXE)
     return [
@@ -58,6 +82,7 @@ def test_every_screen_passes_axe(chromium_path, live_server):
     assert AXE.exists(), "axe-core comes with the app's dev dependencies (npm ci in app/)"
     alice = MemberFactory(email="alice@example.com", display_name="Alice")
     give_plan(alice)
+    miss_a_monthly_dose(alice)
     found: list[str] = []
     with browser(chromium_path) as chromium:
         # The app's CSP rightly refuses an injected script; the audit's own is let in.
@@ -87,7 +112,24 @@ def test_every_screen_passes_axe(chromium_path, live_server):
             page.locator("main h1, main h2").first.wait_for()
             if screen == "held":
                 page.locator("li.held-item").wait_for()
+            if screen == "today":
+                page.locator(".missed-dose").wait_for()
+            if screen == "plan":
+                page.locator(".day-plan-suggested .day-moment").first.wait_for()
+            if screen == "settings":
+                page.locator("#day-form").wait_for()
             found += serious_violations(page, screen)
+
+        # The plan form's question before saving a weekly medicine planned every day.
+        page.evaluate("location.hash = '#/plan/new'")
+        page.get_by_label("Product", exact=True).select_option(label="Alendronate 70 mg (weekly)")
+        page.get_by_role("button", name="Save plan").click()
+        page.locator(".plan-confirm .finding").wait_for()
+        found += serious_violations(page, "plan/new (confirm)")
+        # And the usual day with a meal skipped (its time field disabled).
+        page.evaluate("location.hash = '#/settings'")
+        page.get_by_label("I skip lunch").check()
+        found += serious_violations(page, "settings (a meal skipped)")
         context.close()
 
     assert found == [], "\n".join(found)

@@ -1,7 +1,8 @@
 // A small stand-in for the server's sync endpoints (syncapi/pull.py, syncapi/push.py) for Vitest:
 // a per-member clock, atomic pushes refused record by record as the server does (NUL in a
-// text, an edit of a computed table, a dose of an unknown plan, an undeletable inbox
-// message), a body limit (413) and a 410 on demand. Installed as the global fetch.
+// text, confirmed findings that are not a JSON list, an edit of a computed table, a dose of
+// an unknown plan, an undeletable inbox message), a body limit (413), a 410 on demand and a
+// migration pull that sends the tables it names again. Installed as the global fetch.
 import { TABLE_NAMES } from './db/schema'
 import type { Changes } from './pushChunks'
 
@@ -25,6 +26,7 @@ export class FakeSyncServer {
   private rows = new Map<string, Map<string, Stored>>(TABLE_NAMES.map((t) => [t, new Map()]))
   private clock = 1
   readonly pushes: { bytes: number; gzip: boolean; changes: Changes }[] = []
+  readonly pulls: { cursor: string | null; schemaVersion: string | null; migration: Migration | null }[] = []
   maxBodyBytes = 2 * 1024 * 1024
   // Pushes answer 410 until the device pulls everything again.
   goneUntilFullPull = false
@@ -34,6 +36,12 @@ export class FakeSyncServer {
   /** A row as the server holds it (for a test to put or read). */
   put(table: string, raw: Raw): void {
     this.rows.get(table)!.set(String(raw.id), { raw: { ...raw }, version: ++this.clock, deleted: false })
+  }
+
+  /** Columns the server gained in an upgrade, filled in a stored row without a new stamp (a
+   * migration's defaults on the server do not change what a pull since then returns). */
+  upgrade(table: string, id: string, values: Raw): void {
+    Object.assign(this.rows.get(table)!.get(id)!.raw, values)
   }
 
   get(table: string, id: string): Raw | undefined {
@@ -47,19 +55,25 @@ export class FakeSyncServer {
 
   fetch = async (input: RequestInfo | URL, init: RequestInit = {}): Promise<Response> => {
     const url = new URL(String(input), 'http://ossa.test')
-    if (url.pathname === '/api/v1/sync/pull') return this.pull(url.searchParams.get('last_pulled_at'))
+    if (url.pathname === '/api/v1/sync/pull') {
+      const migration = JSON.parse(url.searchParams.get('migration') ?? 'null') as Migration | null
+      this.pulls.push({ cursor: url.searchParams.get('last_pulled_at'), schemaVersion: url.searchParams.get('schema_version'), migration })
+      return this.pull(url.searchParams.get('last_pulled_at'), migration)
+    }
     if (url.pathname === '/api/v1/sync/push') return this.push(Number(url.searchParams.get('last_pulled_at')), init)
     return json({ errors: [{ code: 'not_found', detail: 'No such page.' }] }, 404)
   }
 
-  private pull(cursor: string | null): Response {
+  private pull(cursor: string | null, migration: Migration | null): Response {
     const since = cursor === 'null' || cursor === null ? 0 : Number(cursor)
     if (since === 0) this.goneUntilFullPull = false
+    // The tables a migration names, and the tables of the columns it names, again in full.
+    const again = new Set([...(migration?.tables ?? []), ...(migration?.columns ?? []).map((c) => c.table)])
     const changes: Changes = {}
     for (const [table, rows] of this.rows) {
       const set = { created: [] as Raw[], updated: [] as Raw[], deleted: [] as string[] }
       for (const [id, row] of rows) {
-        if (row.version <= since) continue
+        if (row.version <= since && !(again.has(table) && !row.deleted)) continue
         if (row.deleted) {
           if (since > 0) set.deleted.push(id)
         } else set.updated.push({ ...row.raw })
@@ -94,6 +108,9 @@ export class FakeSyncServer {
         for (const [column, value] of Object.entries(raw)) {
           if (typeof value === 'string' && value.includes('\u0000')) refused.push({ code: 'invalid', detail: `${column} must not contain NUL characters.`, attr: `${table}.${raw.id}.${column}` })
         }
+        if (table === 'regimens' && 'confirmed_findings' in raw && !isJsonList(raw.confirmed_findings)) {
+          refused.push({ code: 'invalid', detail: 'confirmed_findings is not acceptable JSON text.', attr: `${table}.${raw.id}.confirmed_findings` })
+        }
         if (table === 'intake_logs' && raw.regimen_id && !plans.has(raw.regimen_id)) {
           refused.push({ code: 'invalid', detail: 'regimen_id names no plan of yours.', attr: `${table}.${raw.id}.regimen_id` })
         }
@@ -116,6 +133,20 @@ export class FakeSyncServer {
         if (row) Object.assign(row, { deleted: true, version: ++this.clock })
       }
     }
+  }
+}
+
+interface Migration {
+  from: number
+  tables: string[]
+  columns: { table: string; columns: string[] }[]
+}
+
+function isJsonList(value: unknown): boolean {
+  try {
+    return typeof value === 'string' && Array.isArray(JSON.parse(value))
+  } catch {
+    return false
   }
 }
 

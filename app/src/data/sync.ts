@@ -11,6 +11,7 @@ import { fetchLocalChanges, markLocalChangesAsSynced } from '@nozbe/watermelondb
 
 import { ApiError, api, describe } from './api'
 import { db } from './db'
+import { wireRecord } from './db/schema'
 import { HeldBack, locate, refusalsIn, withhold, type Held, type Refusal } from './held'
 import { compact, countChanges, halves, mergeChanges, pushChunks, type Changes } from './pushChunks'
 import { Store } from './store'
@@ -128,8 +129,23 @@ export async function encodePush(json: string, gzip: boolean = GZIP_PUSH): Promi
   return { body: await new Response(stream).blob(), headers: { ...headers, 'Content-Encoding': 'gzip' } }
 }
 
+/** A chunk as it goes on the wire: records without the columns a migration added and the
+ * server has not sent yet (db/schema.ts wireRecord). The chunk itself stays as fetched, so
+ * marking it synced still finds its records unchanged. */
+export function wireChanges(chunk: Changes): Changes {
+  const wire: Changes = {}
+  for (const [table, set] of Object.entries(chunk)) {
+    wire[table] = {
+      created: set.created.map((raw) => wireRecord(table, raw)),
+      updated: set.updated.map((raw) => wireRecord(table, raw)),
+      deleted: set.deleted,
+    }
+  }
+  return wire
+}
+
 async function postChunk(chunk: Changes, lastPulledAt: number): Promise<void> {
-  const { body, headers } = await encodePush(JSON.stringify({ changes: chunk }))
+  const { body, headers } = await encodePush(JSON.stringify({ changes: wireChanges(chunk) }))
   await api(`/api/v1/sync/push?last_pulled_at=${lastPulledAt}`, { method: 'POST', body, headers })
 }
 

@@ -15,6 +15,7 @@ function medicine(drug: string, release = 'immediate', drug_class = 'bisphosphon
     strength_mg: 70,
     serving_unit: 'tablet',
     notes: '',
+    usual_schedule: '',
     ingredients: '[]',
     created_at: 0,
     updated_at: 0,

@@ -121,6 +121,7 @@ describe('checkPlan', () => {
       start_date: '2025-01-06',
       end_date: null,
       note: '',
+      confirmed_findings: '[]',
       created_at: 0,
       updated_at: 0,
     }
@@ -159,7 +160,7 @@ describe('checkProduct', () => {
   }
 
   it('builds a supplement row without drug details', () => {
-    const result = product({ name: '  Magnesium  ', brand: 'Acme', strength_mg: '', drug_class: 'bisphosphonate', drug: 'alendronate' })
+    const result = product({ name: '  Magnesium  ', brand: 'Acme', strength_mg: '', drug_class: 'bisphosphonate', drug: 'alendronate', usual_schedule: 'weekly' })
     expect(result).toEqual({
       ok: true,
       values: {
@@ -172,14 +173,15 @@ describe('checkProduct', () => {
         strength_mg: null,
         serving_unit: 'capsule',
         notes: '',
+        usual_schedule: '',
         ingredients: '[]',
       },
     })
   })
 
-  it('keeps a medicine’s drug class, drug, release and strength', () => {
-    const result = product({ kind: 'medicine', drug_class: 'bisphosphonate', drug: 'risedronate', release: 'delayed', strength_mg: '35', serving_unit: 'tablet' })
-    expect(result.ok && result.values).toMatchObject({ drug_class: 'bisphosphonate', drug: 'risedronate', release: 'delayed', strength_mg: 35 })
+  it('keeps a medicine’s drug class, drug, release, strength and labelled frequency', () => {
+    const result = product({ kind: 'medicine', drug_class: 'bisphosphonate', drug: 'risedronate', release: 'delayed', strength_mg: '35', serving_unit: 'tablet', usual_schedule: 'weekly' })
+    expect(result.ok && result.values).toMatchObject({ drug_class: 'bisphosphonate', drug: 'risedronate', release: 'delayed', strength_mg: 35, usual_schedule: 'weekly' })
   })
 
   it('says what is wrong in words', () => {

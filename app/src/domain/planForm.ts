@@ -71,6 +71,15 @@ export const RELEASES: [string, string][] = [
   ['delayed', 'Delayed release'],
 ]
 
+// How often a medicine's label says it is taken (tracking/models.py UsualSchedule): a plan
+// that takes it more often is a finding to confirm before saving.
+export const USUAL_SCHEDULES: [string, string][] = [
+  ['', 'Not stated'],
+  ['daily', 'Once a day'],
+  ['weekly', 'Once a week'],
+  ['monthly', 'Once a month'],
+]
+
 export const WEEKDAYS: [number, string][] = [
   [1, 'Monday'],
   [2, 'Tuesday'],
@@ -284,6 +293,7 @@ export interface ProductDraft {
   drug_class: string
   drug: string
   release: string
+  usual_schedule: string
 }
 
 export type ProductField = keyof ProductDraft
@@ -291,7 +301,7 @@ export type ProductField = keyof ProductDraft
 export type ProductValues = Omit<Product, 'id' | 'created_at' | 'updated_at'>
 
 export function newProductDraft(): ProductDraft {
-  return { name: '', brand: '', kind: 'supplement', serving_unit: 'capsule', strength_mg: '', drug_class: '', drug: '', release: 'immediate' }
+  return { name: '', brand: '', kind: 'supplement', serving_unit: 'capsule', strength_mg: '', drug_class: '', drug: '', release: 'immediate', usual_schedule: '' }
 }
 
 const has = (choices: [string, string][], value: string) => choices.some(([v]) => v === value)
@@ -323,6 +333,7 @@ export function checkProduct(draft: ProductDraft): Checked<ProductValues, Produc
   if (medicine && !has(DRUG_CLASSES, draft.drug_class)) errors.drug_class = 'Choose a drug class.'
   if (medicine && !has(drugsFor(draft.drug_class), draft.drug)) errors.drug = 'Choose a drug that fits the drug class.'
   if (!has(RELEASES, draft.release)) errors.release = 'Choose immediate or delayed release.'
+  if (!has(USUAL_SCHEDULES, draft.usual_schedule)) errors.usual_schedule = 'Choose how often the label says it is taken.'
   if (Object.keys(errors).length) return { ok: false, errors }
   return {
     ok: true,
@@ -336,6 +347,7 @@ export function checkProduct(draft: ProductDraft): Checked<ProductValues, Produc
       strength_mg: draft.strength_mg.trim() ? decimal(draft.strength_mg) : null,
       serving_unit: draft.serving_unit,
       notes: '',
+      usual_schedule: medicine ? draft.usual_schedule : '',
       ingredients: '[]',
     },
   }

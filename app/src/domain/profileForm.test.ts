@@ -4,15 +4,18 @@ import {
   aboutDraft,
   canonicalZone,
   checkAbout,
+  checkDay,
   checkFirstRun,
   checkReminder,
   clockTime,
+  dayDraft,
   firstRunDraft,
   isIsoDate,
   parseWeight,
   reminderDraft,
   zoneChoices,
   type AboutDraft,
+  type DayDraft,
   type FirstRunDraft,
   type ReminderDraft,
 } from './profileForm'
@@ -47,6 +50,11 @@ const profile: Profile = {
   remind_by_email: false,
   quiet_hours_start: '22:00',
   quiet_hours_end: '07:00',
+  wake_time: '07:00',
+  breakfast_time: '07:30',
+  lunch_time: '12:30',
+  dinner_time: '18:30',
+  bed_time: '22:30',
   updated_at: 0,
 }
 
@@ -301,5 +309,36 @@ describe('First run', () => {
     expect(firstRunErrors({ timezone: 'Mars/Olympus' }).timezone).toBe('Choose a time zone from the list, e.g. Europe/Amsterdam.')
     expect(firstRunErrors({ reminder_time: '7pm' }).reminder_time).toBe('Enter a time of day as hours and minutes, e.g. 18:00.')
     expect(firstRunErrors({ reminder_weekday: '0' }).reminder_weekday).toBe('Choose a day of the week.')
+  })
+})
+
+describe('your usual day', () => {
+  const day = (changes: Partial<DayDraft>): DayDraft => ({ ...dayDraft(profile), ...changes })
+
+  it('starts from the profile’s day, or the server’s defaults before it has one', () => {
+    expect(dayDraft(profile)).toMatchObject({ wake_time: '07:00', breakfast_time: '07:30', lunch_time: '12:30', dinner_time: '18:30', bed_time: '22:30', skip_lunch: false })
+    expect(dayDraft({ ...profile, wake_time: '', bed_time: '', breakfast_time: null })).toMatchObject({ wake_time: '07:00', bed_time: '22:30', skip_breakfast: false })
+    expect(dayDraft({ ...profile, lunch_time: null })).toMatchObject({ lunch_time: '12:30', skip_lunch: true })
+  })
+
+  it('stores a skipped meal as none', () => {
+    expect(checkDay(day({ skip_lunch: true, lunch_time: 'not a time' }))).toEqual({
+      ok: true,
+      values: { wake_time: '07:00', breakfast_time: '07:30', lunch_time: null, dinner_time: '18:30', bed_time: '22:30' },
+    })
+  })
+
+  it('holds the server’s rules: waking before bed, meals between them and in order', () => {
+    const errors = (changes: Partial<DayDraft>) => {
+      const checked = checkDay(day(changes))
+      return checked.ok ? {} : checked.errors
+    }
+    expect(errors({ wake_time: '23:00' })).toEqual({ bed_time: 'Bedtime comes after waking, on the same day.' })
+    expect(errors({ bed_time: '07:00', wake_time: '07:00' })).toEqual({ bed_time: 'Bedtime comes after waking, on the same day.' })
+    expect(errors({ breakfast_time: '06:30' })).toEqual({ breakfast_time: 'Meals fall between waking and bedtime.' })
+    expect(errors({ dinner_time: '12:00' })).toEqual({ dinner_time: 'Breakfast, lunch and dinner come in that order.' })
+    expect(errors({ lunch_time: '' })).toEqual({ lunch_time: 'Enter the time of your lunch, e.g. 12:30, or tick “I skip lunch”.' })
+    // Meals at waking or bedtime, and two meals at once, are allowed (the server's <=).
+    expect(errors({ breakfast_time: '07:00', lunch_time: '18:30', dinner_time: '22:30' })).toEqual({})
   })
 })

@@ -5,6 +5,8 @@
 // choices, validators and constraints, which syncapi/writers.py ProfileWriter applies through
 // full_clean) so a profile saved on the device is never refused when it syncs. Pure: the
 // caller passes today's date in the member's zone.
+import { memberDayOf } from './planFacts'
+import { USUAL_DAY } from './planTypes'
 import type { Profile } from './rows'
 import { isValidZone } from './time'
 
@@ -313,5 +315,75 @@ export function checkReminder(draft: ReminderDraft): Checked<ReminderDraft, Remi
       quiet_hours_start: quietStart,
       quiet_hours_end: quietEnd,
     },
+  }
+}
+
+// --- Your usual day -------------------------------------------------------------------------
+// The day planner's input (Settings → Your usual day). The checks are the server's
+// (accounts/models.py Profile.clean): waking before bedtime, meals between them and in order.
+
+export interface DayDraft {
+  wake_time: string
+  breakfast_time: string
+  lunch_time: string
+  dinner_time: string
+  bed_time: string
+  skip_breakfast: boolean
+  skip_lunch: boolean
+  skip_dinner: boolean
+}
+
+export type DayValues = Pick<Profile, 'wake_time' | 'breakfast_time' | 'lunch_time' | 'dinner_time' | 'bed_time'>
+
+export const MEAL_FIELDS = [
+  ['breakfast_time', 'skip_breakfast', 'breakfast'],
+  ['lunch_time', 'skip_lunch', 'lunch'],
+  ['dinner_time', 'skip_dinner', 'dinner'],
+] as const
+
+/** The form's fields for a profile: its day, or the server's defaults until it has one. A
+ * skipped meal keeps the default time in its field, for when it is taken again. */
+export function dayDraft(profile: Profile): DayDraft {
+  const day = memberDayOf(profile)
+  return {
+    wake_time: day.wake,
+    breakfast_time: day.breakfast ?? USUAL_DAY.breakfast!,
+    lunch_time: day.lunch ?? USUAL_DAY.lunch!,
+    dinner_time: day.dinner ?? USUAL_DAY.dinner!,
+    bed_time: day.bed,
+    skip_breakfast: day.breakfast === null,
+    skip_lunch: day.lunch === null,
+    skip_dinner: day.dinner === null,
+  }
+}
+
+/** Check the usual day; on success, the values to store on the profile. */
+export function checkDay(draft: DayDraft): Checked<DayDraft, DayValues> {
+  const errors: Errors<DayDraft> = {}
+  const wake = clockTime(draft.wake_time)
+  const bed = clockTime(draft.bed_time)
+  if (!wake) errors.wake_time = 'Enter the time you usually wake up, e.g. 07:00.'
+  if (!bed) errors.bed_time = 'Enter the time you usually go to bed, e.g. 22:30.'
+  const meals: [(typeof MEAL_FIELDS)[number][0], string][] = []
+  for (const [field, skip, name] of MEAL_FIELDS) {
+    if (draft[skip]) continue
+    const at = clockTime(draft[field])
+    if (at) meals.push([field, at])
+    else errors[field] = `Enter the time of your ${name}, e.g. ${USUAL_DAY[name]}, or tick “I skip ${name}”.`
+  }
+  if (wake && bed) {
+    if (!(wake < bed)) errors.bed_time = 'Bedtime comes after waking, on the same day.'
+    else {
+      const outside = meals.find(([, at]) => at < wake || at > bed)
+      if (outside) errors[outside[0]] = 'Meals fall between waking and bedtime.'
+    }
+  }
+  const unordered = meals.find(([, at], i) => i > 0 && at < meals[i - 1][1])
+  if (unordered && !errors[unordered[0]]) errors[unordered[0]] = 'Breakfast, lunch and dinner come in that order.'
+  if (Object.keys(errors).length > 0) return { ok: false, errors }
+  const value = (field: (typeof MEAL_FIELDS)[number][0]) => meals.find(([f]) => f === field)?.[1] ?? null
+  return {
+    ok: true,
+    values: { wake_time: wake!, breakfast_time: value('breakfast_time'), lunch_time: value('lunch_time'), dinner_time: value('dinner_time'), bed_time: bed! },
   }
 }

@@ -14,7 +14,10 @@ export interface Product extends Row {
   strength_mg: number | null
   serving_unit: string
   notes: string
-  ingredients: string // JSON: [{nutrient, amount, form}]
+  // How often the label says it is taken: "", "daily", "weekly" or "monthly" (schema 2).
+  usual_schedule: string
+  // JSON: [{nutrient, amount, form, basis}]; basis "elemental" or "compound" (a salt's weight).
+  ingredients: string
   created_at: number
   updated_at: number
 }
@@ -32,6 +35,9 @@ export interface Regimen extends Row {
   start_date: string
   end_date: string | null
   note: string
+  // JSON list of the critical findings' codes the member confirmed for this plan (schema 2;
+  // "" on a device upgraded from schema 1 until the plan is pulled again).
+  confirmed_findings: string
   created_at: number
   updated_at: number
 }
@@ -65,6 +71,13 @@ export interface Profile extends Row {
   remind_by_email: boolean
   quiet_hours_start: string | null
   quiet_hours_end: string | null
+  // The usual day, local "HH:MM" (schema 2); a meal of null is one the member skips. wake_time
+  // and bed_time are "" on a device upgraded from schema 1 until the profile is pulled again.
+  wake_time: string
+  breakfast_time: string | null
+  lunch_time: string | null
+  dinner_time: string | null
+  bed_time: string
   updated_at: number
 }
 

@@ -19,6 +19,7 @@ function plan(values: Partial<Regimen> & { times?: string; weekdays?: string }):
     start_date: '2025-01-01',
     end_date: null,
     note: '',
+    confirmed_findings: '[]',
     created_at: 0,
     updated_at: 0,
     ...values,

@@ -43,6 +43,15 @@ describe('describeHeld', () => {
     expect(flag).toMatchObject({ what: 'Flag “A lot of calcium”', edit: null, reasons: ['Ossa’s server works this out itself, so it cannot be changed on a phone.'] })
   })
 
+  it('asks for a confirmation the server wants in the plan form, not as an API field', () => {
+    const detail =
+      'This is a once-a-week dose; your plan takes it every day. The label of Alendronate 70 mg (weekly) says it is taken once a week. To save the plan as it is, confirm it (confirmed_findings: ["labelled_frequency"]).'
+    const refused = { ...held('regimens', 'updated'), reasons: [{ column: 'confirmed_findings', code: 'confirmation_required', detail }] }
+    expect(describeHeld(refused, { product_id: CALCIUM.id }, context).reasons).toEqual([
+      'This is a once-a-week dose; your plan takes it every day. The label of Alendronate 70 mg (weekly) says it is taken once a week. Open the plan and save it again: Ossa asks you to confirm it first.',
+    ])
+  })
+
   it('still says what it is when the record or its product is not on the phone', () => {
     expect(describeHeld(held('intake_logs'), null, context).what).toBe('A dose')
     expect(describeHeld(held('regimens'), { product_id: 'gone' }, context).what).toBe('One of your plans')

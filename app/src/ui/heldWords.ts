@@ -46,7 +46,14 @@ const REASONS: Record<string, string> = {
   id_unavailable: 'The server cannot store it under the id this phone gave it.',
 }
 
+// A plan change with a critical finding nobody confirmed (tracking/services.py check_plan):
+// the server's sentence ends with how an API client confirms it; a member confirms in the
+// plan form instead.
+const API_CONFIRMATION = /\s*To save the plan as it is, confirm it \(confirmed_findings: [^)]*\)\.\s*$/
+const CONFIRM_IN_THE_FORM = 'Open the plan and save it again: Ossa asks you to confirm it first.'
+
 function reasonWords(reason: Reason): string {
+  if (reason.code === 'confirmation_required') return `${reason.detail.replace(API_CONFIRMATION, '')} ${CONFIRM_IN_THE_FORM}`.trim()
   return reason.detail || REASONS[reason.code] || 'The server could not accept it.'
 }
 

@@ -31,3 +31,14 @@ describe('remove', () => {
     expect(await pushed(database)).toEqual({ created: [], updated: [], deleted: [product.id] })
   })
 })
+
+describe('create', () => {
+  it('gives the record the id asked for', async () => {
+    const database = createDatabase({ name: 'create-id', persistent: false })
+    const id = '3e8b7f69-6c3d-4f8b-a088-bd425e6f7081'
+    const product = await create('products', OWN_PRODUCT, database, id)
+
+    expect(product.id).toBe(id)
+    expect((await pushed(database)).created.map((r) => r.id)).toEqual([id])
+  })
+})

@@ -2,7 +2,7 @@
 // Screens read plain row snapshots (domain/rows.ts) and write through the helpers below, which
 // stamp created_at/updated_at as data (the server keeps its own clock;
 // docs/architecture.md#pushed-changes).
-import { Database, Model, Q } from '@nozbe/watermelondb'
+import { Database, Model, Q, type AppSchema } from '@nozbe/watermelondb'
 import type { Clause } from '@nozbe/watermelondb/QueryDescription'
 import LokiJSAdapter from '@nozbe/watermelondb/adapters/lokijs'
 import logger from '@nozbe/watermelondb/utils/common/logger'
@@ -10,7 +10,7 @@ import { setGenerator } from '@nozbe/watermelondb/utils/common/randomId'
 import { map, type Observable } from 'rxjs'
 
 import type { Rows } from '../../domain/rows'
-import { COLUMNS, migrations, schema, TABLE_NAMES, type TableName } from './schema'
+import { COLUMNS, migrationsAt, schema, TABLE_NAMES, type TableName } from './schema'
 
 // Member data keeps UUID keys everywhere; the server refuses other ids.
 setGenerator(() => crypto.randomUUID())
@@ -27,13 +27,18 @@ export interface DatabaseOptions {
   name?: string
   // In tests (Node) the store stays in memory.
   persistent?: boolean
+  // Tests of a migration: the older schema a device had, and the in-memory store it left
+  // (LokiJS's persistence adapter), opened again by the current schema.
+  schema?: AppSchema
+  store?: unknown
 }
 
-export function createDatabase({ name = 'ossa', persistent = true }: DatabaseOptions = {}): Database {
+export function createDatabase({ name = 'ossa', persistent = true, schema: at = schema, store }: DatabaseOptions = {}): Database {
   const adapter = new LokiJSAdapter({
-    schema,
-    migrations,
+    schema: at,
+    migrations: migrationsAt(at.version),
     dbName: name,
+    ...(store ? { _testLokiAdapter: store as never } : {}),
     useWebWorker: false,
     useIncrementalIndexedDB: persistent,
     // LokiJS writes to IndexedDB on a timer; a dose tapped just before the app is closed
@@ -106,13 +111,17 @@ function assign<T extends TableName>(record: Model, table: T, values: Values<T>)
   if ('updated_at' in columns) record._setRaw('updated_at', now)
 }
 
+/** Create a record; `id` names it when the caller needed its id before saving (the plan
+ * form checks a new plan under the id it will have). */
 export async function create<T extends TableName>(
   table: T,
   values: Values<T>,
   database: Database = db(),
+  id?: string,
 ): Promise<Rows[T]> {
   return database.write(async () => {
     const record = await database.get(table).create((r) => {
+      if (id) r._raw.id = id
       if ('created_at' in COLUMNS[table]) r._setRaw('created_at', Date.now())
       assign(r, table, values)
     })

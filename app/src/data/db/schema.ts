@@ -1,9 +1,11 @@
 // The local tables: the same columns the server's sync registry (syncapi/registry.py) sends.
 // WatermelonDB keeps them in IndexedDB through LokiJS; ids are UUID v4 (see index.ts).
-import { appSchema, tableSchema } from '@nozbe/watermelondb'
-import { schemaMigrations } from '@nozbe/watermelondb/Schema/migrations'
+import { appSchema, tableSchema, type AppSchema } from '@nozbe/watermelondb'
+import { addColumns, schemaMigrations } from '@nozbe/watermelondb/Schema/migrations'
 
-export const SCHEMA_VERSION = 1
+// 2: the member's usual day (profiles), the critical findings confirmed for a plan
+// (regimens), a product's labelled frequency (products) — syncapi/registry.py SCHEMA_VERSION.
+export const SCHEMA_VERSION = 2
 
 type ColumnType = 'string' | 'number' | 'boolean'
 interface Column {
@@ -21,13 +23,13 @@ const indexed: Column = { type: 'string', isIndexed: true }
 export const COLUMNS = {
   products: {
     name: text, brand: text, kind: text, drug_class: text, drug: text, release: text,
-    strength_mg: optNum, serving_unit: text, notes: text, ingredients: text,
+    strength_mg: optNum, serving_unit: text, notes: text, usual_schedule: text, ingredients: text,
     created_at: num, updated_at: num,
   },
   regimens: {
     product_id: indexed, servings_per_dose: num, schedule_kind: text, times: text,
     weekdays: text, day_of_month: optNum, interval_days: optNum, start_date: text,
-    end_date: optText, note: text, created_at: num, updated_at: num,
+    end_date: optText, note: text, confirmed_findings: text, created_at: num, updated_at: num,
   },
   intake_logs: {
     regimen_id: { type: 'string', isOptional: true, isIndexed: true }, product_id: indexed,
@@ -38,7 +40,9 @@ export const COLUMNS = {
     date_of_birth: optText, sex: text, menopause_status: text, final_period_date: optText,
     pregnant: bool, lactating: bool, weight_kg: optNum, timezone: text, units: text,
     reminder_weekday: num, reminder_time: text, remind_in_app: bool, remind_by_push: bool,
-    remind_by_email: bool, quiet_hours_start: optText, quiet_hours_end: optText, updated_at: num,
+    remind_by_email: bool, quiet_hours_start: optText, quiet_hours_end: optText, wake_time: text,
+    breakfast_time: optText, lunch_time: optText, dinner_time: optText, bed_time: text,
+    updated_at: num,
   },
   flags: {
     code: text, subject: text, severity: text, title: text, explanation: text, evidence: text,
@@ -58,15 +62,70 @@ export const COLUMNS = {
 export type TableName = keyof typeof COLUMNS
 export const TABLE_NAMES = Object.keys(COLUMNS) as TableName[]
 
-export const schema = appSchema({
-  version: SCHEMA_VERSION,
-  tables: TABLE_NAMES.map((name) =>
-    tableSchema({
-      name,
-      columns: Object.entries(COLUMNS[name]).map(([column, spec]) => ({ name: column, ...spec })),
-    }),
-  ),
-})
+// The columns each version added, by table. A device that opens a newer app keeps its data:
+// the migration adds these columns to every stored row ("" for text, null where optional),
+// and its next sync asks the server for the tables and columns named (WatermelonDB's
+// migration sync, enabled from version 1), which sends those rows again in full.
+export const ADDED_IN: Record<number, Partial<Record<TableName, string[]>>> = {
+  2: {
+    products: ['usual_schedule'],
+    regimens: ['confirmed_findings'],
+    profiles: ['wake_time', 'breakfast_time', 'lunch_time', 'dinner_time', 'bed_time'],
+  },
+}
 
-// Sync with migrations is enabled from version 1; later versions add their steps here.
-export const migrations = schemaMigrations({ migrations: [] })
+/** The tables as schema `version` had them: today's columns without those added later. */
+export function schemaAt(version: number): AppSchema {
+  const later = (table: TableName, column: string) =>
+    Object.entries(ADDED_IN).some(([added, tables]) => Number(added) > version && (tables[table] ?? []).includes(column))
+  return appSchema({
+    version,
+    tables: TABLE_NAMES.map((name) =>
+      tableSchema({
+        name,
+        columns: Object.entries(COLUMNS[name] as Record<string, Column>)
+          .filter(([column]) => !later(name, column))
+          .map(([column, spec]) => ({ name: column, ...spec })),
+      }),
+    ),
+  })
+}
+
+export const schema = schemaAt(SCHEMA_VERSION)
+
+/** The steps from schema 1 up to `version` (the migrations an app of that version had). */
+export function migrationsAt(version: number) {
+  return schemaMigrations({
+    migrations: Object.entries(ADDED_IN)
+      .filter(([added]) => Number(added) <= version)
+      .map(([added, tables]) => ({
+        toVersion: Number(added),
+        steps: Object.entries(tables).map(([table, columns]) =>
+          addColumns({
+            table,
+            columns: columns.map((column) => ({ name: column, ...(COLUMNS[table as TableName] as Record<string, Column>)[column] })),
+          }),
+        ),
+      })),
+  })
+}
+
+export const migrations = migrationsAt(SCHEMA_VERSION)
+
+// Until that sync, the added columns of a synced row hold the migration's placeholder, not
+// the server's value: a push leaves them out, so the server keeps what it has (a row it
+// never had gets its defaults). A plan's confirmed findings are JSON text; the usual day is
+// unknown while its waking time is empty.
+const PLACEHOLDERS: Partial<Record<TableName, (raw: Record<string, unknown>) => string[]>> = {
+  regimens: (raw) => (raw.confirmed_findings === '' ? ['confirmed_findings'] : []),
+  profiles: (raw) => (raw.wake_time === '' || raw.bed_time === '' ? ADDED_IN[2].profiles! : []),
+}
+
+/** A pushed record as the server should read it: without the placeholders above. */
+export function wireRecord<R extends Record<string, unknown>>(table: string, raw: R): R {
+  const unknown = PLACEHOLDERS[table as TableName]?.(raw) ?? []
+  if (!unknown.length) return raw
+  const copy: Record<string, unknown> = { ...raw }
+  for (const column of unknown) delete copy[column]
+  return copy as R
+}

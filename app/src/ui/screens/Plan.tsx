@@ -8,8 +8,9 @@ import { productLabel } from '../../domain/products'
 import type { Product, Regimen } from '../../domain/rows'
 import { localDate } from '../../domain/time'
 import { Empty, ErrorText, Loading, Notice, Screen, useAction } from '../components/blocks'
-import { useNow, useProductMap, useRows, useZone } from '../hooks'
+import { useNow, useProductMap, useProfile, useRows, useZone } from '../hooks'
 import { navigate } from '../router'
+import { YourDay } from './PlanDay'
 import { PlanForm } from './PlanForm'
 import './Plan.css'
 
@@ -58,6 +59,7 @@ function PlanList() {
   const today = localDate(useNow(60_000), zone)
   const regimens = useRows('regimens')
   const products = useProductMap()
+  const profile = useProfile()
   const [message] = useState(() => {
     const text = flash
     flash = null
@@ -98,6 +100,7 @@ function PlanList() {
               </ul>
             </details>
           )}
+          {active.length > 0 && <YourDay plans={{ regimens, products, profile, today }} />}
         </>
       )}
     </Screen>

@@ -18,18 +18,23 @@ import {
   RELEASES,
   SCHEDULE_KINDS,
   SERVING_UNITS,
+  USUAL_SCHEDULES,
   WEEKDAYS,
   type Errors,
   type PlanDraft,
   type PlanField,
   type ProductDraft,
   type ProductField,
+  type RegimenValues,
 } from '../../domain/planForm'
+import { about, confirmedCodes, findings, toConfirm, type Plans } from '../../domain/planning'
+import type { Finding } from '../../domain/planTypes'
 import { productLabel } from '../../domain/products'
 import type { Product, Regimen } from '../../domain/rows'
 import { localDate } from '../../domain/time'
 import { Checkbox, ErrorText, Field, Notice, SelectField, useAction } from '../components/blocks'
-import { useProducts, useRows, useZone } from '../hooks'
+import { FindingList } from '../components/Findings'
+import { useProductMap, useProducts, useProfile, useRows, useZone } from '../hooks'
 import './PlanForm.css'
 
 const MAX_TIMES = 12
@@ -215,7 +220,7 @@ function OwnProductForm({ onSaved, onCancel }: { onSaved: (product: Product) => 
     set({ drug_class: drugClass, drug: fits ? draft.drug : '' })
   }
   // Choices that cannot be wrong in this form still get their message shown, just in case.
-  const selectProblem = errors.kind || errors.serving_unit || errors.drug_class || errors.drug || errors.release
+  const selectProblem = errors.kind || errors.serving_unit || errors.drug_class || errors.drug || errors.release || errors.usual_schedule
   return (
     <form
       ref={form}
@@ -251,6 +256,13 @@ function OwnProductForm({ onSaved, onCancel }: { onSaved: (product: Product) => 
             onChange={(e) => set({ release: inputValue(e) })}
             hint="Delayed-release tablets say so on the pack (for example risedronate taken after breakfast)."
           />
+          <SelectField
+            label="The label says it is taken"
+            options={USUAL_SCHEDULES}
+            value={draft.usual_schedule}
+            onChange={(e) => set({ usual_schedule: inputValue(e) })}
+            hint="As the pack or leaflet says; Ossa checks a plan against it."
+          />
         </>
       )}
       <ErrorText error={selectProblem || error} />
@@ -272,16 +284,87 @@ export interface PlanFormProps {
   onSaved: (regimen: Regimen) => void
 }
 
+/** The plan as it would be saved: the stored plan (or a new one under `id`) with the form's
+ * values. */
+function candidateOf(regimen: Regimen | undefined, id: string, values: RegimenValues): Regimen {
+  return {
+    id,
+    end_date: null,
+    confirmed_findings: '[]',
+    created_at: 0,
+    updated_at: 0,
+    ...regimen,
+    ...values,
+  }
+}
+
+/** The confirmed_findings to write: the stored codes and the ones just confirmed. A plan
+ * still holding the upgrade's placeholder ("") keeps it when nothing is added, so the
+ * server's list is not replaced by an empty one before the device has pulled it. */
+function confirmedValue(regimen: Regimen | undefined, codes: string[]): { confirmed_findings?: string } {
+  const stored = confirmedCodes(regimen)
+  if (regimen && codes.every((code) => stored.includes(code))) return {}
+  return { confirmed_findings: JSON.stringify([...new Set([...stored, ...codes])]) }
+}
+
+/** The member's plans, products, usual day and today, as the checks take them. */
+function usePlans(): Plans | null {
+  const zone = useZone()
+  const regimens = useRows('regimens')
+  const products = useProductMap()
+  const profile = useProfile()
+  const today = localDate(Date.now(), zone)
+  return useMemo(() => (regimens === null ? null : { regimens, products, profile, today }), [regimens, products, profile, today])
+}
+
+/** Before saving: the critical findings to confirm, each in its own words with its source.
+ * Confirming saves the plan with their codes in confirmed_findings. */
+function ConfirmFindings({ asking, busy, onConfirm, onBack }: { asking: Finding[]; busy: boolean; onConfirm: () => void; onBack: () => void }) {
+  const heading = useRef<HTMLHeadingElement>(null)
+  useEffect(() => heading.current?.focus(), [asking])
+  return (
+    <section class="card plan-confirm" aria-labelledby="plan-confirm-title">
+      <h2 id="plan-confirm-title" ref={heading} tabIndex={-1}>
+        Please confirm before saving
+      </h2>
+      <p>
+        Ossa compared this plan with what the label says. It cannot see your prescription: if the plan is what you were prescribed, save it as it is. Ossa informs; it does
+        not prescribe.
+      </p>
+      <FindingList findings={asking} label="To confirm" />
+      <div class="actions">
+        <button type="button" class="button-primary" disabled={busy} onClick={onConfirm}>
+          Confirm and save
+        </button>
+        <button type="button" disabled={busy} onClick={onBack}>
+          Back to the form
+        </button>
+      </div>
+    </section>
+  )
+}
+
 export function PlanForm({ regimen, onSaved }: PlanFormProps) {
   const zone = useZone()
   const products = useProducts()
+  const plans = usePlans()
   const [draft, setDraft] = useState<PlanDraft>(() => (regimen ? planDraftOf(regimen) : newPlanDraft(localDate(Date.now(), zone))))
   const [errors, setErrors] = useState<Errors<PlanField>>({})
   const [addingProduct, setAddingProduct] = useState(false)
   const [added, setAdded] = useState<string | null>(null)
+  const [asking, setAsking] = useState<Finding[] | null>(null)
+  // A new plan is checked under the id it will be saved with: the findings name it.
+  const [id] = useState(() => regimen?.id ?? crypto.randomUUID())
   const form = useRef<HTMLFormElement>(null)
 
-  const [save, busy, error, setError] = useAction(async () => {
+  // What Ossa notices about the plan as typed (warnings and information do not block).
+  const notes = useMemo(() => {
+    const checked = checkPlan(draft, regimen?.end_date ?? null)
+    if (!plans || !checked.ok) return []
+    return about(id, findings(plans, candidateOf(regimen, id, checked.values)))
+  }, [draft, plans, regimen, id])
+
+  const [save, busy, error, setError] = useAction(async (confirmed: Finding[] = []) => {
     const checked = checkPlan(draft, regimen?.end_date ?? null)
     if (!checked.ok) {
       setErrors(checked.errors)
@@ -289,12 +372,25 @@ export function PlanForm({ regimen, onSaved }: PlanFormProps) {
       throw new Error(FIX_FIELDS)
     }
     setErrors({})
-    const saved = regimen ? await update('regimens', regimen.id, checked.values) : await create('regimens', { ...checked.values, end_date: null })
+    const codes = confirmed.map((f) => f.code)
+    const confirmation = confirmedValue(regimen, codes)
+    const candidate = { ...candidateOf(regimen, id, checked.values), ...confirmation }
+    const needed = plans ? toConfirm(plans, candidate) : []
+    if (needed.length) {
+      setAsking(needed)
+      return
+    }
+    setAsking(null)
+    const values = { ...checked.values, ...confirmation }
+    const saved = regimen ? await update('regimens', regimen.id, values) : await create('regimens', { end_date: null, confirmed_findings: '[]', ...values }, undefined, id)
     onSaved(saved)
   })
+  // What is to be confirmed shows once, in the question below.
+  const shownNotes = asking ? notes.filter((f) => !asking.some((a) => a.code === f.code && a.subject === f.subject)) : notes
   const set = (part: Partial<PlanDraft>) => {
     setDraft((d) => ({ ...d, ...part }))
     setErrors((e) => without(e, part))
+    setAsking(null)
     if (error === FIX_FIELDS) setError(null)
   }
 
@@ -402,12 +498,30 @@ export function PlanForm({ regimen, onSaved }: PlanFormProps) {
           </small>
         )}
       </div>
+      {shownNotes.length > 0 && (
+        <section class="plan-notes" aria-labelledby="plan-notes-title">
+          <h2 id="plan-notes-title">What Ossa notices about this plan</h2>
+          <FindingList findings={shownNotes} label="What Ossa notices" />
+        </section>
+      )}
       <ErrorText error={error} />
-      <div class="actions">
-        <button type="submit" class="button-primary" disabled={busy}>
-          Save plan
-        </button>
-      </div>
+      {asking ? (
+        <ConfirmFindings
+          asking={asking}
+          busy={busy}
+          onConfirm={() => void save(asking)}
+          onBack={() => {
+            setAsking(null)
+            requestAnimationFrame(() => form.current?.querySelector<HTMLElement>('select, input')?.focus())
+          }}
+        />
+      ) : (
+        <div class="actions">
+          <button type="submit" class="button-primary" disabled={busy}>
+            Save plan
+          </button>
+        </div>
+      )}
     </form>
   )
 }

@@ -11,9 +11,12 @@ import {
   MENOPAUSE_STATUSES,
   SEXES,
   WEEKDAYS,
+  MEAL_FIELDS,
   aboutDraft,
   checkAbout,
+  checkDay,
   checkReminder,
+  dayDraft,
   reminderDraft,
   showsFinalPeriod,
   showsMenopause,
@@ -21,6 +24,7 @@ import {
   zoneChoices,
   type AboutDraft,
   type Checked,
+  type DayDraft,
   type Errors,
   type ReminderDraft,
 } from '../../domain/profileForm'
@@ -33,6 +37,7 @@ import './Settings.css'
 
 const SECTIONS: [string, string][] = [
   ['about-title', 'About you'],
+  ['day-title', 'Your usual day'],
   ['reminder-title', 'Reminder'],
   ['devices-title', 'Devices'],
   ['data-title', 'Your data'],
@@ -55,6 +60,7 @@ export function Settings() {
       {profile ? (
         <>
           <AboutYou profile={profile} />
+          <UsualDay profile={profile} />
           <WeeklyReminder profile={profile} />
         </>
       ) : (
@@ -233,6 +239,51 @@ function FemaleFields({ draft, errors, change, today }: FemaleFieldsProps) {
         </>
       )}
     </>
+  )
+}
+
+const MEAL_NAMES: Record<string, string> = { breakfast: 'Breakfast', lunch: 'Lunch', dinner: 'Dinner' }
+
+/** The day the day planner plans around (Plan → Your day). Saved on this device, synced. */
+function UsualDay({ profile }: { profile: Profile }) {
+  const form = useDraft<DayDraft>(profile, dayDraft, 'day-form')
+  const { draft, errors, change } = form
+  return (
+    <section class="card settings-section" aria-labelledby="day-title">
+      <h2 id="day-title" tabIndex={-1}>
+        Your usual day
+      </h2>
+      <p class="muted">Ossa’s day planner places your doses around these times: a bone medicine on waking, calcium and vitamins with your meals. See Plan → Your day.</p>
+      <form
+        id="day-form"
+        noValidate
+        onSubmit={(e) => {
+          e.preventDefault()
+          void form.save(checkDay(draft))
+        }}
+      >
+        <Field label="Wake up" type="time" required value={draft.wake_time} error={errors.wake_time} onInput={(e) => change('wake_time', text(e))} />
+        {MEAL_FIELDS.map(([field, skip, meal]) => (
+          <div class="settings-meal" key={field}>
+            <Field
+              label={MEAL_NAMES[meal]}
+              type="time"
+              value={draft[field]}
+              disabled={draft[skip]}
+              error={errors[field]}
+              onInput={(e) => change(field, text(e))}
+            />
+            <Checkbox label={`I skip ${meal}`} checked={draft[skip]} onChange={(on) => change(skip, on)} />
+          </div>
+        ))}
+        <Field label="Bedtime" type="time" required value={draft.bed_time} error={errors.bed_time} onInput={(e) => change('bed_time', text(e))} />
+        <ErrorText error={form.failure ?? (Object.values(errors).some(Boolean) ? 'Please correct the fields marked above.' : null)} />
+        {form.saved && <SavedNotice />}
+        <button type="submit" class="button-primary">
+          Save your day
+        </button>
+      </form>
+    </section>
   )
 }
 

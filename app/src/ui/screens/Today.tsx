@@ -7,6 +7,7 @@ import { Q } from '../../data/db'
 import { logDose, skipDose, takeDose, takeDoseAt, undoLog } from '../../data/intakeLogs'
 import { adviceFor, afterDoseText, minutesLeft, type Advice } from '../../domain/bisphosphonate'
 import { asNeededOn, dosesOn, doseOfLog, logsOn, logWindow, servingsText, type Dose } from '../../domain/doses'
+import { MISSED_DOSE, missedDoses } from '../../domain/missedDose'
 import { productLabel } from '../../domain/products'
 import type { IntakeLog, Product, Regimen } from '../../domain/rows'
 import { isActiveOn } from '../../domain/schedule'
@@ -211,6 +212,35 @@ function AsNeededItem({ regimen, product, logs, date, zone, now }: { regimen: Re
   )
 }
 
+/** A missed bisphosphonate dose the server flagged: what it saw, and what the label says,
+ * quoted and attributed (Ossa does not advise on it). */
+function MissedDoses() {
+  const flags = useRows('flags', [Q.where('code', MISSED_DOSE), Q.where('resolved_at', null)])
+  const missed = missedDoses(flags ?? [])
+  if (!missed.length) return null
+  return (
+    <section class="missed-doses" aria-label="Missed doses">
+      {missed.map((dose) => (
+        <article key={dose.regimenId} class="card missed-dose" aria-labelledby={`missed-${dose.regimenId}`} data-regimen={dose.regimenId}>
+          <h2 id={`missed-${dose.regimenId}`}>{dose.title}</h2>
+          <p>{dose.observed}</p>
+          {dose.label ? (
+            <figure class="missed-dose-label">
+              <figcaption>What the label says ({dose.sources.join('; ')}):</figcaption>
+              <blockquote>{dose.label}</blockquote>
+            </figure>
+          ) : (
+            <p class="muted">Source: {dose.sources.join('; ')}</p>
+          )}
+          <p class="muted">
+            Ossa shows the label’s words; it does not advise. Your pharmacist can say what applies to you. <a href="#/flags">See all flags</a>
+          </p>
+        </article>
+      ))}
+    </section>
+  )
+}
+
 function Summary({ doses }: { doses: Dose[] }) {
   const taken = doses.filter((d) => d.log?.status === 'taken').length
   const skipped = doses.filter((d) => d.log?.status === 'skipped').length
@@ -243,6 +273,7 @@ export function Today() {
   return (
     <Screen title="Today">
       <p class="today-date">{longDate(date)}</p>
+      <MissedDoses />
       {regimens.length === 0 ? (
         <div class="today-empty card">
           <p>

@@ -1,0 +1,148 @@
+// A device with the app's schema 1 opens schema 2: its data stays, the new columns arrive
+// with the next sync (a migration pull that names them), and a change made before the
+// upgrade and never sent is still sent, without the placeholders the migration left.
+import type { Database } from '@nozbe/watermelondb'
+import logger from '@nozbe/watermelondb/utils/common/logger'
+import { fetchLocalChanges } from '@nozbe/watermelondb/sync/impl'
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+
+import { create, createDatabase, fetchRows, saveNow } from '.'
+import { FakeSyncServer, MemoryStorage } from '../fakeSyncServer'
+import { HeldBack } from '../held'
+import { countChanges, type Changes } from '../pushChunks'
+import { syncOnce } from '../sync'
+import { ADDED_IN, COLUMNS, schema, schemaAt, wireRecord } from './schema'
+
+logger.silence()
+
+const PROFILE_ID = '0b5e4c36-3f0a-4c5e-9d55-8a1f2b3c4d5e'
+const PLAN_ID = '1c6f5d47-4a1b-4d6f-8e66-9b203c4d5e6f'
+const PRODUCT_ID = '2d7a6e58-5b2c-4e7a-9f77-ac314d5e6f70'
+// The profile as a server speaking schema 1 sends it.
+const PROFILE_V1 = {
+  id: PROFILE_ID, date_of_birth: '1961-03-14', sex: 'female', menopause_status: 'post', final_period_date: null,
+  pregnant: false, lactating: false, weight_kg: 64.5, timezone: 'Europe/Amsterdam', units: 'metric',
+  reminder_weekday: 7, reminder_time: '18:00', remind_in_app: true, remind_by_push: false, remind_by_email: true,
+  quiet_hours_start: null, quiet_hours_end: null, updated_at: 1,
+}
+const PLAN_V1 = {
+  id: PLAN_ID, product_id: PRODUCT_ID, servings_per_dose: 1, schedule_kind: 'daily', times: '["08:00"]', weekdays: '[]',
+  day_of_month: null, interval_days: null, start_date: '2026-11-01', end_date: null, note: 'with breakfast', created_at: 1, updated_at: 1,
+}
+const PRODUCT_V1 = {
+  id: PRODUCT_ID, name: 'My alendronate', brand: '', kind: 'medicine', drug_class: 'bisphosphonate', drug: 'alendronate',
+  release: 'immediate', strength_mg: 70, serving_unit: 'tablet', notes: '', ingredients: '[]', created_at: 1, updated_at: 1,
+}
+
+let server: FakeSyncServer
+let held: HeldBack
+let names = 0
+
+beforeEach(() => {
+  server = new FakeSyncServer()
+  vi.stubGlobal('fetch', server.fetch)
+  vi.stubGlobal('localStorage', new MemoryStorage())
+  vi.stubGlobal('navigator', { onLine: true })
+  held = new HeldBack(localStorage, 'held')
+})
+
+afterEach(() => {
+  vi.unstubAllGlobals()
+})
+
+/** The in-memory store a database leaves, for the next app version to open. */
+async function closed(database: Database): Promise<unknown> {
+  await saveNow(database)
+  return (database.adapter as unknown as { underlyingAdapter: { _driver: { loki: { persistenceAdapter: unknown } } } }).underlyingAdapter._driver.loki.persistenceAdapter
+}
+
+/** A device that synced with schema 1, then planned something offline. */
+async function deviceOnSchema1(name: string): Promise<{ store: unknown; offlinePlan: string }> {
+  server.put('profiles', PROFILE_V1)
+  server.put('products', PRODUCT_V1)
+  server.put('regimens', PLAN_V1)
+  const old = createDatabase({ name, persistent: false, schema: schemaAt(1) })
+  await syncOnce(old, held)
+  const offline = await create('regimens', { ...planValues(), note: 'planned offline' }, old)
+  return { store: await closed(old), offlinePlan: offline.id }
+}
+
+function planValues() {
+  return { product_id: PRODUCT_ID, servings_per_dose: 2, schedule_kind: 'daily' as const, times: '["20:00"]', weekdays: '[]', start_date: '2026-12-01', note: '' }
+}
+
+describe('schema 2', () => {
+  it('is schema 1 with the columns ADDED_IN[2], and nothing else', () => {
+    const columns = (version: number) => schemaAt(version).tables
+    for (const [table, added] of Object.entries(ADDED_IN[2])) {
+      const before = Object.keys(columns(1)[table].columns)
+      const after = Object.keys(columns(2)[table].columns)
+      expect(after.filter((c) => !before.includes(c))).toEqual(added)
+    }
+    expect(schema.version).toBe(2)
+    expect(Object.keys(schema.tables[('regimens')].columns)).toEqual(Object.keys(COLUMNS.regimens))
+  })
+
+  it('sends no placeholder: an upgraded row leaves out the columns it has not received yet', () => {
+    const day = { wake_time: '', breakfast_time: null, lunch_time: null, dinner_time: null, bed_time: '' }
+    expect(wireRecord('profiles', { ...PROFILE_V1, ...day })).toEqual(PROFILE_V1)
+    expect(wireRecord('regimens', { ...PLAN_V1, confirmed_findings: '' })).toEqual(PLAN_V1)
+    // A member's own answers go as they are, "I skip it" (null) included.
+    const own = { ...PROFILE_V1, ...day, wake_time: '06:00', bed_time: '22:00' }
+    expect(wireRecord('profiles', own)).toEqual(own)
+    expect(wireRecord('regimens', { ...PLAN_V1, confirmed_findings: '[]' })).toHaveProperty('confirmed_findings', '[]')
+  })
+
+  it('keeps the data of a device that had schema 1, with the new columns empty until the next sync', async () => {
+    const { store, offlinePlan } = await deviceOnSchema1(`upgrade-${++names}`)
+
+    const upgraded = createDatabase({ name: `upgrade-${names}`, persistent: false, store })
+
+    const [profile] = await fetchRows('profiles', [], upgraded)
+    expect(profile).toMatchObject({ timezone: 'Europe/Amsterdam', date_of_birth: '1961-03-14', wake_time: '', breakfast_time: null, bed_time: '' })
+    const plans = await fetchRows('regimens', [], upgraded)
+    expect(plans.map((p) => [p.id, p.times, p.note, p.confirmed_findings]).sort()).toEqual(
+      [
+        [PLAN_ID, '["08:00"]', 'with breakfast', ''],
+        [offlinePlan, '["20:00"]', 'planned offline', ''],
+      ].sort(),
+    )
+    const [product] = await fetchRows('products', [], upgraded)
+    expect(product).toMatchObject({ name: 'My alendronate', usual_schedule: '' })
+    // The plan made offline is still waiting to be sent.
+    const { changes } = await fetchLocalChanges(upgraded)
+    expect((changes as Changes).regimens.created.map((r) => r.id)).toEqual([offlinePlan])
+  })
+
+  it('asks the server for the new columns at the next sync and sends the offline plan', async () => {
+    const { store, offlinePlan } = await deviceOnSchema1(`upgrade-${++names}`)
+    // The server moved to schema 2: its stored rows have the new columns, without new stamps.
+    server.upgrade('profiles', PROFILE_ID, { wake_time: '06:30', breakfast_time: null, lunch_time: '12:00', dinner_time: '19:00', bed_time: '23:00' })
+    server.upgrade('regimens', PLAN_ID, { confirmed_findings: '["labelled_frequency"]' })
+    server.upgrade('products', PRODUCT_ID, { usual_schedule: 'weekly' })
+
+    const upgraded = createDatabase({ name: `upgrade-${names}`, persistent: false, store })
+    await syncOnce(upgraded, held)
+
+    const pull = server.pulls.at(-1)!
+    expect(pull.schemaVersion).toBe('2')
+    expect(pull.cursor).not.toBe('null')
+    expect(pull.migration).toEqual({
+      from: 1,
+      tables: [],
+      columns: Object.entries(ADDED_IN[2]).map(([table, columns]) => ({ table, columns })),
+    })
+    const [profile] = await fetchRows('profiles', [], upgraded)
+    expect(profile).toMatchObject({ wake_time: '06:30', breakfast_time: null, lunch_time: '12:00', dinner_time: '19:00', bed_time: '23:00' })
+    const plan = (await fetchRows('regimens', [], upgraded)).find((p) => p.id === PLAN_ID)!
+    expect(plan.confirmed_findings).toBe('["labelled_frequency"]')
+    expect((await fetchRows('products', [], upgraded))[0].usual_schedule).toBe('weekly')
+    // The offline plan went without the migration's placeholder (the server keeps its
+    // default, an empty list); nothing is held back or waiting.
+    const pushed = server.pushes.at(-1)!.changes.regimens
+    expect(pushed.created.map((r) => r.id)).toEqual([offlinePlan])
+    expect(pushed.created[0]).not.toHaveProperty('confirmed_findings')
+    expect(held.all()).toEqual([])
+    expect(countChanges((await fetchLocalChanges(upgraded)).changes as Changes)).toBe(0)
+  })
+})
