@@ -172,6 +172,15 @@ def test_too_much_calcium_for_the_meals_names_the_rule_and_the_compromise():
     assert suggested(plans, two_meals)["r-ca"] == [("07:30", 2.0), ("18:30", 2.0)]
 
 
+def test_a_total_that_splits_whole_only_into_many_moments_is_still_split_to_the_rule():
+    plans = [plan("r-ca", CITRATE, times=("08:00", "13:00", "19:00"), servings=2)]  # 1,890 mg
+
+    result = day_planner.plan_day(plans, MemberDay(), TODAY)
+
+    assert [servings for _, servings in suggested(plans)["r-ca"]] == [1.0] * 6  # 315 mg each
+    assert "calcium_per_moment" not in {unmet.rule for unmet in result.unmet}
+
+
 def test_other_medicines_keep_their_times_unless_inside_the_window():
     plans = [
         plan("r-aln", ALENDRONATE, times=("07:00",)),

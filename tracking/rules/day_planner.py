@@ -15,7 +15,6 @@ planning again changes nothing. Times are local wall-clock times, whatever the z
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field, replace
 from datetime import date
 from itertools import combinations, pairwise
@@ -367,17 +366,19 @@ def _daily_servings(plan: Regimen, on: date) -> float:
 
 def _splits(total: float, per_serving: float) -> list[tuple[int, float]]:
     """Ways to give `total` servings a day: (moments, servings each), whole servings each
-    where the total is whole, fewest moments first; up to one more moment than the 500 mg
-    rule needs (more only ever costs a habit)."""
-    needed = max(1, math.ceil(total * per_serving / medicines.CALCIUM_PER_DOSE_MG - 1e-9))
-    found = []
-    for count in range(1, min(6, needed + 1) + 1):
+    where the total is whole, fewest moments first; up to the second split that meets the
+    500 mg rule (more moments only ever cost a habit)."""
+    found, meeting = [], 0
+    for count in range(1, 7):
         each = total / count
         if total == int(total) and each != int(each):
             continue
         if each < 0.5 and count > 1:
             break
         found.append((count, each))
+        meeting += per_serving * each <= medicines.CALCIUM_PER_DOSE_MG + 1e-9
+        if meeting == 2:
+            break
     return found or [(1, total)]
 
 

@@ -336,16 +336,18 @@ function dailyServings(plan: RuleRegimen, on: string): number {
 }
 
 /** Ways to give `total` servings a day: (moments, servings each), whole servings each where
- * the total is whole, fewest moments first; up to one more moment than the 500 mg rule needs
- * (day_planner.py _splits). */
+ * the total is whole, fewest moments first; up to the second split that meets the 500 mg
+ * rule (day_planner.py _splits). */
 function splits(total: number, perServing: number): [number, number][] {
-  const needed = Math.max(1, Math.ceil((total * perServing) / CALCIUM_PER_DOSE_MG - 1e-9))
   const found: [number, number][] = []
-  for (let count = 1; count <= Math.min(6, needed + 1); count++) {
+  let meeting = 0
+  for (let count = 1; count <= 6; count++) {
     const each = total / count
     if (Number.isInteger(total) && !Number.isInteger(each)) continue
     if (each < 0.5 && count > 1) break
     found.push([count, each])
+    if (perServing * each <= CALCIUM_PER_DOSE_MG + 1e-9) meeting++
+    if (meeting === 2) break
   }
   return found.length ? found : [[1, total]]
 }
