@@ -30,6 +30,7 @@ from tracking.models import IntakeLog, IntakeStatus, Regimen
 from tracking.rules import medicines
 
 from .models import Delivery, DeliveryStatus, DoseReminder, Kind, Notification, ReminderState
+from .planner import wants_reminders
 from .services import create_once, delivery_rows
 
 CHUNK = 500
@@ -79,7 +80,7 @@ def claim_moments(now: datetime) -> int:
             due = plan.next_dose_reminder_at
             moment = dose_moment(plan, due)
             moves.append((plan.pk, due, _after(plan, moment, now)))
-            if _wants(plan.member) and now - due <= STALE:
+            if wants_reminders(plan.member) and now - due <= STALE:
                 rows.append(_reminder_row(plan, moment, now))
         with transaction.atomic():
             _stamp_all(rows)
@@ -94,10 +95,6 @@ def _after(plan: Regimen, moment: DoseMoment, now: datetime) -> datetime | None:
     if upcoming is not None and upcoming < now - STALE:
         upcoming = next_reminder_due(plan, now - STALE)
     return upcoming
-
-
-def _wants(member) -> bool:
-    return member.is_active and member.deletion_scheduled_for is None
 
 
 def _reminder_row(plan: Regimen, moment: DoseMoment, now: datetime) -> DoseReminder:

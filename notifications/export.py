@@ -31,6 +31,12 @@ TABLES = (
         "How each notification was sent on each channel.",
     ),
     Table(
+        "dose_reminders",
+        ("id", "regimen_id", "due_at", "state", "snoozed_until", "sends", "follow_up_sent", "late"),
+        lambda user: user.dose_reminders.order_by("due_at", "id"),
+        "Each dose-time reminder: when it was due, snoozed, followed up.",
+    ),
+    Table(
         "push_subscriptions",
         ("id", "endpoint", "user_agent", "created_at", "deactivated_at", "last_error"),
         lambda user: user.push_subscriptions.order_by("created_at", "id"),

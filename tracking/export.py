@@ -55,6 +55,10 @@ TABLES = (
             "start_date",
             "end_date",
             "note",
+            "remind",
+            "follow_up_minutes",
+            "pack_size",
+            "refill_days",
             *SYNC_STAMPS,
         ),
         lambda user: user.regimens.order_by("start_date", "created_at", "id"),
@@ -70,6 +74,12 @@ TABLES = (
         "Every version of each plan's schedule, in force from its date until the next.",
         nested_in=("regimens", "regimen_id"),
         nested_as="schedule_versions",
+    ),
+    Table(
+        "stock_events",
+        ("id", "regimen_id", "kind", "servings", "at", "note", *SYNC_STAMPS),
+        lambda user: user.stock_events.order_by("at", "id"),
+        "Counts of what was on hand, and refills, for each plan.",
     ),
     Table(
         "intake_logs",

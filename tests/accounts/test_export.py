@@ -21,7 +21,8 @@ from fhir.resources.R4B.patient import Patient
 
 from accounts import care, data_export
 from accounts.models import AccessLog, ClientNote, User
-from notifications.models import Delivery, Notification, PushSubscription
+from notifications import dose_reminders
+from notifications.models import Delivery, DoseReminder, Notification, PushSubscription
 from tracking import services
 from tracking.models import (
     AdherenceSnapshot,
@@ -145,6 +146,20 @@ def give_history(member: User, dietitian: User) -> dict:
         auth=f"AUTH-SECRET-{member.pk}",
     )
     MemberComputation.objects.create(member=member, computed_at=NOW)
+    services.record_stock(
+        member, {"regimen": weekly, "kind": "count", "servings": Decimal("4"), "at": NOW}
+    )
+    due = NOW - dt.timedelta(days=2)
+    DoseReminder.objects.create(
+        id=dose_reminders.dose_id(weekly.pk, due),
+        member=member,
+        regimen=weekly,
+        due_at=due,
+        counts_from=due - dt.timedelta(hours=3),
+        counts_until=due + dt.timedelta(hours=3),
+        state="done",
+        sends=1,
+    )
     care.log_access(member.pk, dietitian, "view_client", "client page")
     note = ClientNote.objects.create(
         member=member, author=dietitian, body=f"Private: {member.pk} and calcium timing"
@@ -504,7 +519,7 @@ def test_a_year_of_daily_doses_costs_the_same_few_queries_as_a_week(
 
     with CaptureQueriesContext(connection) as a_week:
         assert export(bob_api, kind).status_code == 200
-    with django_assert_max_num_queries(20) as a_year:
+    with django_assert_max_num_queries(22) as a_year:
         response = export(alice_api, kind)
 
     assert len(a_year.captured_queries) == len(a_week.captured_queries)

@@ -107,6 +107,7 @@ def test_a_refused_dose_is_held_back_shown_in_words_and_discarded(chromium_path,
         strip.get_by_role("link", name="1 change could not be sent").click()
         page.get_by_role("heading", name="Changes not sent", level=1).wait_for()
         item = page.locator("li.held-item")
+        item.first.wait_for()  # the held rows are read from the local database after the heading
         assert item.count() == 1
         words = item.inner_text()
         assert re.search(r"Dose of .*K2.* on \d{1,2} \w{3} at \d\d:\d\d", words), words
