@@ -148,6 +148,10 @@ class ProfileSerializer(ModelSerializer):
             "lunch_time",
             "dinner_time",
             "bed_time",
+            "follow_up_minutes",
+            "reminder_zone",
+            "phone_timezone",
+            "dose_reminders_by_email",
             "updated_at",
         ]
         read_only_fields = ["age", "updated_at"]

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 
 from accounts.models import Profile
-from tracking import nutrients
+from tracking import nutrients, stock_levels
 from tracking.dose_moments import next_dose
 from tracking.models import AdherenceSnapshot, DrugClass, Flag, Regimen
 
@@ -21,6 +21,7 @@ def weekly(profile: Profile, now: datetime) -> dict:
         _totals_paragraph(profile, monday),
         _flags_paragraph(profile),
         _next_dose_paragraph(profile, now),
+        _refill_paragraph(profile, now),
     ]
     paragraphs = [p for p in paragraphs if p]
     return {
@@ -127,6 +128,24 @@ def _next_dose_paragraph(profile: Profile, now: datetime) -> str:
     due, plan = min(upcoming, key=lambda pair: pair[0])
     when = weekday_date(due.astimezone(profile.zone))
     return f"Next {plan.product.name}: {when}. {plan.product.notes}".strip()
+
+
+def _refill_paragraph(profile: Profile, now: datetime) -> str:
+    """Plans that run out within their refill notice (from the stock the member counted)."""
+    plans = stock_levels.stocked_plans([profile.user_id])
+    levels = stock_levels.levels(plans, now)
+    today = now.astimezone(profile.zone).date()
+    soon = sorted(
+        (level.runs_out_on, plan.product.name)
+        for plan in plans
+        if (level := levels.get(str(plan.pk)))
+        and level.runs_out_on is not None
+        and level.runs_out_on <= today + timedelta(days=plan.refill_days)
+    )
+    if not soon:
+        return ""
+    items = "; ".join(f"{name} on {day:%A %d %B}" for day, name in soon)
+    return f"Running out soon at your plans' pace: {items}. Log a refill in Ossa when you have it."
 
 
 def pct(value: float | None) -> str:

@@ -2,9 +2,16 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 
-from .models import Notification, PushSubscription
+from .models import DoseReminder, Notification, PushSubscription
 
-__all__ = ["Notification", "PushSubscription", "inbox_for", "push_subscriptions_for"]
+__all__ = [
+    "DoseReminder",
+    "Notification",
+    "PushSubscription",
+    "dose_reminders_for",
+    "inbox_for",
+    "push_subscriptions_for",
+]
 
 
 def push_subscriptions_for(member) -> QuerySet[PushSubscription]:
@@ -13,3 +20,9 @@ def push_subscriptions_for(member) -> QuerySet[PushSubscription]:
 
 def inbox_for(member) -> QuerySet[Notification]:
     return Notification.objects.filter(member=member, deleted_at=None)
+
+
+def dose_reminders_for(member) -> QuerySet[DoseReminder]:
+    return DoseReminder.objects.filter(member=member, deleted_at=None).select_related(
+        "member__profile", "regimen"
+    )

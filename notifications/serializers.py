@@ -5,7 +5,8 @@ import base64
 from cryptography.hazmat.primitives.asymmetric import ec
 from rest_framework import serializers
 
-from .models import Notification, PushSubscription
+from .dose_reminders import SNOOZE_MINUTES
+from .models import DoseReminder, Notification, PushSubscription
 
 
 class PushKeysSerializer(serializers.Serializer):
@@ -60,6 +61,36 @@ class NotificationSerializer(serializers.ModelSerializer):
         model = Notification
         fields = ["id", "kind", "period", "title", "body", "data", "read_at", "created_at"]
         read_only_fields = fields
+
+
+class DoseReminderSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = DoseReminder
+        fields = [
+            "id",
+            "regimen",
+            "due_at",
+            "state",
+            "snoozed_until",
+            "next_at",
+            "sends",
+            "follow_up_sent",
+            "late",
+        ]
+        read_only_fields = fields
+
+
+class SnoozeSerializer(serializers.Serializer):
+    minutes = serializers.ChoiceField(choices=SNOOZE_MINUTES, required=False)
+    next_meal = serializers.BooleanField(required=False, default=False)
+
+    def validate(self, attrs):
+        if bool(attrs.get("minutes")) == bool(attrs["next_meal"]):
+            raise serializers.ValidationError(
+                {"minutes": ["Give minutes (10, 30 or 60) or next_meal: true, not both."]},
+                code="required",
+            )
+        return attrs
 
 
 class VapidKeySerializer(serializers.Serializer):

@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.core import signing
 from django.shortcuts import render
+from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.views import View
 from django.views.decorators.csrf import csrf_exempt
@@ -14,8 +15,9 @@ from rest_framework.views import APIView
 
 from accounts import services as account_services
 from accounts.models import User
+from backend.errors import Conflict
 
-from . import selectors, serializers, services
+from . import dose_reminders, selectors, serializers, services
 from .unsubscribe import member_id_from
 
 
@@ -76,6 +78,33 @@ class NotificationViewSet(viewsets.ReadOnlyModelViewSet):
         if notification.read_at is None:
             services.mark_read(notification)
         return Response(self.get_serializer(notification).data)
+
+
+class DoseReminderViewSet(viewsets.ReadOnlyModelViewSet):
+    """The member's dose reminders, newest dose first (also synced to the app); snooze one
+    from Today or from the notification."""
+
+    serializer_class = serializers.DoseReminderSerializer
+    filterset_fields = ["regimen", "state"]
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return selectors.DoseReminder.objects.none()
+        return selectors.dose_reminders_for(self.request.user)
+
+    @extend_schema(
+        request=serializers.SnoozeSerializer, responses=serializers.DoseReminderSerializer
+    )
+    @action(detail=True, methods=["post"])
+    def snooze(self, request, pk=None):
+        reminder = self.get_object()
+        asked = serializers.SnoozeSerializer(data=request.data)
+        asked.is_valid(raise_exception=True)
+        try:
+            reminder = dose_reminders.snooze(reminder, timezone.now(), **asked.validated_data)
+        except dose_reminders.SnoozeRefused as refused:
+            raise Conflict(str(refused), code="snooze_refused") from refused
+        return Response(self.get_serializer(reminder).data)
 
 
 @method_decorator(csrf_exempt, name="dispatch")  # the signed token in the URL authenticates

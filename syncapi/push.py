@@ -33,7 +33,7 @@ from .protocol import (
 from .registry import TABLES
 
 # Parents before children: a push may create a product, a plan for it and its doses.
-WRITE_ORDER = ("profiles", "products", "regimens", "intake_logs", "notifications")
+WRITE_ORDER = ("profiles", "products", "regimens", "intake_logs", "stock_events", "notifications")
 
 
 def push(member, last_pulled_at: int, changes: dict[str, Any]) -> None:

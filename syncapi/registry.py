@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import defaultdict
 
 from accounts.models import Profile
-from notifications.models import Notification
+from notifications.models import DoseReminder, Notification
 from tracking.models import (
     AdherenceSnapshot,
     Flag,
@@ -20,6 +20,7 @@ from tracking.models import (
     NutrientTarget,
     Product,
     Regimen,
+    StockEvent,
 )
 
 from . import codecs as c
@@ -29,7 +30,9 @@ from .protocol import Column, Table
 # The client's schema version this server speaks, and the oldest it still accepts.
 # 2: the member's usual day (profiles), confirmed findings (regimens), a product's labelled
 # frequency and ingredient basis. 3: nutrient_days and nutrient_targets (read-only).
-SCHEMA_VERSION = 3
+# 4: dose reminders and stock: the plan's and profile's reminder and stock settings,
+# stock_events (written by devices) and dose_reminders (read-only).
+SCHEMA_VERSION = 4
 MIN_SCHEMA_VERSION = 1
 
 
@@ -68,7 +71,33 @@ REGIMENS = (
     Column("end_date", c.OPT_DATE),
     Column("note", c.TEXT),
     Column("confirmed_findings", c.JSON_TEXT),
+    Column("remind", c.BOOLEAN),
+    Column("follow_up_minutes", c.OPT_INTEGER),
+    Column("pack_size", c.OPT_NUMBER),
+    Column("refill_days", c.INTEGER),
     *_stamps(),
+)
+
+STOCK_EVENTS = (
+    Column("regimen_id", c.ID),
+    Column("kind", c.TEXT),
+    Column("servings", c.NUMBER),
+    Column("at", c.EPOCH_MS),
+    Column("note", c.TEXT),
+    *_stamps(),
+)
+
+DOSE_REMINDERS = tuple(
+    Column(name, codec, writable=False)
+    for name, codec in (
+        ("regimen_id", c.ID),
+        ("due_at", c.EPOCH_MS),
+        ("state", c.TEXT),
+        ("snoozed_until", c.OPT_EPOCH_MS),
+        ("next_at", c.OPT_EPOCH_MS),
+        ("follow_up_sent", c.BOOLEAN),
+        ("late", c.BOOLEAN),
+    )
 )
 
 INTAKE_LOGS = (
@@ -104,6 +133,10 @@ PROFILES = (
     Column("lunch_time", c.OPT_CLOCK_TIME),
     Column("dinner_time", c.OPT_CLOCK_TIME),
     Column("bed_time", c.CLOCK_TIME),
+    Column("follow_up_minutes", c.INTEGER),
+    Column("reminder_zone", c.TEXT),
+    Column("phone_timezone", c.TEXT),
+    Column("dose_reminders_by_email", c.BOOLEAN),
     Column("updated_at", c.EPOCH_MS, writable=False),
 )
 
@@ -206,5 +239,9 @@ TABLES: dict[str, Table] = {
         Table("nutrient_days", NutrientDay, "member", NUTRIENT_DAYS, since=3),
         Table("nutrient_targets", NutrientTarget, "member", NUTRIENT_TARGETS, since=3),
         Table("notifications", Notification, "member", NOTIFICATIONS, writers.InboxWriter()),
+        Table(
+            "stock_events", StockEvent, "member", STOCK_EVENTS, writers.StockEventWriter(), since=4
+        ),
+        Table("dose_reminders", DoseReminder, "member", DOSE_REMINDERS, since=4),
     )
 }

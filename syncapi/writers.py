@@ -197,6 +197,26 @@ def _pick(found: dict, value: str | None, field: str, message: str):
     return obj
 
 
+class StockEventWriter(Writer):
+    """Stock entries are history: a device adds counts and refills, or deletes a wrong one;
+    a changed entry is refused (the app adds a new count instead)."""
+
+    def write_one(self, ctx: PushContext, item: Incoming) -> None:
+        if item.stored is not None:
+            if not all(self.wire_equal(item, a, v) for a, v in item.values.items()):
+                ctx.refuse(item, "immutable", "A stock entry is not changed; add a new count.")
+            return
+        fields = dict(item.values)
+        regimen_id = _uuid_or_none(fields.pop("regimen_id", None) or "")
+        fields["regimen"] = Regimen.objects.filter(member=ctx.member, id=regimen_id).first()
+        if fields["regimen"] is None:
+            raise ValidationError({"regimen": ["Unknown plan."]})
+        services.record_stock(ctx.member, fields, event_id=item.id)
+
+    def delete_one(self, ctx: PushContext, item: Incoming) -> None:
+        services.delete_stock_event(item.stored)
+
+
 class ProfileWriter(Writer):
     def write_one(self, ctx: PushContext, item: Incoming) -> None:
         if item.id != ctx.member.id:

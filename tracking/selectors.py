@@ -19,6 +19,7 @@ from .models import (
     Nutrient,
     Product,
     Regimen,
+    StockEvent,
 )
 
 
@@ -35,6 +36,10 @@ def products_for_member(member) -> QuerySet[Product]:
 
 def regimens_for_member(member) -> QuerySet[Regimen]:
     return Regimen.objects.filter(member=member, deleted_at__isnull=True)
+
+
+def stock_events_for_member(member) -> QuerySet[StockEvent]:
+    return StockEvent.objects.filter(member=member, deleted_at__isnull=True)
 
 
 def intakes_for_member(member) -> QuerySet[IntakeLog]:

@@ -23,6 +23,7 @@ from .models import (
     NutrientTarget,
     Product,
     Regimen,
+    StockEvent,
 )
 
 
@@ -78,8 +79,20 @@ class MemberScopedField(serializers.PrimaryKeyRelatedField):
         return self.selector(self.context["request"].user)
 
 
+class StockLevelSerializer(serializers.Serializer):
+    on_hand = serializers.DecimalField(max_digits=10, decimal_places=2)
+    runs_out_on = serializers.DateField(allow_null=True)
+
+
 class RegimenSerializer(ModelSerializer):
     product = MemberScopedField(selectors.products_for_member)
+    stock = serializers.SerializerMethodField()
+    next_reminder_at = serializers.DateTimeField(
+        source="next_dose_reminder_at",
+        read_only=True,
+        allow_null=True,
+        help_text="The next dose moment a reminder is planned for (null: reminders off).",
+    )
     servings_per_dose = serializers.DecimalField(
         max_digits=6,
         decimal_places=2,
@@ -115,10 +128,23 @@ class RegimenSerializer(ModelSerializer):
             "note",
             "confirmed_findings",
             "findings",
+            "remind",
+            "follow_up_minutes",
+            "pack_size",
+            "refill_days",
+            "stock",
+            "next_reminder_at",
             "created_at",
             "updated_at",
         ]
         read_only_fields = ["id", "created_at", "updated_at"]
+
+    @extend_schema_field(StockLevelSerializer(allow_null=True))
+    def get_stock(self, regimen) -> dict | None:
+        """Servings on hand and the day they run out, once the member counted the stock."""
+        levels = self.context.get("stock")
+        level = levels().get(str(regimen.pk)) if levels is not None else None
+        return None if level is None else StockLevelSerializer(level).data
 
     @extend_schema_field(serializers.ListField(child=serializers.DictField()))
     def get_findings(self, regimen) -> list[dict]:
@@ -158,6 +184,19 @@ class IntakeLogSerializer(ModelSerializer):
         if not creating:
             attrs.pop("id", None)
         return attrs
+
+
+class StockEventSerializer(ModelSerializer):
+    id = serializers.UUIDField(
+        required=False, help_text="Client-generated id; re-sending it is safe."
+    )
+    regimen = MemberScopedField(selectors.regimens_for_member)
+    at = serializers.DateTimeField(required=False, help_text="When; now if left out.")
+
+    class Meta:
+        model = StockEvent
+        fields = ["id", "regimen", "kind", "servings", "at", "note", "created_at", "updated_at"]
+        read_only_fields = ["created_at", "updated_at"]
 
 
 class IntakeListQuerySerializer(serializers.Serializer):

@@ -389,6 +389,17 @@ def record_stock(member, fields: dict[str, Any], event_id: uuid.UUID | None = No
     return event
 
 
+def record_stock_once(member, fields: dict[str, Any], event_id: uuid.UUID | None = None):
+    """record_stock, safe to repeat: the member's own id again returns that entry; another
+    member's id (or a deleted entry's) is a conflict and changes nothing."""
+    found = StockEvent.objects.filter(pk=event_id).first() if event_id else None
+    if found is None:
+        return record_stock(member, fields, event_id), True
+    if found.member_id != member.id or found.deleted_at is not None:
+        raise Conflict("A stock entry with this id already exists.", code="id_conflict")
+    return found, False
+
+
 @transaction.atomic
 def delete_stock_event(event: StockEvent) -> None:
     event.deleted_at = timezone.now()

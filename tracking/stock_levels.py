@@ -54,30 +54,40 @@ def levels(regimens: list[Regimen], now: datetime) -> dict[str, Level]:
     return found
 
 
-def refresh(member_ids, now: datetime) -> int:
-    """Move each stocked plan's refill reminder to `refill_days` before it runs out, at the
-    member's reminder time; None when nothing runs out. Returns the plans changed."""
-    plans = list(
+def stocked_plans(member_ids) -> list[Regimen]:
+    """The members' current plans that have a stock history, ready for levels()."""
+    return list(
         Regimen.objects.filter(
-            member_id__in=member_ids, deleted_at__isnull=True, stock_events__isnull=False
+            member_id__in=member_ids,
+            deleted_at__isnull=True,
+            stock_events__deleted_at__isnull=True,
+            stock_events__isnull=False,
         )
         .distinct()
         .select_related("member__profile", "product")
+        .prefetch_related("schedules")
     )
+
+
+def refresh(member_ids, now: datetime) -> int:
+    """Move each stocked plan's refill reminder to `refill_days` before it runs out, at the
+    member's reminder time; None when nothing runs out. Returns the plans changed."""
+    plans = stocked_plans(member_ids)
     found = levels(plans, now)
     changed = 0
     for plan in plans:
         level = found.get(str(plan.pk))
-        moment = _reminder_moment(plan, level)
+        moment = _reminder_moment(plan, level, now)
         if moment != plan.next_refill_reminder_at:
             Regimen.objects.filter(pk=plan.pk).update(next_refill_reminder_at=moment)
             changed += 1
     return changed
 
 
-def _reminder_moment(plan: Regimen, level: Level | None) -> datetime | None:
+def _reminder_moment(plan: Regimen, level: Level | None, now: datetime) -> datetime | None:
     if level is None or level.runs_out_on is None:
         return None
     profile = plan.member.profile
     day = stock.refill_reminder_day(level.runs_out_on, plan.refill_days)
-    return local_moment(max(day, profile.today()), profile.reminder_time, profile.zone)
+    today = now.astimezone(profile.zone).date()
+    return local_moment(max(day, today), profile.reminder_time, profile.zone)

@@ -9,6 +9,7 @@ router.register("products", views.ProductViewSet, basename="product")
 router.register("regimens", views.RegimenViewSet, basename="regimen")
 router.register("intakes", views.IntakeLogViewSet, basename="intake")
 router.register("flags", views.FlagViewSet, basename="flag")
+router.register("stock-events", views.StockEventViewSet, basename="stock-event")
 
 urlpatterns = [
     path("adherence", views.AdherenceView.as_view(), name="adherence"),

@@ -4,6 +4,7 @@ from functools import cache
 
 from django.db.models import Case, F, QuerySet, Value, When
 from django.http import HttpResponse
+from django.utils.timezone import now
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, permissions, status, viewsets
@@ -15,7 +16,7 @@ from rest_framework.views import APIView
 
 from backend.pagination import NewestFirstKeysetPagination
 
-from . import filters, nutrients, planning, selectors, serializers, services
+from . import filters, nutrients, planning, selectors, serializers, services, stock_levels
 from .dietitians import report
 from .models import Client, Flag
 
@@ -101,8 +102,34 @@ class RegimenViewSet(MemberViewSet):
     def get_serializer_context(self):
         # Read after the write: a response shows the findings the change brought.
         user = self.request.user
-        findings = cache(lambda: planning.findings(user.id)) if user.is_authenticated else None
-        return {**super().get_serializer_context(), "findings": findings}
+        if not user.is_authenticated:
+            return {**super().get_serializer_context(), "findings": None, "stock": None}
+        findings = cache(lambda: planning.findings(user.id))
+        stock = cache(lambda: stock_levels.levels(stock_levels.stocked_plans([user.id]), now()))
+        return {**super().get_serializer_context(), "findings": findings, "stock": stock}
+
+
+class StockEventViewSet(MemberViewSet):
+    """Counts of what is on hand and refills, per plan. An entry is history: correct a count
+    by adding a new one (or delete the wrong entry). POST with a client-generated id is
+    idempotent."""
+
+    serializer_class = serializers.StockEventSerializer
+    filterset_fields = ["regimen", "kind"]
+    ordering_fields = ["at", "created_at"]
+    http_method_names = ["get", "post", "delete", "head", "options"]
+    selector = selectors.stock_events_for_member
+    delete_service = services.delete_stock_event
+
+    def create(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        fields = dict(serializer.validated_data)
+        event, created = services.record_stock_once(
+            request.user, fields, event_id=fields.pop("id", None)
+        )
+        body = self.get_serializer(event).data
+        return Response(body, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
 
 class IntakeLogViewSet(MemberViewSet):

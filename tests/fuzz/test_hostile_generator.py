@@ -136,6 +136,17 @@ def base_records(member: FuzzMember, fresh: uuid.UUID) -> dict[str, tuple[str, d
         ),
         "profiles": ("updated", {"id": str(member.user.id), "reminder_time": "18:00"}),
         "notifications": ("updated", {"id": member.ids["notifications"][0], "read_at": taken}),
+        "stock_events": (
+            "created",
+            {
+                "id": str(fresh),
+                "regimen_id": member.ids["regimens"][0],
+                "kind": "count",
+                "servings": 30,
+                "at": taken,
+                "note": "",
+            },
+        ),
     }
 
 

@@ -86,6 +86,17 @@ def valid_records(member: FuzzMember) -> dict[str, tuple[str, dict]]:
             {"id": str(member.user.profile.id), "sex": "female", "reminder_time": "18:00"},
         ),
         "notifications": ("updated", {"id": member.ids["notifications"][0], "read_at": taken}),
+        "stock_events": (
+            "created",
+            {
+                "id": str(uuid.uuid4()),
+                "regimen_id": member.ids["regimens"][0],
+                "kind": "refill",
+                "servings": 30,
+                "at": taken,
+                "note": "",
+            },
+        ),
     }
 
 

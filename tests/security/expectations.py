@@ -308,6 +308,16 @@ API: dict[str, list[Case]] = {
         )
     ],
     "DELETE /api/v1/intakes/{id}": [Case(ok=204, target="intake")],
+    "GET /api/v1/stock-events": [Case(ok=200, shows="stock_event")],
+    "POST /api/v1/stock-events": [
+        Case(
+            ok=201,
+            body=lambda r: {"regimen": r.ids["regimen"], "kind": "refill", "servings": 30},
+            stranger=400,  # another member's plan "does not exist"
+        )
+    ],
+    "GET /api/v1/stock-events/{id}": [Case(ok=200, target="stock_event", shows="stock_event")],
+    "DELETE /api/v1/stock-events/{id}": [Case(ok=204, target="stock_event")],
     "GET /api/v1/flags": [Case(ok=200, query={"status": "all"}, shows="flag")],
     "GET /api/v1/flags/{id}": [Case(ok=200, target="flag", shows="flag")],
     "POST /api/v1/flags/{id}/acknowledge": [Case(ok=200, target="flag")],
@@ -335,6 +345,13 @@ API: dict[str, list[Case]] = {
     "GET /api/v1/notifications": [Case(ok=200, shows="notification")],
     "GET /api/v1/notifications/{id}": [Case(ok=200, target="notification", shows="notification")],
     "POST /api/v1/notifications/{id}/read": [Case(ok=200, target="notification")],
+    "GET /api/v1/dose-reminders": [Case(ok=200, shows="dose_reminder")],
+    "GET /api/v1/dose-reminders/{id}": [
+        Case(ok=200, target="dose_reminder", shows="dose_reminder")
+    ],
+    "POST /api/v1/dose-reminders/{id}/snooze": [
+        Case(ok=200, target="dose_reminder", body=lambda r: {"minutes": 10})
+    ],
     "GET /api/v1/push-subscriptions": [Case(ok=200, shows="push_subscription")],
     "POST /api/v1/push-subscriptions": [
         Case(

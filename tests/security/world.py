@@ -24,8 +24,9 @@ from rest_framework_simplejwt.tokens import RefreshToken
 from accounts import care
 from accounts import services as account_services
 from accounts.models import AccessLog, ClientNote, LoginSession, User
+from notifications import dose_reminders
 from notifications import services as notification_services
-from notifications.models import PushSubscription
+from notifications.models import DoseReminder, PushSubscription
 from notifications.unsubscribe import unsubscribe_token
 from tracking import computation, services
 from tracking.models import Flag, Nutrient, Product
@@ -131,6 +132,19 @@ def furnish(member: User, tag: str) -> Holdings:
     flag = FlagFactory(member=member, code="d3_without_k2", evidence={"note": tag})
     notification = notification_services.weekly_notification(member.id, "2026-W01", timezone.now())
     notification_services.open_deliveries(notification)
+    stock = services.record_stock(
+        member, {"regimen": plan, "kind": "count", "servings": Decimal("30"), "note": tag}
+    )
+    due = timezone.now() + dt.timedelta(hours=2)
+    reminder = DoseReminder.objects.create(
+        id=dose_reminders.dose_id(catalogue_plan.pk, due),
+        member=member,
+        regimen=catalogue_plan,
+        due_at=due,
+        counts_from=due - dt.timedelta(hours=3),
+        counts_until=due + dt.timedelta(hours=3),
+        next_at=due,
+    )
     keys = browser_push_keys()
     device = PushSubscription.objects.create(
         member=member, endpoint=f"https://push.example/{tag}", user_agent=f"{tag} browser", **keys
@@ -152,6 +166,8 @@ def furnish(member: User, tag: str) -> Holdings:
             "intake": logs[-1],
             "flag": flag,
             "notification": notification,
+            "stock_event": stock,
+            "dose_reminder": reminder,
             "push_subscription": device,
             "session": tablet,
             "care_link": link,

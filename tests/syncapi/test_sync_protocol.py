@@ -30,6 +30,7 @@ TABLES = {
 }
 # Schema 3 added the nutrient totals; an app of schema 1 or 2 is not sent them.
 SCHEMA_3_TABLES = {"nutrient_days", "nutrient_targets"}
+SCHEMA_4_TABLES = {"stock_events", "dose_reminders"}
 
 
 def pull(api, cursor=None, **params):
@@ -79,8 +80,10 @@ def log_row(plan, **values):
 def test_an_app_of_each_schema_gets_the_tables_it_has(alice_api):
     assert set(pull(alice_api, schema_version=2)["changes"]) == TABLES
     assert set(pull(alice_api, schema_version=3)["changes"]) == TABLES | SCHEMA_3_TABLES
+    every = TABLES | SCHEMA_3_TABLES | SCHEMA_4_TABLES
+    assert set(pull(alice_api, schema_version=4)["changes"]) == every
     response = alice_api.get("/api/v1/sync/pull", {"last_pulled_at": "null"})
-    assert set(json.loads(response.content)["changes"]) == TABLES | SCHEMA_3_TABLES
+    assert set(json.loads(response.content)["changes"]) == every
 
 
 def test_a_first_sync_gets_every_table_and_a_positive_timestamp(alice, alice_api):
@@ -433,3 +436,11 @@ def test_push_statements_do_not_grow_with_rows(alice_api, plan):
         return len(queries)
 
     assert statements_for(3) == statements_for(60)
+
+
+def test_every_writable_table_has_its_place_in_the_write_order():
+    from syncapi.push import WRITE_ORDER
+    from syncapi.registry import TABLES as REGISTERED
+
+    writable = {name for name, table in REGISTERED.items() if not table.read_only}
+    assert set(WRITE_ORDER) == writable
