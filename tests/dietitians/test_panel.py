@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from decimal import Decimal
 
 import pytest
 from django.urls import reverse
@@ -10,7 +11,8 @@ from pypdf import PdfReader
 
 from accounts import care
 from accounts.models import AccessLog, ClientNote
-from tracking.models import Flag
+from tracking import services
+from tracking.models import Flag, Regimen
 
 from ..factories import MemberFactory
 from .conftest import signed_in
@@ -80,6 +82,21 @@ def test_the_client_page_shows_the_day_and_the_plan_findings(alice_followed_by_d
     assert [(f.code, f.severity) for f in findings if f.severity == "critical"] == [
         ("vitamin_k_with_vka", "critical")
     ]
+
+
+def test_the_client_page_shows_what_each_plan_has_in_stock(alice_followed_by_dana, dana):
+    alice, _ = alice_followed_by_dana
+    counted, uncounted = Regimen.objects.filter(member=alice).order_by("start_date")[:2]
+    services.record_stock(alice, {"regimen": counted, "kind": "count", "servings": Decimal(3)})
+
+    text = signed_in(dana).get(f"{CHANGELIST}{alice.pk}/change/").content.decode()
+
+    def cell(plan) -> str:
+        start = text.index(f'data-stock="{plan.pk}"')
+        return text[start : text.index("</td>", start)]
+
+    assert "3 " in cell(counted) and " left, runs out on " in cell(counted)
+    assert "not counted" in cell(uncounted)
 
 
 def test_an_unlinked_dietitian_gets_404_on_every_url_of_the_member(

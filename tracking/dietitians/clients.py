@@ -14,7 +14,7 @@ from django.utils import timezone
 from accounts import care
 from accounts.selectors import clients_for
 
-from .. import facts, nutrients, planning
+from .. import facts, nutrients, planning, stock_levels
 from ..models import AdherenceSnapshot, Client, Flag, IntakeLog, Regimen
 from ..rules.reference import life_stage
 
@@ -79,6 +79,9 @@ def summary(client: Client) -> dict:
         Regimen.objects.filter(member=client).select_related("product").order_by("start_date")
     )
     today = client.profile.today()
+    levels = stock_levels.levels(stock_levels.stocked_plans([client.pk]), timezone.now())
+    for regimen in regimens:
+        regimen.stock_level = levels.get(str(regimen.pk))
     return {
         "client": client,
         "profile": client.profile,
