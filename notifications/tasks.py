@@ -1,4 +1,5 @@
-"""Reminder tasks: the 15-minute planner, the digest writer and one delivery attempt."""
+"""Reminder tasks: the 15-minute weekly planner and its digest writer, the every-minute dose
+reminder planner (doses, snoozes, follow-ups, windows, refills), and one delivery attempt."""
 
 from __future__ import annotations
 
