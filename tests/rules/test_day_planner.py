@@ -201,6 +201,20 @@ def test_vitamin_k_on_an_antagonist_is_critical_at_plan_time():
     )
 
 
+def test_vitamin_k_with_two_antagonists_names_both_whatever_the_order():
+    acenocoumarol = Product(
+        "aco", "Acenocoumarol 1 mg", "medicine", "vitamin_k_antagonist", "acenocoumarol"
+    )
+    plans = [plan("r-w", WARFARIN), plan("r-a", acenocoumarol), plan("r-k2", K2)]
+
+    def titles(order):
+        found = plan_checks.evaluate(PlanInputs(TODAY, tuple(order), MemberDay()))
+        return [f.title for f in found if f.code == "vitamin_k_with_vka"]
+
+    expected = ["Vitamin K2 90 mcg holds vitamin K, which counteracts acenocoumarol and warfarin"]
+    assert titles(plans) == titles(reversed(plans)) == expected
+
+
 def test_weekly_plans_meet_daily_ones_on_their_day_only():
     weekly = plan("r-aln", ALENDRONATE, kind="weekdays", weekdays=(1,))
 

@@ -39,7 +39,8 @@ def vitamin_k_with_vka(inputs: PlanInputs) -> list[FlagResult]:
     vkas = [r for r in inputs.regimens if medicines.is_vka(r.product)]
     if not vkas:
         return []
-    drug = vkas[0].product.drug or vkas[0].product.name
+    # Every antagonist in the plan, by name: the words do not depend on the plans' order.
+    drug = " and ".join(sorted({r.product.drug or r.product.name for r in vkas}))
     found = []
     for regimen in sorted(inputs.regimens, key=lambda r: r.id):
         product = regimen.product

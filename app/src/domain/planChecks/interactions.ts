@@ -36,7 +36,8 @@ export function vitaminKWithVka(inputs: PlanInputs): Finding[] {
   // The first antagonist in the order the plans were given, as on the server.
   const vkas = inputs.regimens.filter((r) => isVka(r.product))
   if (!vkas.length) return []
-  const drug = vkas[0].product.drug || vkas[0].product.name
+  // Every antagonist in the plan, by name: the words do not depend on the plans' order.
+  const drug = [...new Set(vkas.map((r) => r.product.drug || r.product.name))].sort().join(' and ')
   const found: Finding[] = []
   for (const regimen of byId(inputs.regimens)) {
     const product = regimen.product
