@@ -442,16 +442,21 @@ def _spread(chosen: tuple[int, ...]) -> int:
     return min(b - a for a, b in pairwise(chosen))
 
 
+def _after_windows(names: list[str]) -> str:
+    if len(names) == 1:
+        return f"After the waiting window of {names[0]}."
+    return f"After the waiting windows of {', '.join(names[:-1])} and {names[-1]}."
+
+
 def _separation_reasons(
     at: int, product: Product, day: Day, placed: Placed, broken: list[str]
 ) -> list[Why]:
     found = []
     soon_after = day.window_end is not None and day.window_end <= at < day.window_end + 120
     if soon_after and "bisphosphonate_window" not in broken:
-        drug = ", ".join(sorted({p.name for p, _ in placed.bisphosphonates}))
         found.append(
             Why(
-                f"After the waiting window of {drug}.",
+                _after_windows(sorted({p.name for p, _ in placed.bisphosphonates})),
                 ", ".join(sorted({_source(p) for p, _ in placed.bisphosphonates} - {""})),
                 "bisphosphonate_window",
             )
@@ -533,7 +538,11 @@ def _place_supplement(plan: Regimen, day: Day, placed: Placed):
                 )
             )
         found += _separation_reasons(at, product, day, placed, broken)
-        return found or [Why("With a meal, as a habit that is easy to keep.")]
+        if found:
+            return found
+        if at in day.meals.values():
+            return [Why("With a meal, as a habit that is easy to keep.")]
+        return [Why("At a moment the rest of your plan leaves free.")]
 
     return list(chosen), servings, reasons, missed
 

@@ -407,13 +407,18 @@ function spread(chosen: number[]): number {
   return Math.min(...chosen.slice(1).map((at, i) => at - chosen[i]))
 }
 
+function afterWindows(names: string[]): string {
+  if (names.length === 1) return `After the waiting window of ${names[0]}.`
+  return `After the waiting windows of ${names.slice(0, -1).join(', ')} and ${names[names.length - 1]}.`
+}
+
 function separationReasons(at: number, product: RuleProduct, day: Day, placed: Placed, broken: string[]): Why[] {
   const found: Why[] = []
   const soonAfter = day.windowEnd !== null && day.windowEnd <= at && at < day.windowEnd + 120
   if (soonAfter && !broken.includes('bisphosphonate_window')) {
-    const drug = [...new Set(placed.bisphosphonates.map(([p]) => p.name))].sort(compareText).join(', ')
+    const names = [...new Set(placed.bisphosphonates.map(([p]) => p.name))].sort(compareText)
     const sources = [...new Set(placed.bisphosphonates.map(([p]) => sourceOf(p)))].filter(Boolean).sort(compareText)
-    found.push(why(`After the waiting window of ${drug}.`, sources.join(', '), 'bisphosphonate_window'))
+    found.push(why(afterWindows(names), sources.join(', '), 'bisphosphonate_window'))
   }
   const late = day.delayedRelease && blocksAbsorption(product)
   if (late && !broken.includes('delayed_release_morning')) found.push(why('Not before noon, on delayed-release risedronate.', 'FDA-RIS', 'delayed_release_morning'))
@@ -464,7 +469,9 @@ function placeSupplement(plan: RuleRegimen, day: Day, placed: Placed): Placing {
       found.push(why("With a meal: vitamins D and K dissolve in fat (Ossa's suggestion, not a source's rule).", 'ODS-D, ODS-K', 'with_a_meal'))
     }
     found.push(...separationReasons(at, product, day, placed, broken))
-    return found.length ? found : [why('With a meal, as a habit that is easy to keep.')]
+    if (found.length) return found
+    if (mealTimes(day).includes(at)) return [why('With a meal, as a habit that is easy to keep.')]
+    return [why('At a moment the rest of your plan leaves free.')]
   }
   return [chosen, servings, reasons, missed]
 }
