@@ -3,7 +3,7 @@
 // text, confirmed findings that are not a JSON list, an edit of a computed table, a dose of
 // an unknown plan, an undeletable inbox message), a body limit (413), a 410 on demand and a
 // migration pull that sends the tables it names again. Installed as the global fetch.
-import { TABLE_NAMES } from './db/schema'
+import { SCHEMA_VERSION, TABLE_NAMES, tablesAt } from './db/schema'
 import type { Changes } from './pushChunks'
 
 type Raw = Record<string, unknown>
@@ -20,7 +20,7 @@ interface Refused {
   attr: string
 }
 
-const READ_ONLY = new Set(['flags', 'adherence_weeks'])
+const READ_ONLY = new Set(['flags', 'adherence_weeks', 'nutrient_days', 'nutrient_targets'])
 
 export class FakeSyncServer {
   private rows = new Map<string, Map<string, Stored>>(TABLE_NAMES.map((t) => [t, new Map()]))
@@ -58,19 +58,22 @@ export class FakeSyncServer {
     if (url.pathname === '/api/v1/sync/pull') {
       const migration = JSON.parse(url.searchParams.get('migration') ?? 'null') as Migration | null
       this.pulls.push({ cursor: url.searchParams.get('last_pulled_at'), schemaVersion: url.searchParams.get('schema_version'), migration })
-      return this.pull(url.searchParams.get('last_pulled_at'), migration)
+      return this.pull(url.searchParams.get('last_pulled_at'), migration, Number(url.searchParams.get('schema_version')))
     }
     if (url.pathname === '/api/v1/sync/push') return this.push(Number(url.searchParams.get('last_pulled_at')), init)
     return json({ errors: [{ code: 'not_found', detail: 'No such page.' }] }, 404)
   }
 
-  private pull(cursor: string | null, migration: Migration | null): Response {
+  private pull(cursor: string | null, migration: Migration | null, schemaVersion: number): Response {
+    // Only the tables the device's schema has, as syncapi/registry.py tables_for.
+    const known = new Set<string>(tablesAt(schemaVersion || SCHEMA_VERSION))
     const since = cursor === 'null' || cursor === null ? 0 : Number(cursor)
     if (since === 0) this.goneUntilFullPull = false
     // The tables a migration names, and the tables of the columns it names, again in full.
     const again = new Set([...(migration?.tables ?? []), ...(migration?.columns ?? []).map((c) => c.table)])
     const changes: Changes = {}
     for (const [table, rows] of this.rows) {
+      if (!known.has(table)) continue
       const set = { created: [] as Raw[], updated: [] as Raw[], deleted: [] as string[] }
       for (const [id, row] of rows) {
         if (row.version <= since && !(again.has(table) && !row.deleted)) continue

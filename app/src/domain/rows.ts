@@ -120,6 +120,37 @@ export interface Notification extends Row {
   read_at: number | null
 }
 
+// What one local day added up to (schema 3): mcg of vitamins K and D, mg of calcium and
+// magnesium, from the doses taken and (planned_…) as planned. Computed by the server.
+export interface NutrientDay extends Row {
+  day: string
+  k1: number
+  k2_mk4: number
+  k2_mk7: number
+  d2: number
+  d3: number
+  calcium: number
+  magnesium: number
+  planned_k1: number
+  planned_k2_mk4: number
+  planned_k2_mk7: number
+  planned_d2: number
+  planned_d3: number
+  planned_calcium: number
+  planned_magnesium: number
+}
+
+// The member's reference intake for a group and their life stage (schema 3).
+export interface NutrientTarget extends Row {
+  nutrient: string // vitamin_k, vitamin_d, calcium, magnesium
+  unit: string // mcg or mg
+  intake_kind: string // rda, ai; "" when no row covers the member
+  intake: number | null
+  upper_limit: number | null
+  source: string
+  note: string
+}
+
 export interface Rows {
   products: Product
   regimens: Regimen
@@ -128,6 +159,8 @@ export interface Rows {
   flags: Flag
   adherence_weeks: AdherenceWeek
   notifications: Notification
+  nutrient_days: NutrientDay
+  nutrient_targets: NutrientTarget
 }
 
 export function parseList<T>(json: string | null | undefined): T[] {

@@ -1,6 +1,8 @@
-// A device with the app's schema 1 opens schema 2: its data stays, the new columns arrive
-// with the next sync (a migration pull that names them), and a change made before the
-// upgrade and never sent is still sent, without the placeholders the migration left.
+// A device with the app's schema 1 opens schema 2 or 3: its data stays, the new columns and
+// tables arrive with the next sync (a migration pull that names them), and a change made
+// before the upgrade and never sent is still sent, without the placeholders the migration
+// left. A device at schema 2 opens schema 3: the nutrient tables are created empty and their
+// rows come with the next sync.
 import type { Database } from '@nozbe/watermelondb'
 import logger from '@nozbe/watermelondb/utils/common/logger'
 import { fetchLocalChanges } from '@nozbe/watermelondb/sync/impl'
@@ -11,7 +13,7 @@ import { FakeSyncServer, MemoryStorage } from '../fakeSyncServer'
 import { HeldBack } from '../held'
 import { countChanges, type Changes } from '../pushChunks'
 import { syncOnce } from '../sync'
-import { ADDED_IN, COLUMNS, schema, schemaAt, wireRecord } from './schema'
+import { ADDED_IN, COLUMNS, schema, schemaAt, TABLES_ADDED_IN, tablesAt, wireRecord } from './schema'
 
 logger.silence()
 
@@ -79,7 +81,7 @@ describe('schema 2', () => {
       const after = Object.keys(columns(2)[table].columns)
       expect(after.filter((c) => !before.includes(c))).toEqual(added)
     }
-    expect(schema.version).toBe(2)
+    expect(schema.version).toBe(3)
     expect(Object.keys(schema.tables[('regimens')].columns)).toEqual(Object.keys(COLUMNS.regimens))
   })
 
@@ -125,11 +127,11 @@ describe('schema 2', () => {
     await syncOnce(upgraded, held)
 
     const pull = server.pulls.at(-1)!
-    expect(pull.schemaVersion).toBe('2')
+    expect(pull.schemaVersion).toBe('3')
     expect(pull.cursor).not.toBe('null')
     expect(pull.migration).toEqual({
       from: 1,
-      tables: [],
+      tables: TABLES_ADDED_IN[3],
       columns: Object.entries(ADDED_IN[2]).map(([table, columns]) => ({ table, columns })),
     })
     const [profile] = await fetchRows('profiles', [], upgraded)
@@ -143,6 +145,58 @@ describe('schema 2', () => {
     expect(pushed.created.map((r) => r.id)).toEqual([offlinePlan])
     expect(pushed.created[0]).not.toHaveProperty('confirmed_findings')
     expect(held.all()).toEqual([])
+    expect(countChanges((await fetchLocalChanges(upgraded)).changes as Changes)).toBe(0)
+  })
+})
+
+const DAY_ID = '3e8b7f69-6c3d-4f8b-8a88-bd425e6f7081'
+const TARGET_ID = '4f9c8a7a-7d4e-4a9c-9b99-ce536f708192'
+const NUTRIENT_DAY = {
+  id: DAY_ID, day: '2026-12-01', k1: 0, k2_mk4: 0, k2_mk7: 90, d2: 0, d3: 50, calcium: 0, magnesium: 100,
+  planned_k1: 0, planned_k2_mk4: 0, planned_k2_mk7: 90, planned_d2: 0, planned_d3: 50, planned_calcium: 0, planned_magnesium: 100,
+}
+const TARGET = { id: TARGET_ID, nutrient: 'vitamin_d', unit: 'mcg', intake_kind: 'rda', intake: 15, upper_limit: 100, source: 'NASEM-DRI', note: '' }
+
+describe('schema 3', () => {
+  it('is schema 2 with the nutrient tables, and nothing else', () => {
+    expect(tablesAt(2)).not.toContain('nutrient_days')
+    expect(Object.keys(schemaAt(2).tables).sort()).toEqual(tablesAt(2).sort())
+    const added = Object.keys(schemaAt(3).tables).filter((t) => !(t in schemaAt(2).tables))
+    expect(added.sort()).toEqual([...TABLES_ADDED_IN[3]].sort())
+    for (const table of tablesAt(2)) expect(schemaAt(3).tables[table]).toEqual(schemaAt(2).tables[table])
+    expect(Object.keys(schema.tables.nutrient_days.columns)).toEqual(Object.keys(COLUMNS.nutrient_days))
+  })
+
+  it('a server does not send the nutrient tables to a device of schema 2', async () => {
+    server.put('nutrient_days', NUTRIENT_DAY)
+    const old = createDatabase({ name: `v2-${++names}`, persistent: false, schema: schemaAt(2) })
+    await syncOnce(old, held)
+    const response = await server.fetch('/api/v1/sync/pull?last_pulled_at=null&schema_version=2')
+    const { changes } = (await response.json()) as { changes: Record<string, unknown> }
+    expect(changes).not.toHaveProperty('nutrient_days')
+    expect(held.all()).toEqual([])
+  })
+
+  it('creates the nutrient tables on a device of schema 2, and its next sync fills them', async () => {
+    server.put('profiles', { ...PROFILE_V1, wake_time: '07:00', breakfast_time: '07:30', lunch_time: null, dinner_time: '18:30', bed_time: '22:30' })
+    server.put('nutrient_days', NUTRIENT_DAY)
+    server.put('nutrient_targets', TARGET)
+    const name = `v2-${++names}`
+    const old = createDatabase({ name, persistent: false, schema: schemaAt(2) })
+    await syncOnce(old, held)
+    const store = await closed(old)
+
+    const upgraded = createDatabase({ name, persistent: false, store })
+    expect(await fetchRows('nutrient_days', [], upgraded)).toEqual([])
+    expect((await fetchRows('profiles', [], upgraded))[0].wake_time).toBe('07:00')
+    await syncOnce(upgraded, held)
+
+    const pull = server.pulls.at(-1)!
+    expect(pull.schemaVersion).toBe('3')
+    expect(pull.cursor).not.toBe('null')
+    expect(pull.migration).toEqual({ from: 2, tables: TABLES_ADDED_IN[3], columns: [] })
+    expect(await fetchRows('nutrient_days', [], upgraded)).toEqual([NUTRIENT_DAY])
+    expect(await fetchRows('nutrient_targets', [], upgraded)).toEqual([TARGET])
     expect(countChanges((await fetchLocalChanges(upgraded)).changes as Changes)).toBe(0)
   })
 })

@@ -1,11 +1,13 @@
 // The local tables: the same columns the server's sync registry (syncapi/registry.py) sends.
 // WatermelonDB keeps them in IndexedDB through LokiJS; ids are UUID v4 (see index.ts).
 import { appSchema, tableSchema, type AppSchema } from '@nozbe/watermelondb'
-import { addColumns, schemaMigrations } from '@nozbe/watermelondb/Schema/migrations'
+import { addColumns, createTable, schemaMigrations } from '@nozbe/watermelondb/Schema/migrations'
 
 // 2: the member's usual day (profiles), the critical findings confirmed for a plan
-// (regimens), a product's labelled frequency (products) — syncapi/registry.py SCHEMA_VERSION.
-export const SCHEMA_VERSION = 2
+// (regimens), a product's labelled frequency (products). 3: the server's nutrient totals per
+// day and the member's reference intakes (nutrient_days, nutrient_targets; read-only) —
+// syncapi/registry.py SCHEMA_VERSION.
+export const SCHEMA_VERSION = 3
 
 type ColumnType = 'string' | 'number' | 'boolean'
 interface Column {
@@ -57,6 +59,19 @@ export const COLUMNS = {
     kind: text, period: text, title: text, body: text, data: text, created_at: num,
     read_at: optNum,
   },
+  // Amounts per local day (mcg for vitamins K and D, mg for calcium and magnesium), taken and
+  // as planned: tracking.models.NutrientDay.
+  nutrient_days: {
+    day: { type: 'string', isIndexed: true },
+    k1: num, k2_mk4: num, k2_mk7: num, d2: num, d3: num, calcium: num, magnesium: num,
+    planned_k1: num, planned_k2_mk4: num, planned_k2_mk7: num, planned_d2: num, planned_d3: num,
+    planned_calcium: num, planned_magnesium: num,
+  },
+  // One row per group (vitamin_k, vitamin_d, calcium, magnesium): tracking.models.NutrientTarget.
+  nutrient_targets: {
+    nutrient: text, unit: text, intake_kind: text, intake: optNum, upper_limit: optNum,
+    source: text, note: text,
+  },
 } satisfies Record<string, Record<string, Column>>
 
 export type TableName = keyof typeof COLUMNS
@@ -74,38 +89,60 @@ export const ADDED_IN: Record<number, Partial<Record<TableName, string[]>>> = {
   },
 }
 
-/** The tables as schema `version` had them: today's columns without those added later. */
+// The tables each version added. The migration creates them empty, and the migration sync
+// names them, so the server sends their rows in full (it sends a table only to devices whose
+// schema has it: syncapi/registry.py `since`).
+export const TABLES_ADDED_IN: Record<number, TableName[]> = {
+  3: ['nutrient_days', 'nutrient_targets'],
+}
+
+/** The tables a device of schema `version` has. */
+export function tablesAt(version: number): TableName[] {
+  const later = new Set(Object.entries(TABLES_ADDED_IN).flatMap(([added, tables]) => (Number(added) > version ? tables : [])))
+  return TABLE_NAMES.filter((name) => !later.has(name))
+}
+
+function tableSpec(name: TableName, keep: (column: string) => boolean = () => true) {
+  return {
+    name,
+    columns: Object.entries(COLUMNS[name] as Record<string, Column>)
+      .filter(([column]) => keep(column))
+      .map(([column, spec]) => ({ name: column, ...spec })),
+  }
+}
+
+/** The tables as schema `version` had them: today's tables and columns without those added
+ * later. */
 export function schemaAt(version: number): AppSchema {
   const later = (table: TableName, column: string) =>
     Object.entries(ADDED_IN).some(([added, tables]) => Number(added) > version && (tables[table] ?? []).includes(column))
   return appSchema({
     version,
-    tables: TABLE_NAMES.map((name) =>
-      tableSchema({
-        name,
-        columns: Object.entries(COLUMNS[name] as Record<string, Column>)
-          .filter(([column]) => !later(name, column))
-          .map(([column, spec]) => ({ name: column, ...spec })),
-      }),
-    ),
+    tables: tablesAt(version).map((name) => tableSchema(tableSpec(name, (column) => !later(name, column)))),
   })
 }
+
 
 export const schema = schemaAt(SCHEMA_VERSION)
 
 /** The steps from schema 1 up to `version` (the migrations an app of that version had). */
 export function migrationsAt(version: number) {
+  const versions = [...new Set([...Object.keys(ADDED_IN), ...Object.keys(TABLES_ADDED_IN)].map(Number))].sort((a, b) => b - a)
   return schemaMigrations({
-    migrations: Object.entries(ADDED_IN)
-      .filter(([added]) => Number(added) <= version)
-      .map(([added, tables]) => ({
-        toVersion: Number(added),
-        steps: Object.entries(tables).map(([table, columns]) =>
-          addColumns({
-            table,
-            columns: columns.map((column) => ({ name: column, ...(COLUMNS[table as TableName] as Record<string, Column>)[column] })),
-          }),
-        ),
+    // WatermelonDB takes them newest first.
+    migrations: versions
+      .filter((added) => added <= version)
+      .map((added) => ({
+        toVersion: added,
+        steps: [
+          ...(TABLES_ADDED_IN[added] ?? []).map((table) => createTable(tableSpec(table))),
+          ...Object.entries(ADDED_IN[added] ?? {}).map(([table, columns]) =>
+            addColumns({
+              table,
+              columns: columns.map((column) => ({ name: column, ...(COLUMNS[table as TableName] as Record<string, Column>)[column] })),
+            }),
+          ),
+        ],
       })),
   })
 }
