@@ -12,6 +12,7 @@ import { navigate, useRoute, type Route } from './router'
 import { Flags, useActiveFlagCount } from './screens/Flags'
 import { Held } from './screens/Held'
 import { Inbox, useUnreadCount } from './screens/Inbox'
+import { Nutrients } from './screens/Nutrients'
 import { Onboarding, needsOnboarding } from './screens/Onboarding'
 import { Plan } from './screens/Plan'
 import { Settings } from './screens/Settings'
@@ -31,6 +32,7 @@ const NAV: [string, string][] = [
 ]
 
 const MORE: [string, string][] = [
+  ['nutrients', 'Nutrients'],
   ['plan', 'Plan'],
   ['inbox', 'Inbox'],
   ['sharing', 'Sharing'],
@@ -80,6 +82,8 @@ function screenFor(route: Route) {
       return <Trends />
     case 'flags':
       return <Flags />
+    case 'nutrients':
+      return <Nutrients />
     case 'plan':
       return <Plan params={route.params} />
     case 'inbox':
