@@ -32,6 +32,7 @@ SCREENS = (
     "today",
     "week",
     "trends",
+    "nutrients",
     "flags",
     "inbox",
     "plan",
@@ -118,6 +119,8 @@ def test_every_screen_passes_axe(chromium_path, live_server):
                 page.locator(".day-plan-suggested .day-moment").first.wait_for()
             if screen == "settings":
                 page.locator("#day-form").wait_for()
+            if screen == "nutrients":
+                page.locator(".nutrient-bar").first.wait_for()
             found += serious_violations(page, screen)
 
         # The plan form's question before saving a weekly medicine planned every day.
