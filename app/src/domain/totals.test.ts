@@ -26,7 +26,7 @@ function dose(product: string, time: string, servings = 1, status = 'taken', day
 }
 
 function target(nutrient: string, unit: string, intake: number | null, upper: number | null, kind = 'rda'): NutrientTarget {
-  return { id: nutrient, nutrient, unit, intake_kind: kind, intake, upper_limit: upper, source: 'ODS', note: '' }
+  return { id: nutrient, nutrient, unit, intake_kind: kind, intake, upper_limit: upper, source: 'ODS-CA', note: '' }
 }
 
 const TARGETS = [target('vitamin_k', 'mcg', 90, null, 'ai'), target('vitamin_d', 'mcg', 15, 100), target('calcium', 'mg', 1200, 2000), target('magnesium', 'mg', 320, 350)]

@@ -155,7 +155,7 @@ const NUTRIENT_DAY = {
   id: DAY_ID, day: '2026-12-01', k1: 0, k2_mk4: 0, k2_mk7: 90, d2: 0, d3: 50, calcium: 0, magnesium: 100,
   planned_k1: 0, planned_k2_mk4: 0, planned_k2_mk7: 90, planned_d2: 0, planned_d3: 50, planned_calcium: 0, planned_magnesium: 100,
 }
-const TARGET = { id: TARGET_ID, nutrient: 'vitamin_d', unit: 'mcg', intake_kind: 'rda', intake: 15, upper_limit: 100, source: 'NASEM-DRI', note: '' }
+const TARGET = { id: TARGET_ID, nutrient: 'vitamin_d', unit: 'mcg', intake_kind: 'rda', intake: 15, upper_limit: 100, source: 'ODS-D', note: '' }
 
 describe('schema 3', () => {
   it('is schema 2 with the nutrient tables, and nothing else', () => {
