@@ -6,13 +6,15 @@ She ticks the trio on Today and the Nutrients screen says 25 µg of vitamin D; t
 she ticks the D3 and it says 50 µg (2,000 IU) at once, against her reference intake (15 µg,
 upper limit 100 µg, synced from the server's nutrient_targets), in words for a screen reader
 too, with both products named as what gave it. Back online, the doses reach the server and
-its totals for the day say the same 50 µg.
+its totals for the day say the same 50 µg. Yesterday she took the D3 only: that day comes from
+the server (nutrient_days, synced to the phone) and counts in the weekly averages.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -43,8 +45,9 @@ def trio_and_d3() -> None:
         {"date_of_birth": dt.date(1960, 3, 14), "sex": "female", "timezone": ZONE},
     )
     today = member.profile.today()
+    plans = {}
     for name, at in ((TRIO, "08:00"), (D3, "20:00")):
-        services.create_regimen(
+        plans[name] = services.create_regimen(
             member,
             {
                 "product": Product.objects.get(name=name, owner=None),
@@ -53,7 +56,28 @@ def trio_and_d3() -> None:
                 "start_date": today - dt.timedelta(days=7),
             },
         )
+    yesterday = dt.datetime.combine(today - dt.timedelta(days=1), dt.time(20), ZoneInfo(ZONE))
+    d3 = plans[D3]
+    services.log_intake(
+        member,
+        {"regimen": d3, "product": d3.product, "taken_at": yesterday, "servings": 1},
+    )
     computation.recompute([member.id])
+
+
+def week_average(today: dt.date) -> list[str]:
+    """The vitamin D cells the weeks' table should end with: yesterday's 25 µg and today's
+    50 µg, averaged over each week's days so far."""
+
+    def cell(mcg: float) -> str:
+        def number(value: float) -> str:
+            return f"{value:,.2f}".rstrip("0").rstrip(".")
+
+        return f"{number(mcg)} µg ({number(mcg * 40)} IU) ({round(mcg / 15 * 100)}%)"
+
+    if today.weekday() == 0:  # yesterday was last week's Sunday
+        return [cell(25 / 7), cell(50)]
+    return [cell(75 / (today.weekday() + 1))]
 
 
 def server_vitamin_d_today() -> Decimal:
@@ -134,6 +158,10 @@ def test_a_trio_and_a_separate_d3_make_50_micrograms_of_vitamin_d_offline_too(
                 f"{D3}\nVitamin D 25 µg (1,000 IU)",
             ]
         )
+        # The weeks: yesterday from the server's days, today from the phone.
+        cells = page.locator(".nutrient-table-scroll tbody tr td:nth-of-type(2)")
+        expected = week_average(dt.datetime.now(ZoneInfo(ZONE)).date())
+        assert cells.all_text_contents()[-len(expected) :] == expected
         shoot(page, "nutrients-offline")
 
         # Back online: the server's totals for the day are the same.
