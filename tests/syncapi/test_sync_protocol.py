@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from sync.models import SyncClock
 from syncapi.tasks import purge_tombstones
-from tracking import services
+from tracking import computation, services
 from tracking.models import IntakeLog, Product, Regimen
 
 from ..factories import FlagFactory
@@ -405,6 +405,25 @@ def test_a_migration_sync_resends_the_rows_of_new_tables(alice, alice_api):
 
     assert len(body["changes"]["flags"]["updated"]) == 1
     assert body["changes"]["profiles"]["updated"] == []
+
+
+def test_an_app_upgraded_to_schema_3_gets_the_nutrient_tables_in_full(alice, alice_api, plan):
+    """The app's migration to schema 3 creates the two tables empty; its next pull names them
+    (WatermelonDB's migration sync) and gets every row, however old its stamp."""
+    computation.recompute([alice.id])
+    cursor = pull(alice_api, schema_version=2)["timestamp"]
+    migration = json.dumps({"from": 2, "tables": sorted(SCHEMA_3_TABLES), "columns": []})
+
+    body = pull(alice_api, cursor, schema_version=3, migration=migration)
+
+    targets = body["changes"]["nutrient_targets"]["updated"]
+    assert {t["nutrient"] for t in targets} == {"vitamin_k", "vitamin_d", "calcium", "magnesium"}
+    days = body["changes"]["nutrient_days"]["updated"]
+    assert days and all(d["planned_k2_mk7"] == 90 for d in days)
+    assert body["changes"]["regimens"]["updated"] == []
+    # Without the migration, the same cursor brings nothing new.
+    again = pull(alice_api, cursor, schema_version=3)["changes"]
+    assert again["nutrient_days"]["updated"] == again["nutrient_targets"]["updated"] == []
 
 
 def test_purged_tombstones_send_an_old_device_to_a_full_resync(alice, alice_api, plan, settings):
