@@ -147,9 +147,9 @@ def test_a_trio_and_a_separate_d3_make_50_micrograms_of_vitamin_d_offline_too(
         assert words.text_content() == (
             "Vitamin D today: 50 micrograms (2,000 international units) of 15 micrograms "
             "(600 international units) recommended; upper limit 100 micrograms (4,000 "
-            "international units). Reference intake reached. D2 (ergocalciferol) 0 micrograms "
-            "(0 international units), D3 (cholecalciferol) 50 micrograms (2,000 international "
-            "units)."
+            "international units). Reference intake reached. As planned today: 50 micrograms "
+            "(2,000 international units). D2 (ergocalciferol) 0 micrograms (0 international "
+            "units), D3 (cholecalciferol) 50 micrograms (2,000 international units)."
         )
         products = page.locator(".nutrient-products li")
         assert sorted(products.all_inner_texts()) == sorted(

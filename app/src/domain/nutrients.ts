@@ -65,6 +65,8 @@ export interface Bar {
   standing: Standing
   /** What the standing means, in words shown beside the bar (never colour alone). */
   standingText: string
+  /** What the day adds up to if every dose planned for it is taken ("50 µg (2,000 IU)"). */
+  plannedText: string
   /** The whole bar in one sentence, for screen readers. */
   words: string
   /** Where the bar's fill, the reference mark and the limit mark sit, 0..1 of its width. */
@@ -78,8 +80,8 @@ function intakeName(kind: string): string {
 }
 
 /** One bar per group: today's amount against the reference intake (RDA or AI) and the
- * upper limit (UL) of the member's life stage. */
-export function bars(today: Totals, targets: NutrientTarget[], units: string): Bar[] {
+ * upper limit (UL) of the member's life stage, and what today's plan adds up to. */
+export function bars(today: Totals, targets: NutrientTarget[], units: string, planned: Totals = {}): Bar[] {
   return (Object.keys(GROUPS) as Group[]).map((name) => {
     const total = toNumber(group(today, name))
     const target = targets.find((t) => t.nutrient === name) ?? null
@@ -104,7 +106,8 @@ export function bars(today: Totals, targets: NutrientTarget[], units: string): B
     else clauses.push('no reference intake for your profile')
     clauses.push(limit !== null ? `upper limit ${formatAmount(limit, name, units)}` : 'no upper limit set')
     const partsWords = parts.length ? `. ${parts.map((p) => `${p.label} ${p.text}`).join(', ')}` : ''
-    const words = spoken(`${clauses.join('; ')}. ${standingText}${partsWords}.`)
+    const plannedText = formatAmount(toNumber(group(planned, name)), name, units)
+    const words = spoken(`${clauses.join('; ')}. ${standingText}. As planned today: ${plannedText}${partsWords}.`)
     // The scale reaches a little past the larger of the limit, the intake and the amount.
     const scale = Math.max(limit ?? 0, intake ?? 0, total) * 1.1 || 1
     return {
@@ -116,6 +119,7 @@ export function bars(today: Totals, targets: NutrientTarget[], units: string): B
       target,
       standing,
       standingText,
+      plannedText,
       words,
       fill: total / scale,
       intakeAt: intake === null ? null : intake / scale,

@@ -78,7 +78,7 @@ describe('the bars', () => {
   it('say each amount against the reference and the limit in words', () => {
     const found = bars(today, TARGETS, 'metric')
     const calcium = found.find((b) => b.group === 'calcium')!
-    expect(calcium.words).toBe('Calcium today: 1,000 milligrams of 1,200 milligrams recommended; upper limit 2,000 milligrams. Below the reference intake.')
+    expect(calcium.words).toBe('Calcium today: 1,000 milligrams of 1,200 milligrams recommended; upper limit 2,000 milligrams. Below the reference intake. As planned today: 0 milligrams.')
     const d = found.find((b) => b.group === 'vitamin_d')!
     expect(d.amountText).toBe('50 µg (2,000 IU)')
     expect(d.standing).toBe('reached')
@@ -99,6 +99,13 @@ describe('the bars', () => {
     const magnesium = bars(over, TARGETS, 'metric').find((b) => b.group === 'magnesium')!
     expect(magnesium.standing).toBe('over_limit')
     expect(magnesium.words).toContain('Above the upper limit')
+  })
+
+  it('say what the day adds up to as planned', () => {
+    const planned = takenByDay([dose('trio', '08:00'), dose('d3', '20:00')], PRODUCTS, ZONE).get(DAY)!
+    const d = bars({}, TARGETS, 'metric', planned).find((b) => b.group === 'vitamin_d')!
+    expect(d.plannedText).toBe('50 µg (2,000 IU)')
+    expect(d.words).toContain('Below the reference intake. As planned today: 50 micrograms (2,000 international units).')
   })
 
   it('work without targets (before the first sync of schema 3)', () => {

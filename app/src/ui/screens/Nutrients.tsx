@@ -9,13 +9,13 @@ import { useMemo } from 'preact/hooks'
 
 import { Q } from '../../data/db'
 import { bars, contributionText, formatAmount, GROUP_LABELS, weekShares, type Bar, type WeekShare } from '../../domain/nutrients'
-import { ruleProductOf } from '../../domain/planFacts'
+import { ruleProductOf, ruleRegimen } from '../../domain/planFacts'
 import type { RuleProduct } from '../../domain/planTypes'
 import type { Product } from '../../domain/rows'
 import { productLabel } from '../../domain/products'
 import { sourceNames } from '../../domain/sources'
 import { addDays, instantOf, localDate } from '../../domain/time'
-import { byProduct, GROUP_NAMES, takenByDay, type Group, type Totals } from '../../domain/totals'
+import { byProduct, GROUP_NAMES, plannedByDay, takenByDay, type Group, type Totals } from '../../domain/totals'
 import { lineStyle, linePath, recentWeeks, shortDate, xFor, type Box } from '../../domain/trends'
 import { Empty, Loading, Screen } from '../components/blocks'
 import { useNow, useProductMap, useProfile, useRows, useZone } from '../hooks'
@@ -33,10 +33,16 @@ export function Nutrients() {
   const weeks = useMemo(() => recentWeeks(today), [today])
   const days = useRows('nutrient_days', [Q.where('day', Q.gte(weeks[0]))], [weeks[0]])
   const targets = useRows('nutrient_targets')
+  const regimens = useRows('regimens')
   const products = useProductMap()
 
   const ruleProducts = useMemo(() => new Map<string, RuleProduct>([...products].map(([id, p]) => [id, ruleProductOf(p)])), [products])
   const todayTotals = useMemo(() => takenByDay(logs ?? [], ruleProducts, zone).get(today) ?? {}, [logs, ruleProducts, zone, today])
+  // What today adds up to if every planned dose is taken (the server's planned figure).
+  const plannedTotals = useMemo(
+    () => plannedByDay((regimens ?? []).map((r) => ruleRegimen(r, ruleProducts.get(r.product_id))), today, today).get(today) ?? {},
+    [regimens, ruleProducts, today],
+  )
   const contributions = useMemo(() => byProduct(logs ?? [], ruleProducts, zone, today, today), [logs, ruleProducts, zone, today])
 
   if (logs === null || days === null || targets === null) {
@@ -46,7 +52,7 @@ export function Nutrients() {
       </Screen>
     )
   }
-  const todayBars = bars(todayTotals, targets, units)
+  const todayBars = bars(todayTotals, targets, units, plannedTotals)
   const shares = weekShares(weeks, days, today, todayTotals, targets)
   return (
     <Screen title="Nutrients">
@@ -110,6 +116,7 @@ function NutrientBar({ bar, units }: { bar: Bar; units: string }) {
         <p class="nutrient-standing">
           <span class="nutrient-standing-sign">{STANDING_SIGN[bar.standing]}</span> {bar.standingText}
         </p>
+        <p class="nutrient-planned muted">As planned today: {bar.plannedText}</p>
         {bar.parts.length > 0 && (
           <p class="nutrient-parts">
             {bar.parts.map((part, i) => (
