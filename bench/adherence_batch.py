@@ -240,7 +240,8 @@ def default_columns() -> tuple[dict[str, str], dict[str, str]]:
         for field in models[table]._meta.concrete_fields:
             if field.column in given or field.primary_key or field.null:
                 continue
-            if not field.has_default():
+            blank_text = field.blank and field.empty_strings_allowed  # get_default() is ""
+            if not field.has_default() and not blank_text:
                 raise RuntimeError(f"{table}.{field.column} has no default: generate it")
             value = field.get_default()
             extra.append(field.column)
