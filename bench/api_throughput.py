@@ -225,6 +225,19 @@ def foreign_ticks(database: str) -> dict[int, int]:
     }
 
 
+def measured_ticks(database: str) -> int:
+    """CPU ticks used so far by what serves and drives the measurement: gunicorn, wrk,
+    the benchmark database's PostgreSQL processes and Redis. Per request, that is what an
+    endpoint costs the machine, a figure other sessions' load hardly moves."""
+    table = list(common.processes())
+    mine = common.descendants(os.getpid(), table) - {os.getpid()}
+    return sum(
+        common.process_ticks(fields)
+        for pid, comm, fields in table
+        if pid in mine or serves_the_benchmark(pid, comm, database)
+    )
+
+
 def serves_the_benchmark(pid: int, comm: str, database: str) -> bool:
     if comm == "redis-server":
         return True
@@ -241,10 +254,13 @@ def measure(args, url: str, token: str | None, script_args: list[str]) -> dict:
     attempts = all_requests = 0
     for attempts in range(1, args.retries + 2):  # noqa: B007 - read after the loop
         busy = common.wait_for_quiet(args.quiet_limit, timeout=args.quiet_timeout)
+        ticks = measured_ticks(args.database)
         result, share, _ = common.watched_run(
             lambda: run_wrk(args, url, token, args.duration, script_args),
             lambda: foreign_ticks(args.database),
         )
+        ticks = measured_ticks(args.database) - ticks
+        result["cpu_ms"] = ticks / common.CLK_TCK * 1000 / max(result["requests"], 1)
         result["foreign_cpu"] = share
         result["busy_before"] = busy
         all_requests += result["requests"]
@@ -283,7 +299,7 @@ def print_table(results: dict[str, list[dict]], rounds: int) -> None:
     floor = median_run(results["floor"])["rps"]
     header = (
         f"{'endpoint':<34} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7} "
-        f"{'/floor':>7} {'other CPU':>9}"
+        f"{'/floor':>7} {'other CPU':>9} {'CPU ms/req':>10}"
     )
     print(header)
     print("-" * len(header))
@@ -292,10 +308,16 @@ def print_table(results: dict[str, list[dict]], rounds: int) -> None:
         print(
             f"{LABELS[name]:<34} {r['rps']:>8.0f} {r['p50_us'] / 1000:>8.2f} "
             f"{r['p99_us'] / 1000:>8.2f} {r['errors']:>7} {r['rps'] / floor:>7.1%} "
-            f"{r['foreign_cpu']:>9.1%}"
+            f"{r['foreign_cpu']:>9.1%} {r['cpu_ms']:>10.2f}"
         )
         if rounds > 1:
             print("    rounds, req/s: " + ", ".join(f"{x['rps']:.0f}" for x in runs))
+    cpu = {name: median_run(runs)["cpu_ms"] for name, runs in results.items()}
+    print(
+        "by CPU per request (what other load hardly moves): list / authenticated floor = "
+        f"{cpu['auth floor'] / cpu['list']:.1%}, list / textbook peer = "
+        f"{cpu['peer'] / cpu['list']:.2f}x"
+    )
 
 
 def parse_args() -> argparse.Namespace:
