@@ -20,6 +20,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -337,3 +338,30 @@ def verdict(ok: bool) -> str:
 
 def write_json(path: Path, results) -> None:
     path.write_text(json.dumps(results, indent=2, default=str))
+
+
+@contextmanager
+def timing_stages(patches: list[tuple[object, str, str]], spent: dict[str, float]):
+    """Each patched function wrapped to add its wall time to spent[label]; restored after."""
+
+    def timed(label, fn):
+        def wrapper(*args, **kwargs):
+            started = time.perf_counter()
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                spent[label] = spent.get(label, 0.0) + time.perf_counter() - started
+
+        return wrapper
+
+    originals = [(owner, name, vars(owner).get(name)) for owner, name, _ in patches]
+    for owner, name, label in patches:
+        setattr(owner, name, timed(label, getattr(owner, name)))
+    try:
+        yield
+    finally:
+        for owner, name, fn in originals:
+            if fn is None:
+                delattr(owner, name)  # inherited: the class had none of its own
+            else:
+                setattr(owner, name, fn)

@@ -19,14 +19,13 @@ import random
 import sys
 import time
 import warnings
-from contextlib import contextmanager
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench import api_throughput as bench
 from bench import common
-from bench.common import configure_environment
+from bench.common import configure_environment, timing_stages
 
 LIST_PATH = "/api/v1/intakes?page_size=50"
 
@@ -82,33 +81,6 @@ def stage_patches() -> list[tuple[object, str, str]]:
         (NewestFirstKeysetPagination, "get_paginated_response", "envelope (next/previous links)"),
         (JSONRenderer, "render", "JSON rendering"),
     ]
-
-
-@contextmanager
-def timing_stages(patches: list[tuple[object, str, str]], spent: dict[str, float]):
-    """Each patched function wrapped to add its wall time to spent[label]; restored after."""
-
-    def timed(label, fn):
-        def wrapper(*args, **kwargs):
-            started = time.perf_counter()
-            try:
-                return fn(*args, **kwargs)
-            finally:
-                spent[label] = spent.get(label, 0.0) + time.perf_counter() - started
-
-        return wrapper
-
-    originals = [(owner, name, vars(owner).get(name)) for owner, name, _ in patches]
-    for owner, name, label in patches:
-        setattr(owner, name, timed(label, getattr(owner, name)))
-    try:
-        yield
-    finally:
-        for owner, name, fn in originals:
-            if fn is None:
-                delattr(owner, name)  # inherited: the class had none of its own
-            else:
-                setattr(owner, name, fn)
 
 
 def print_stages(request, n: int) -> None:

@@ -1,18 +1,22 @@
 """Sync benchmark (issue 4).
 
-    .venv/bin/python bench/sync.py [--skip-seed] [--phases full,unchanged,changes,push]
-                                   [--orjson-python /tmp/sync-floor-venv/bin/python]
+    .venv/bin/python bench/sync.py [--skip-seed] [--years 1,5,20]
+                                   [--phases full,stages,unchanged,changes,push]
 
 On PostgreSQL (database `ossa_bench_sync`, created and migrated if missing) it seeds one
-member with five years of daily doses for four plans (~7,300 intake logs), the adherence
-weeks and flags the nightly recompute would have written over those years, and a weekly
-digest in the inbox for every week. Then, in this process, through the whole Django stack
-(middleware, JWT authentication, DRF view, gzip_page) with django.test.Client, it times:
+member per --years with that many years of daily doses for four plans (~1,460 intake logs
+a year), the adherence weeks and flags the nightly recompute would have written over those
+years, and a weekly digest in the inbox for every week. Then, in this process, through the
+whole Django stack (middleware, JWT authentication, DRF view, gzip_page) with
+django.test.Client, it times:
 
-- the first full pull (last_pulled_at=null), identity and gzip, next to the floor: the same
-  rows and columns read with one raw SQL SELECT per table (psycopg) and serialised with
-  json.dumps into the same bytes;
-- an incremental pull with nothing changed;
+- for each member, the first full pull (last_pulled_at=null) of the current schema,
+  identity and gzip, interleaved with the floor: the same rows and columns read with one
+  raw SQL SELECT per table (psycopg) and serialised with orjson, as the server writes,
+  into the same bytes;
+- (stages) where each member's full pull spends its time, by wrapping the functions that
+  do the work, as bench/profile_list.py does for the intake list;
+- on the five-year member: an incremental pull with nothing changed;
 - an incremental pull after 20 changes made through tracking.services;
 - a push of 500 new intake logs in one body (checked in the database, then removed).
 
@@ -27,11 +31,9 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import gc
 import gzip
 import json
 import random
-import subprocess
 import sys
 import time
 import uuid
@@ -46,9 +48,9 @@ from bench import common  # noqa: E402
 from bench.common import configure_environment, summary, timed, verdict, wait_for_load  # noqa: E402
 from bench.history import FOUR_DAILY_PLANS, analyze, replace_member  # noqa: E402
 
-MEMBER_EMAIL = "bench-sync@ossa.invalid"
 MEMBER_TZ = "Europe/Amsterdam"
-YEARS = 5
+YEARS = (1, 5, 20)
+CHANGES_YEARS = 5  # the member the incremental pulls and the push run on
 SKIP_RATE = 0.06
 RECOMPUTE_STEP = dt.timedelta(weeks=12)  # under the 13-week window: every week computed
 
@@ -56,16 +58,20 @@ PULL = "/api/v1/sync/pull"
 PUSH = "/api/v1/sync/push"
 CHANGES = 20
 PUSHED = 500
-TARGET_FULL_RATIO = 2.0
+TARGET_FULL_RATIO = 1.3  # issue 18: full pull / raw SQL + orjson floor, at 1, 5 and 20 years
 TARGET_NOCHANGE_QUERIES = 3
 TARGET_NOCHANGE_P50_MS = 10.0
 TARGET_PUSH_MS = 1000.0
-PHASES = ("full", "unchanged", "changes", "push")
+PHASES = ("full", "stages", "unchanged", "changes", "push")
+
+
+def member_email(years: int) -> str:
+    return f"bench-sync-{years}y@ossa.invalid"
 
 
 # --- Seed -----------------------------------------------------------------------------
-def seed(rng: random.Random):
-    """One member, four daily plans from five years ago and a dose log for every day,
+def seed(rng: random.Random, years: int):
+    """One member, four daily plans from `years` ago and a dose log for every day,
     written as the services would (bulk_create for the logs, stamped from the member's
     clock in the order taken). Then the years of adherence weeks and flags, and one weekly
     digest per week in the inbox."""
@@ -77,9 +83,9 @@ def seed(rng: random.Random):
     from sync.models import SyncClock
     from tracking.models import AdherenceSnapshot, Flag, IntakeLog, Regimen
 
-    member = replace_member(MEMBER_EMAIL, "Bench sync", MEMBER_TZ)
+    member = replace_member(member_email(years), f"Bench sync {years}y", MEMBER_TZ)
     history = seed_daily_history(
-        member, FOUR_DAILY_PLANS, years=YEARS, zone_name=MEMBER_TZ, rng=rng, skip_rate=SKIP_RATE
+        member, FOUR_DAILY_PLANS, years=years, zone_name=MEMBER_TZ, rng=rng, skip_rate=SKIP_RATE
     )
     now = timezone.now()
     recompute_the_years(member, history.start, now)
@@ -123,21 +129,21 @@ def weekly_digests(member, start: dt.date, now: dt.datetime) -> int:
     return digests
 
 
-def seeded_member():
+def seeded_member(years: int):
     from accounts.models import User
 
-    member = User.objects.filter(email=MEMBER_EMAIL).first()
+    member = User.objects.filter(email=member_email(years)).first()
     if member is None:
-        sys.exit(f"no {MEMBER_EMAIL} in the database: run once without --skip-seed")
+        sys.exit(f"no {member_email(years)} in the database: run once without --skip-seed")
     return member
 
 
 def row_counts(member) -> dict[str, tuple[int, int]]:
     """Per synced table: live rows (what a first pull sends) and tombstones."""
-    from syncapi.registry import TABLES
+    from syncapi.registry import SCHEMA_VERSION, tables_for
 
     counts = {}
-    for name, table in TABLES.items():
+    for name, table in tables_for(SCHEMA_VERSION).items():
         rows = table.rows_for(member.id)
         counts[name] = (
             rows.filter(deleted_at__isnull=True).count(),
@@ -146,14 +152,14 @@ def row_counts(member) -> dict[str, tuple[int, int]]:
     return counts
 
 
-# --- The floor: one raw SELECT per table, json.dumps ----------------------------------
+# --- The floor: one raw SELECT per table, orjson --------------------------------------
 def floor_plan(member_id) -> list[dict]:
     """Per synced table, the SQL that returns its wire columns already converted (epoch
     milliseconds, ISO dates, "HH:MM", floats, UUID text), in the order the server sends
     them. JSON-text columns come back as Python values and are dumped like the server's."""
     from sync.models import SyncClock
     from syncapi import codecs
-    from syncapi.registry import TABLES
+    from syncapi.registry import SCHEMA_VERSION, tables_for
 
     def wire(codec, column: str) -> str:
         if isinstance(codec, codecs.EpochMs):
@@ -169,7 +175,7 @@ def floor_plan(member_id) -> list[dict]:
         return f"t.{column}"
 
     plan = []
-    for name, table in TABLES.items():
+    for name, table in tables_for(SCHEMA_VERSION).items():
         meta = table.model._meta
         plain = [col for col in table.columns if col.load is None]
         if len(plain) != len(table.columns):
@@ -196,24 +202,11 @@ def floor_plan(member_id) -> list[dict]:
     return [{"table": None, "sql": clock, "names": [], "json": []}, *plan]
 
 
-def floor_body(conn, plan: list[dict], member_id: str, encoder: str = "json") -> bytes:
+def floor_body(conn, plan: list[dict], member_id: str) -> bytes:
     """The first-pull response body, the fastest plain way: rows as tuples straight from
-    the driver, dicts by zip, one dumps."""
-    if encoder == "orjson":
-        import orjson
-
-        def dumps(value) -> str:
-            return orjson.dumps(value).decode()
-
-        def encode(body) -> bytes:
-            return orjson.dumps(body)
-    else:
-
-        def dumps(value) -> str:
-            return json.dumps(value, separators=(",", ":"))
-
-        def encode(body) -> bytes:
-            return json.dumps(body, separators=(",", ":")).encode()
+    the driver, dicts by zip, one orjson.dumps (what the server writes with); JSON-text
+    columns dumped as the server's codec dumps them."""
+    import orjson
 
     changes = {}
     timestamp = None
@@ -229,29 +222,10 @@ def floor_body(conn, plan: list[dict], member_id: str, encoder: str = "json") ->
                 rows = [list(row) for row in rows]
                 for row in rows:
                     for i in json_columns:
-                        row[i] = dumps(row[i])
+                        row[i] = json.dumps(row[i], separators=(",", ":"))  # as the server
             updated = [dict(zip(names, row, strict=True)) for row in rows]
             changes[entry["table"]] = {"created": [], "updated": updated, "deleted": []}
-    return encode({"changes": changes, "timestamp": timestamp})
-
-
-def floor_worker() -> int:
-    """`--floor-worker`: time the floor in another interpreter (e.g. one with orjson);
-    reads {"dsn", "member_id", "plan", "reps", "encoder"} on stdin, prints the timings."""
-    import psycopg
-
-    job = json.load(sys.stdin)
-    results = []
-    with psycopg.connect(job["dsn"], autocommit=True) as conn:
-        for _ in range(2):
-            floor_body(conn, job["plan"], job["member_id"], job["encoder"])
-        for _ in range(job["reps"]):
-            gc.collect()
-            started = time.perf_counter()
-            body = floor_body(conn, job["plan"], job["member_id"], job["encoder"])
-            results.append({"ms": (time.perf_counter() - started) * 1000, "bytes": len(body)})
-    json.dump(results, sys.stdout)
-    return 0
+    return orjson.dumps({"changes": changes, "timestamp": timestamp})
 
 
 # --- Measuring ------------------------------------------------------------------------
@@ -264,7 +238,7 @@ class Api:
         self.client = Client(HTTP_HOST="127.0.0.1", HTTP_AUTHORIZATION=f"Bearer {token}")
 
     def pull(self, cursor: int | None, gzip_ok: bool = False):
-        query = {"last_pulled_at": "null" if cursor is None else cursor, "schema_version": 1}
+        query = {"last_pulled_at": "null" if cursor is None else cursor}
         extra = {"HTTP_ACCEPT_ENCODING": "gzip"} if gzip_ok else {}
         response = self.client.get(PULL, query, **extra)
         assert response.status_code == 200, (response.status_code, response.content[:300])
@@ -353,21 +327,40 @@ def phase_full(args, api: Api, plan, member_id: str, dsn: str) -> dict:
     }
 
 
-def phase_orjson(args, plan, member_id: str, dsn: str) -> dict | None:
-    if not args.orjson_python:
-        return None
-    load = wait_for_load("floor with orjson", args.max_load, args.load_wait)
-    job = {"dsn": dsn, "member_id": member_id, "plan": plan, "reps": args.reps_full}
-    job["encoder"] = "orjson"
-    out = subprocess.run(
-        [args.orjson_python, __file__, "--floor-worker"],
-        input=json.dumps(job),
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
-    results = json.loads(out)
-    return summary([r["ms"] for r in results]) | {"load": load, "bytes": results[-1]["bytes"]}
+def stage_patches() -> list[tuple[object, str, str]]:
+    """The functions a full pull's work is done in: (owner, attribute, label); labels
+    indented with two spaces are part of the one above them."""
+    from accounts import authentication
+    from accounts.authentication import SessionJWTAuthentication
+    from syncapi import pull, views
+
+    return [
+        (SessionJWTAuthentication, "authenticate", "authentication (JWT + session query)"),
+        (authentication, "active_session_user", "  of which the session query"),
+        (views, "pull", "pull: clock, then every table"),
+        (pull, "_locked_clock", "  the clock, read under its lock"),
+        (pull, "_changes", "  the tables' rows to records"),
+        (pull, "_fill_loaded_columns", "    of which columns loaded apart"),
+        (views, "json_response", "JSON (orjson) and the response"),
+    ]
+
+
+def phase_stages(args, api: Api, member_id: str) -> dict:
+    """ms per full pull in each stage, and what is left (Django, DRF, the test client)."""
+    n = args.reps_full
+    patches = stage_patches()
+    spent: dict[str, float] = {}
+    load = wait_for_load("stages", args.max_load, args.load_wait)
+    with common.timing_stages(patches, spent):
+        api.pull(None)
+        spent.clear()
+        started = time.perf_counter()
+        for _ in range(n):
+            api.pull(None)
+        total = time.perf_counter() - started
+    stages = {label: spent.get(label, 0.0) / n * 1000 for _, _, label in patches}
+    top = sum(ms for label, ms in stages.items() if not label.startswith(" "))
+    return {"load": load, "n": n, "stages": stages, "rest": total / n * 1000 - top}
 
 
 def phase_unchanged(args, api: Api, cursor: int) -> dict:
@@ -559,8 +552,10 @@ class Report:
 
 def report(results: dict) -> str:
     out = Report()
-    if full := results.get("full"):
-        report_full(out, full, results.get("orjson"))
+    for years, full in results.get("full", {}).items():
+        report_full(out, years, full)
+    for years, stages in results.get("stages", {}).items():
+        report_stages(out, years, stages)
     if unchanged := results.get("unchanged"):
         report_unchanged(out, unchanged)
     if changes := results.get("changes"):
@@ -569,31 +564,46 @@ def report(results: dict) -> str:
         report_push(out, pushed)
     out.notes.append(
         "Load (1-min) at the start of each phase: "
-        + ", ".join(f"{k} {v['load']['load']:.2f}" for k, v in results.items() if v)
+        + ", ".join(f"{k} {v['load']['load']:.2f}" for k, v in _phases_run(results))
     )
     return out.text()
 
 
-def report_full(out: Report, full: dict, orjson: dict | None) -> None:
+def _phases_run(results: dict):
+    for name, result in results.items():
+        if name in ("full", "stages"):
+            yield from ((f"{name} {years}y", r) for years, r in result.items())
+        elif result:
+            yield name, result
+
+
+def report_full(out: Report, years: int, full: dict) -> None:
     ratio = full["pull"]["p50"] / full["floor"]["p50"]
     ratio_gzip = full["pull_gzip"]["p50"] / full["floor_gzip"]["p50"]
     kb, fq, q = full["bytes"], full["floor_queries"], full["queries"]
     target = f"≤ {TARGET_FULL_RATIO:g}x floor (p50): **{ratio:.2f}x**"
     ok = verdict(ratio <= TARGET_FULL_RATIO)
-    out.row("full pull (identity)", full["pull"], q, f"{kb['pull']:,}", target, ok)
-    out.row("floor: raw SQL + json.dumps", full["floor"], fq, f"{kb['floor']:,}")
+    out.row(f"{years}y: full pull (identity)", full["pull"], q, f"{kb['pull']:,}", target, ok)
+    out.row(f"{years}y: floor, raw SQL + orjson", full["floor"], fq, f"{kb['floor']:,}")
     gz = f"{ratio_gzip:.2f}x floor + gzip"
-    out.row("full pull (gzip)", full["pull_gzip"], q, f"{kb['pull_gzip']:,}", gz)
-    out.row("floor + gzip -6", full["floor_gzip"], fq, f"{kb['floor_gzip']:,}")
-    if orjson:
-        out.row("extra: floor with orjson (scratch venv)", orjson, fq, f"{orjson['bytes']:,}")
+    out.row(f"{years}y: full pull (gzip)", full["pull_gzip"], q, f"{kb['pull_gzip']:,}", gz)
+    out.row(f"{years}y: floor + gzip -6", full["floor_gzip"], fq, f"{kb['floor_gzip']:,}")
     out.notes += [
-        "Rows in the first pull: "
+        f"{years}y: rows in the first pull: "
         + ", ".join(f"{k} {v:,}" for k, v in full["rows"].items())
-        + f" ({sum(full['rows'].values()):,} rows, {q} SQL statements with BEGIN/COMMIT).",
-        f"Floor body byte-identical to the server's: {full['identical_bytes']}; tables "
+        + f" ({sum(full['rows'].values()):,} rows, {q} SQL statements with BEGIN/COMMIT); "
+        f"floor body byte-identical to the server's: {full['identical_bytes']}; tables "
         f"whose rows differ: {full['differing_tables'] or 'none'}.",
     ]
+
+
+def report_stages(out: Report, years: int, stages: dict) -> None:
+    parts = [f"{label.strip()} {ms:.2f}" for label, ms in stages["stages"].items()]
+    out.notes.append(
+        f"{years}y: a full pull by stage, ms ({stages['n']} pulls): "
+        + "; ".join(parts)
+        + f"; everything else (Django, DRF, the test client) {stages['rest']:.2f}."
+    )
 
 
 def report_unchanged(out: Report, unchanged: dict) -> None:
@@ -667,41 +677,56 @@ def parse_args() -> argparse.Namespace:
         parser, database="ossa_bench_sync", redis_url="redis://127.0.0.1:6379/3"
     )
     parser.add_argument(
-        "--orjson-python", help="an interpreter with psycopg and orjson for an extra floor line"
+        "--years", default=",".join(map(str, YEARS)), help="history of the full-pull members"
     )
     parser.add_argument("--seed", type=int, default=4)
     parser.add_argument("--json", type=Path, help="also write the raw results here")
     parser.add_argument(
         "--phases", default=",".join(PHASES), help="comma-separated subset of " + ",".join(PHASES)
     )
-    parser.add_argument("--floor-worker", action="store_true", help=argparse.SUPPRESS)
     return parser.parse_args()
 
 
-def bench_member(args, rng: random.Random):
-    """The five-year member, seeded now or (--skip-seed) found; its synced rows printed."""
+def bench_member(args, rng: random.Random, years: int):
+    """The member with `years` of history, seeded now or (--skip-seed) found; its synced
+    rows printed."""
     if args.skip_seed:
-        member = seeded_member()
+        member = seeded_member(years)
     else:
         started = time.monotonic()
-        member = seed(rng)
-        print(f"seeded in {time.monotonic() - started:.1f} s")
+        member = seed(rng, years)
+        print(f"seeded {years}y in {time.monotonic() - started:.1f} s")
     counts = row_counts(member)
-    print("live rows (tombstones): " + ", ".join(f"{k} {a} ({b})" for k, (a, b) in counts.items()))
+    print(
+        f"{years}y live rows (tombstones): "
+        + ", ".join(f"{k} {a} ({b})" for k, (a, b) in counts.items())
+    )
     return member
 
 
-def run_phases(args, phases: set[str], member, rng: random.Random) -> dict:
+def api_for(member) -> Api:
     from bench.history import access_token
 
-    api = Api(access_token(member, device_name="bench-sync", user_agent="bench"))
+    return Api(access_token(member, device_name="bench-sync", user_agent="bench"))
+
+
+def run_full(args, phases: set[str], members: dict) -> dict:
     dsn = f"{args.pg_url}/{args.database}"
-    member_id = str(member.id)
-    plan = floor_plan(member.id)
-    results: dict = {}
-    if "full" in phases:
-        results["full"] = phase_full(args, api, plan, member_id, dsn)
-        results["orjson"] = phase_orjson(args, plan, member_id, dsn)
+    results: dict = {"full": {}, "stages": {}}
+    for years, member in members.items():
+        api = api_for(member)
+        if "full" in phases:
+            plan = floor_plan(member.id)
+            results["full"][years] = phase_full(args, api, plan, str(member.id), dsn)
+        if "stages" in phases:
+            results["stages"][years] = phase_stages(args, api, str(member.id))
+    return results
+
+
+def run_phases(args, phases: set[str], members: dict, rng: random.Random) -> dict:
+    results = run_full(args, phases, members)
+    member = members[CHANGES_YEARS]
+    api = api_for(member)
     if "unchanged" in phases:
         cursor = api.pull(None).json()["timestamp"]
         results["unchanged"] = phase_unchanged(args, api, cursor)
@@ -715,8 +740,6 @@ def run_phases(args, phases: set[str], member, rng: random.Random) -> dict:
 
 def main() -> int:
     args = parse_args()
-    if args.floor_worker:
-        return floor_worker()
 
     warnings.filterwarnings("ignore", message="No directory at")
     configure_environment(args)
@@ -724,11 +747,12 @@ def main() -> int:
     common.setup_django()
 
     rng = random.Random(args.seed)
-    member = bench_member(args, rng)
     phases = set(args.phases.split(","))
     if unknown := phases - set(PHASES):
         sys.exit(f"unknown phases: {', '.join(sorted(unknown))}")
-    results = run_phases(args, phases, member, rng)
+    years = sorted({*map(int, args.years.split(",")), CHANGES_YEARS})
+    members = {y: bench_member(args, rng, y) for y in years}
+    results = run_phases(args, phases, members, rng)
     queued = common.drain_broker(args.redis_url)
 
     print()
