@@ -31,6 +31,17 @@ def select(model: type[models.Model], fields: Sequence[str], sql: str, params) -
     return [_convert(list(row), converters) for row in rows]
 
 
+def convert(rows: list[tuple], converters) -> list[tuple]:
+    """Rows with Django's converters (converters_of) applied, as the ORM would return them."""
+    return [_convert(list(row), converters) for row in rows]
+
+
+def converters_of(compiler) -> list:
+    """The converters a compiled query's selected columns need, in _converters' form."""
+    found = compiler.get_converters([expression for expression, _, _ in compiler.select])
+    return [(position, column, functions) for position, (functions, column) in found.items()]
+
+
 def _convert(row: list, converters) -> tuple:
     for position, column, functions in converters:
         value = row[position]

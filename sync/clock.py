@@ -44,6 +44,19 @@ def _db_member_id(member_id: UUID):
     return field.get_db_prep_value(member_id, connection)
 
 
+def read(member_id: UUID, *, lock: bool = False) -> tuple[int, int] | None:
+    """(value, purged_through) of the member's clock, or None if it has none; with `lock`,
+    under its row lock until commit. Written out: every pull reads it first."""
+    table = SyncClock._meta.db_table
+    locking = " FOR UPDATE" if lock and connection.features.has_select_for_update else ""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT value, purged_through FROM {table} WHERE member_id = %s{locking}",
+            [_db_member_id(member_id)],
+        )
+        return cursor.fetchone()
+
+
 def current(member_id: UUID) -> int:
     value = SyncClock.objects.filter(member_id=member_id).values_list("value", flat=True).first()
     return value or 1

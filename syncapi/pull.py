@@ -7,7 +7,9 @@ write can slip in with a stamp at or below it while we read the rows.
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from django.db import connection, transaction
@@ -23,6 +25,8 @@ from django.db.models import (
 )
 from django.db.models.functions import Cast
 
+from backend import rawsql
+from sync import clock as sync_clock
 from sync.models import SyncClock
 
 from . import codecs
@@ -52,30 +56,31 @@ def pull(
         # stamp, so the cursor stays valid and the next pull brings it.
         return {"changes": {name: _empty() for name in tables}, "timestamp": last_pulled_at}
     with transaction.atomic():
-        clock = _locked_clock(member_id)
-        check_cursor(clock.value, clock.purged_through, last_pulled_at)
+        value, purged_through = _locked_clock(member_id)
+        check_cursor(value, purged_through, last_pulled_at)
         changes = {
             name: _changes(table, member_id, 0 if name in resend else last_pulled_at)
             for name, table in tables.items()
         }
-    return {"changes": changes, "timestamp": clock.value}
+    return {"changes": changes, "timestamp": value}
 
 
 def _unchanged(member_id, last_pulled_at: int) -> bool:
     if not last_pulled_at:
         return False
-    found = SyncClock.objects.filter(member_id=member_id).values("value", "purged_through")
-    clock = found.first()
+    clock = sync_clock.read(member_id)
     if clock is None:
         return False
-    check_cursor(clock["value"], clock["purged_through"], last_pulled_at)
-    return clock["value"] == last_pulled_at
+    check_cursor(*clock, last_pulled_at)
+    return clock[0] == last_pulled_at
 
 
-def _locked_clock(member_id) -> SyncClock:
-    clock = SyncClock.objects.select_for_update().filter(member_id=member_id).first()
+def _locked_clock(member_id) -> tuple[int, int]:
+    """(value, purged_through) of the member's clock, held until commit."""
+    clock = sync_clock.read(member_id, lock=True)
     if clock is None:  # a member who never wrote anything
-        clock, _ = SyncClock.objects.get_or_create(member_id=member_id)
+        SyncClock.objects.get_or_create(member_id=member_id)
+        clock = sync_clock.read(member_id, lock=True)
     return clock
 
 
@@ -86,31 +91,103 @@ def _empty() -> dict[str, list]:
 def _changes(table: Table, member_id, since: int) -> dict[str, list]:
     """Live rows go in `updated` (the client uses sendCreatedAsUpdated), tombstones in
     `deleted`; a first sync (since 0) needs no tombstones."""
-    plain = [col for col in table.columns if col.load is None]
-    in_sql = [_in_sql(col) for col in [ID_COLUMN, *plain]]
-    names = [col.name for col in plain]
-    # Columns the database already hands over in wire form skip the Python codec.
-    converters = [
-        None if sql is not None else col.codec for col, sql in zip(plain, in_sql[1:], strict=True)
-    ]
-    columns = [
-        sql if sql is not None else col.attr
-        for col, sql in zip([ID_COLUMN, *plain], in_sql, strict=True)
-    ]
-    live_or_newer = {"server_version__gt": since} if since else {"deleted_at__isnull": True}
-    rows = table.rows_for(member_id).filter(**live_or_newer).order_by()
-    updated, deleted = [], []
-    for row_id, is_deleted, *values in rows.values_list(columns[0], IS_DELETED, *columns[1:]):
-        row_id = str(row_id)
-        if is_deleted:
-            deleted.append(row_id)
-            continue
-        record = {"id": row_id}
-        for name, codec, value in zip(names, converters, values, strict=True):
-            record[name] = value if codec is None or value is None else codec.to_wire(value)
-        updated.append(record)
+    read = _table_read(table, bool(since), connection.ops)
+    rows = read.rows(member_id, since)
+    deleted: list[str] = []
+    if since:
+        deleted = [str(row[0]) for row in rows if row[1]]
+        rows = [(row[0], *row[2:]) for row in rows if not row[1]]
+    if read.in_python:
+        rows = [_to_wire(row, read.in_python) for row in rows]
+    updated = [dict(zip(read.names, row, strict=True)) for row in rows]
     _fill_loaded_columns(table, updated)
     return {"created": [], "updated": updated, "deleted": deleted}
+
+
+def _to_wire(row: tuple, in_python: tuple[tuple[int, codecs.Codec], ...]) -> list:
+    row = list(row)
+    for position, codec in in_python:
+        row[position] = codec.to_wire(row[position])
+    return row
+
+
+@dataclass(frozen=True)
+class TableRead:
+    """One table's pull query as Django compiles it, kept with where the member and the
+    cursor go in its parameters. A pull reads every synced table, and compiling a
+    queryset costs more than running it on a small table: compiled once per process, a
+    pull's cost no longer starts at a dozen compilations."""
+
+    sql: str
+    params: tuple
+    member_at: tuple[int, ...]
+    since_at: tuple[int, ...]
+    member_param: Any  # prepares the member's id as the member column stores it
+    converters: tuple  # Django's, per selected column that needs one (backend/rawsql.py)
+    names: tuple[str, ...]  # wire names of the record's columns, id first
+    in_python: tuple[tuple[int, codecs.Codec], ...]  # record columns still to encode
+
+    def rows(self, member_id, since: int) -> list[tuple]:
+        params = list(self.params)
+        for position in self.member_at:
+            params[position] = self.member_param(member_id)
+        for position in self.since_at:
+            params[position] = since
+        with connection.cursor() as cursor:
+            cursor.execute(self.sql, params)
+            rows = cursor.fetchall()
+        return rawsql.convert(rows, self.converters) if self.converters else rows
+
+
+# Stand-ins compiled into the SQL where the member's id and the cursor go: no other
+# parameter of a pull query can equal them.
+_MEMBER = uuid.UUID("5e5e5e5e-5e5e-4e5e-9e5e-5e5e5e5e5e5e")
+_SINCE = -7_357_159_851_235
+
+
+@lru_cache(maxsize=128)
+def _table_read(table: Table, incremental: bool, ops) -> TableRead:
+    # `ops` keys the cache by connection, as rawsql's converters are.
+    plain = [col for col in table.columns if col.load is None]
+    selected = [ID_COLUMN, *plain]
+    in_sql = [_in_sql(col) for col in selected]
+    pairs = enumerate(zip(selected, in_sql, strict=True))
+    columns = {f"c{i}": sql or F(col.attr) for i, (col, sql) in pairs}
+    if incremental:
+        columns = {"c0": columns.pop("c0"), "deleted": IS_DELETED, **columns}
+    # What PostgreSQL computed in wire form comes back as the driver's int, float, str or
+    # bool: Django's converters for those expressions would only copy the values.
+    in_wire_form = {
+        position
+        for position, expression in enumerate(columns.values())
+        if expression is IS_DELETED or not isinstance(expression, F)
+    }
+    live_or_newer = {"server_version__gt": _SINCE} if incremental else {"deleted_at__isnull": True}
+    rows = table.rows_for(_MEMBER).filter(**live_or_newer).order_by()
+    query = rows.annotate(**columns).values_list(*columns).query
+    compiler = query.get_compiler(connection=connection)
+    sql, params = compiler.as_sql()
+    assert [alias for _, _, alias in compiler.select] == list(columns), "columns out of order"
+    member_field = table.model._meta.get_field(table.member_field)
+
+    def member_param(member_id):
+        return member_field.get_db_prep_value(member_id, connection)
+
+    member = member_param(_MEMBER)
+    return TableRead(
+        sql=sql,
+        params=tuple(params),
+        member_at=tuple(i for i, value in enumerate(params) if value == member),
+        since_at=tuple(i for i, value in enumerate(params) if value == _SINCE),
+        member_param=member_param,
+        converters=tuple(c for c in rawsql.converters_of(compiler) if c[0] not in in_wire_form),
+        names=tuple(col.name for col in selected),
+        in_python=tuple(
+            (i, col.codec)
+            for i, (col, sql) in enumerate(zip(selected, in_sql, strict=True))
+            if sql is None and type(col.codec).encode is not codecs.Codec.encode
+        ),
+    )
 
 
 ID_COLUMN = Column("id", codecs.ID)
@@ -130,7 +207,14 @@ def _in_sql(col: Column):
         return Cast(col.attr, TextField())
     if isinstance(col.codec, codecs.Number):
         return Cast(col.attr, FloatField())
+    if isinstance(col.codec, codecs.Date):  # as date.isoformat() writes it
+        return Func(F(col.attr), template="to_char(%(expressions)s, 'YYYY-MM-DD')", **TEXT)
+    if isinstance(col.codec, codecs.ClockTime):  # as strftime("%H:%M") writes it
+        return Func(F(col.attr), template="to_char(%(expressions)s, 'HH24:MI')", **TEXT)
     return None
+
+
+TEXT = {"output_field": TextField()}
 
 
 def _fill_loaded_columns(table: Table, records: list[dict]) -> None:
