@@ -117,6 +117,34 @@ def test_pulled_rows_carry_wire_types_the_client_accepts(alice, alice_api, plan)
     assert body["changes"]["intake_logs"]["created"] == []
 
 
+def test_each_member_pulls_only_their_own_rows_once_the_queries_are_compiled(
+    alice, bob, alice_api, bob_api, plan
+):
+    # The pull's queries are compiled once per process and reused with each member's id.
+    services.log_intake(alice, {"regimen": plan, "taken_at": timezone.now()})
+    cursor = pull(alice_api)["timestamp"]
+    bobs_plan = services.create_regimen(
+        bob,
+        {
+            "product": k2(),
+            "schedule_kind": "daily",
+            "times": ["21:30"],
+            "start_date": plan.start_date,
+        },
+    )
+    gone, _ = services.log_intake(bob, {"regimen": bobs_plan, "taken_at": timezone.now()})
+    bob_cursor = pull(bob_api)["timestamp"]
+    services.delete_intake(gone)
+
+    bobs = pull(bob_api, bob_cursor)["changes"]
+    alices = pull(alice_api)["changes"]
+
+    assert bobs["intake_logs"] == {"created": [], "updated": [], "deleted": [str(gone.id)]}
+    assert [row["times"] for row in alices["regimens"]["updated"]] == ['["08:00"]']
+    assert len(alices["intake_logs"]["updated"]) == 1
+    assert pull(alice_api, cursor)["changes"]["intake_logs"]["deleted"] == []
+
+
 def test_an_incremental_pull_brings_changes_and_deletions_only(alice, alice_api, plan):
     kept, _ = services.log_intake(alice, {"regimen": plan, "taken_at": timezone.now()})
     gone, _ = services.log_intake(alice, {"regimen": plan, "taken_at": timezone.now()})
