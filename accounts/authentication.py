@@ -1,7 +1,9 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from functools import cache
+from typing import ClassVar
 
 from django.db import connection
 from rest_framework.exceptions import AuthenticationFailed
@@ -19,16 +21,53 @@ class SessionJWTAuthentication(JWTAuthentication):
     """
 
     def get_user(self, validated_token):
-        try:
-            session_id = uuid.UUID(str(validated_token["sid"]))
-            user_id = uuid.UUID(str(validated_token["user_id"]))
-        except (KeyError, ValueError):
-            raise AuthenticationFailed("Token has no session.", code="token_not_valid") from None
-        user = active_session_user(session_id, user_id)
-        if user is None:
-            raise AuthenticationFailed("This session has ended.", code="session_revoked")
-        user.login_session_id = session_id
-        return user
+        session_id, user_id = _token_ids(validated_token)
+        return confirmed_user(session_id, user_id)
+
+
+class SessionCheckedByTheQuery(SessionJWTAuthentication):
+    """The same token check, with the session left to the one query the view runs anyway:
+    the member it returns is confirmed by that query (session_condition) or, when it
+    finds no rows, by confirm(). One round trip to the database instead of two, for the
+    API's most repeated read (tracking's intake list)."""
+
+    def get_user(self, validated_token):
+        return UnconfirmedMember(*_token_ids(validated_token))
+
+
+@dataclass(frozen=True)
+class UnconfirmedMember:
+    """A valid token's member whose session is still to be checked; it has only what a
+    view that checks it needs."""
+
+    login_session_id: uuid.UUID
+    id: uuid.UUID
+    is_authenticated: ClassVar[bool] = True
+    is_anonymous: ClassVar[bool] = False
+
+    @property
+    def pk(self) -> uuid.UUID:
+        return self.id
+
+    def confirm(self) -> User:
+        return confirmed_user(self.login_session_id, self.id)
+
+
+def _token_ids(validated_token) -> tuple[uuid.UUID, uuid.UUID]:
+    try:
+        session_id = uuid.UUID(str(validated_token["sid"]))
+        user_id = uuid.UUID(str(validated_token["user_id"]))
+    except (KeyError, ValueError):
+        raise AuthenticationFailed("Token has no session.", code="token_not_valid") from None
+    return session_id, user_id
+
+
+def confirmed_user(session_id: uuid.UUID, user_id: uuid.UUID) -> User:
+    user = active_session_user(session_id, user_id)
+    if user is None:
+        raise AuthenticationFailed("This session has ended.", code="session_revoked")
+    user.login_session_id = session_id
+    return user
 
 
 def active_session_user(session_id: uuid.UUID, user_id: uuid.UUID) -> User | None:
@@ -46,6 +85,26 @@ def active_session_user(session_id: uuid.UUID, user_id: uuid.UUID) -> User | Non
 
 
 USER_FIELDS = tuple(field.attname for field in User._meta.concrete_fields)
+
+
+def session_condition(member: UnconfirmedMember) -> tuple[str, list]:
+    """An SQL condition, with its parameters, true only while the member's session and
+    account are active: a query that adds it returns no rows to a signed-out device."""
+    params = [
+        rawsql.prepare(LoginSession, "id", member.login_session_id),
+        rawsql.prepare(User, "id", member.id),
+    ]
+    return _session_exists_sql(), params
+
+
+@cache
+def _session_exists_sql() -> str:
+    quote = connection.ops.quote_name
+    return (
+        f"EXISTS (SELECT 1 FROM {quote(LoginSession._meta.db_table)} s"
+        f" JOIN {quote(User._meta.db_table)} u ON u.id = s.user_id"
+        " WHERE s.id = %s AND u.id = %s AND s.revoked_at IS NULL AND u.is_active)"
+    )
 
 
 @cache

@@ -128,7 +128,13 @@ def in_process_timings(member, token: str, n: int, measure=None) -> dict[str, fl
     measure = measure or per_request_ms
     return {
         "floor, full Django stack (in process)": measure(lambda: anon.get("/bench/floor"), n),
+        "authenticated floor, full stack (in process)": measure(
+            lambda: client.get("/bench/floor/authenticated"), n
+        ),
         "list, full stack (in process)": measure(lambda: client.get(LIST_PATH), n),
+        "textbook DRF peer, full stack (in process)": measure(
+            lambda: client.get(bench.PEER_PATH), n
+        ),
         "list, DRF view without Django middleware": measure(view_without_middleware, n),
         "list: the session query alone": measure(
             lambda: active_session_user(session.id, member.id), n

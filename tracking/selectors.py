@@ -8,6 +8,7 @@ from uuid import UUID
 
 from django.db.models import Q, QuerySet
 
+from accounts.authentication import UnconfirmedMember, session_condition
 from accounts.models import Profile
 from backend import rawsql
 
@@ -104,9 +105,14 @@ def intake_page(
 ) -> list[tuple]:
     """Up to `limit` of the member's live intake logs (INTAKE_PAGE_FIELDS) next to
     `position`, a (taken_at, id) pair: the older ones newest first, or the newer ones
-    oldest first. Written as SQL: the API's most repeated read (backend/rawsql.py)."""
+    oldest first. Written as SQL: the API's most repeated read (backend/rawsql.py). For a
+    member whose session is still to be confirmed, only while that session is active."""
     conditions = ["member_id = %s", "deleted_at IS NULL"]
     params = [rawsql.prepare(IntakeLog, "member", member.pk)]
+    if isinstance(member, UnconfirmedMember):
+        condition, session_params = session_condition(member)
+        conditions.append(condition)
+        params += session_params
     for name, value in filters.items():
         field, condition = INTAKE_PAGE_FILTERS[name]
         conditions.append(condition)

@@ -8,6 +8,8 @@ import uuid
 import pytest
 from django.utils import timezone
 
+from accounts import services as account_services
+from accounts.models import LoginSession
 from tracking.models import IntakeLog
 
 from ..factories import IntakeLogFactory, RegimenFactory
@@ -200,13 +202,57 @@ def test_listing_intake_takes_a_constant_number_of_queries(
         for h in range(120)
     )
 
-    with django_assert_max_num_queries(2):
+    # One statement: the page, read only while the bearer's session is active.
+    with django_assert_max_num_queries(1):
         response = alice_api.get("/api/v1/intakes", {"page_size": 100})
-    with django_assert_max_num_queries(2):
+    with django_assert_max_num_queries(1):
         second = alice_api.get(response.json()["next"])
 
     assert len(response.json()["results"]) == 100
     assert len(second.json()["results"]) == 20
+
+
+@pytest.mark.parametrize("logs", [0, 3])
+def test_a_signed_out_device_gets_no_page_of_doses_with_or_without_any(
+    alice_api, alice, regimen, logs
+):
+    IntakeLogFactory.create_batch(logs, member=alice, regimen=regimen)
+    assert alice_api.get("/api/v1/intakes").status_code == 200
+
+    account_services.revoke_session(LoginSession.objects.get(id=alice_api.session_id))
+    response = alice_api.get("/api/v1/intakes")
+
+    assert response.status_code == 401
+    assert response.json()["errors"][0]["code"] == "session_revoked"
+
+
+def test_a_deactivated_member_gets_no_page_of_doses(alice_api, alice, regimen):
+    IntakeLogFactory(member=alice, regimen=regimen)
+    alice.is_active = False
+    alice.save(update_fields=["is_active"])
+
+    response = alice_api.get("/api/v1/intakes")
+
+    assert response.status_code == 401
+    assert response.json()["errors"][0]["code"] == "session_revoked"
+
+
+def test_a_token_naming_another_members_session_lists_nothing(alice, bob, regimen):
+    """The page's session check ties the session to the token's own member."""
+    from rest_framework.test import APIClient
+    from rest_framework_simplejwt.tokens import AccessToken
+
+    IntakeLogFactory(member=alice, regimen=regimen)
+    bobs_session = LoginSession.objects.create(user=bob, device_name="bob's phone")
+    token = AccessToken.for_user(alice)
+    token["sid"] = str(bobs_session.id)
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
+
+    response = client.get("/api/v1/intakes")
+
+    assert response.status_code == 401
+    assert response.json()["errors"][0]["code"] == "session_revoked"
 
 
 def test_a_list_page_shows_each_log_exactly_as_its_own_page_does(alice_api, alice, regimen):
