@@ -44,15 +44,20 @@ def _db_member_id(member_id: UUID):
     return field.get_db_prep_value(member_id, connection)
 
 
-def read(member_id: UUID, *, lock: bool = False) -> tuple[int, int] | None:
-    """(value, purged_through) of the member's clock, or None if it has none; with `lock`,
-    under its row lock until commit. Written out: every pull reads it first."""
+def read(
+    member_id: UUID, *, lock: bool = False, where: tuple[str, list] | None = None
+) -> tuple[int, int] | None:
+    """(value, purged_through) of the member's clock, or None if it has none (or `where`,
+    an SQL condition with its parameters, is false); with `lock`, under its row lock until
+    commit. Written out: every pull reads it first."""
     table = SyncClock._meta.db_table
+    condition, params = where or ("TRUE", [])
     locking = " FOR UPDATE" if lock and connection.features.has_select_for_update else ""
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT value, purged_through FROM {table} WHERE member_id = %s{locking}",
-            [_db_member_id(member_id)],
+            f"SELECT value, purged_through FROM {table} WHERE member_id = %s AND {condition}"
+            f"{locking}",
+            [_db_member_id(member_id), *params],
         )
         return cursor.fetchone()
 

@@ -25,6 +25,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Cast
 
+from accounts.authentication import UnconfirmedMember, session_condition
 from backend import rawsql
 from sync import clock as sync_clock
 from sync.models import SyncClock
@@ -44,19 +45,21 @@ class Migration:
 
 
 def pull(
-    member_id,
+    member,
     last_pulled_at: int,
     migration: Migration | None = None,
     schema_version: int = SCHEMA_VERSION,
 ) -> dict[str, Any]:
+    """`member` a User, or an UnconfirmedMember whose session the clock's read checks."""
     tables = tables_for(schema_version)
     resend = migration.tables if migration else frozenset()
-    if not resend and _unchanged(member_id, last_pulled_at):
+    member_id = member.pk
+    if not resend and _unchanged(member, last_pulled_at):
         # The common case costs one query: a write still in flight has not committed its
         # stamp, so the cursor stays valid and the next pull brings it.
         return {"changes": {name: _empty() for name in tables}, "timestamp": last_pulled_at}
     with transaction.atomic():
-        value, purged_through = _locked_clock(member_id)
+        value, purged_through = _locked_clock(member)
         check_cursor(value, purged_through, last_pulled_at)
         changes = {
             name: _changes(table, member_id, 0 if name in resend else last_pulled_at)
@@ -65,22 +68,31 @@ def pull(
     return {"changes": changes, "timestamp": value}
 
 
-def _unchanged(member_id, last_pulled_at: int) -> bool:
+def _unchanged(member, last_pulled_at: int) -> bool:
     if not last_pulled_at:
         return False
-    clock = sync_clock.read(member_id)
+    clock = _clock(member, lock=False)
     if clock is None:
         return False
     check_cursor(*clock, last_pulled_at)
     return clock[0] == last_pulled_at
 
 
-def _locked_clock(member_id) -> tuple[int, int]:
+def _locked_clock(member) -> tuple[int, int]:
     """(value, purged_through) of the member's clock, held until commit."""
-    clock = sync_clock.read(member_id, lock=True)
+    clock = _clock(member, lock=True)
     if clock is None:  # a member who never wrote anything
-        SyncClock.objects.get_or_create(member_id=member_id)
-        clock = sync_clock.read(member_id, lock=True)
+        SyncClock.objects.get_or_create(member_id=member.pk)
+        clock = _clock(member, lock=True)
+    return clock
+
+
+def _clock(member, lock: bool) -> tuple[int, int] | None:
+    if not isinstance(member, UnconfirmedMember):
+        return sync_clock.read(member.pk, lock=lock)
+    clock = sync_clock.read(member.pk, lock=lock, where=session_condition(member))
+    if clock is None:
+        member.confirm()  # no clock yet, or a signed-out device: which one
     return clock
 
 
