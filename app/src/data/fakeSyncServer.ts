@@ -1,7 +1,7 @@
 // A small stand-in for the server's sync endpoints (syncapi/pull.py, syncapi/push.py) for Vitest:
 // a per-member clock, atomic pushes refused record by record as the server does (NUL in a
 // text, confirmed findings that are not a JSON list, an edit of a computed table, a dose of
-// an unknown plan, an undeletable inbox message), a body limit (413), a 410 on demand and a
+// an unknown plan, a changed stock entry, an undeletable inbox message), a body limit (413), a 410 on demand and a
 // migration pull that sends the tables it names again. Installed as the global fetch.
 import { SCHEMA_VERSION, TABLE_NAMES, tablesAt } from './db/schema'
 import type { Changes } from './pushChunks'
@@ -20,7 +20,7 @@ interface Refused {
   attr: string
 }
 
-const READ_ONLY = new Set(['flags', 'adherence_weeks', 'nutrient_days', 'nutrient_targets'])
+const READ_ONLY = new Set(['flags', 'adherence_weeks', 'nutrient_days', 'nutrient_targets', 'dose_reminders'])
 
 export class FakeSyncServer {
   private rows = new Map<string, Map<string, Stored>>(TABLE_NAMES.map((t) => [t, new Map()]))
@@ -113,6 +113,10 @@ export class FakeSyncServer {
         }
         if (table === 'regimens' && 'confirmed_findings' in raw && !isJsonList(raw.confirmed_findings)) {
           refused.push({ code: 'invalid', detail: 'confirmed_findings is not acceptable JSON text.', attr: `${table}.${raw.id}.confirmed_findings` })
+        }
+        const stored = table === 'stock_events' ? this.get(table, String(raw.id)) : undefined
+        if (stored && ['regimen_id', 'kind', 'servings', 'at', 'note'].some((column) => stored[column] !== raw[column])) {
+          refused.push({ code: 'immutable', detail: 'A stock entry is not changed; add a new count.', attr: `${table}.${raw.id}` })
         }
         if (table === 'intake_logs' && raw.regimen_id && !plans.has(raw.regimen_id)) {
           refused.push({ code: 'invalid', detail: 'regimen_id names no plan of yours.', attr: `${table}.${raw.id}.regimen_id` })

@@ -6,7 +6,10 @@ import type { SyncTableChangeSet } from '@nozbe/watermelondb/sync'
 
 // Parents before children, as the server writes them (syncapi/push.py WRITE_ORDER): a chunk
 // never holds a dose whose new plan is still to come. The server's own tables come last.
-export const PUSH_ORDER = ['profiles', 'products', 'regimens', 'intake_logs', 'notifications', 'flags', 'adherence_weeks', 'nutrient_days', 'nutrient_targets']
+export const PUSH_ORDER = [
+  'profiles', 'products', 'regimens', 'intake_logs', 'stock_events', 'notifications',
+  'flags', 'adherence_weeks', 'nutrient_days', 'nutrient_targets', 'dose_reminders',
+]
 
 // WatermelonDB's Changes, with plain table names.
 export type Changes = Record<string, SyncTableChangeSet>

@@ -327,7 +327,7 @@ export class SyncEngine {
     }, PERIOD_MS)
     let debounce: ReturnType<typeof setTimeout> | undefined
     const changes = this.database
-      .withChangesForTables(['products', 'regimens', 'intake_logs', 'profiles', 'notifications'])
+      .withChangesForTables(['products', 'regimens', 'intake_logs', 'profiles', 'stock_events', 'notifications'])
       .subscribe(async () => {
         // Applying pulled changes fires this too; only local changes call for a push.
         if ((await this.refreshPending()) === 0) return

@@ -122,6 +122,10 @@ describe('checkPlan', () => {
       end_date: null,
       note: '',
       confirmed_findings: '[]',
+      remind: false,
+      follow_up_minutes: null,
+      pack_size: null,
+      refill_days: 7,
       created_at: 0,
       updated_at: 0,
     }

@@ -25,7 +25,7 @@ function plan(id: string, productId: string, values: Partial<Regimen> = {}): Reg
   return {
     id, product_id: productId, servings_per_dose: 1, schedule_kind: 'daily', times: '["08:00"]', weekdays: '[]',
     day_of_month: null, interval_days: null, start_date: '2026-12-01', end_date: null, note: '', confirmed_findings: '[]',
-    created_at: 0, updated_at: 0, ...values,
+    remind: false, follow_up_minutes: null, pack_size: null, refill_days: 7, created_at: 0, updated_at: 0, ...values,
   }
 }
 

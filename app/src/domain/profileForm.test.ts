@@ -55,6 +55,10 @@ const profile: Profile = {
   lunch_time: '12:30',
   dinner_time: '18:30',
   bed_time: '22:30',
+  follow_up_minutes: 30,
+  reminder_zone: 'home',
+  phone_timezone: '',
+  dose_reminders_by_email: false,
   updated_at: 0,
 }
 

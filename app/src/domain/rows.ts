@@ -38,6 +38,13 @@ export interface Regimen extends Row {
   // JSON list of the critical findings' codes the member confirmed for this plan (schema 2;
   // "" on a device upgraded from schema 1 until the plan is pulled again).
   confirmed_findings: string
+  // Dose reminders at each scheduled time, and the follow-up's minutes (null: the member's
+  // default); servings in a pack (null: not said) and the refill notice in days (schema 4;
+  // refill_days is 0 on a device upgraded from schema 3 until the plan is pulled again).
+  remind: boolean
+  follow_up_minutes: number | null
+  pack_size: number | null
+  refill_days: number
   created_at: number
   updated_at: number
 }
@@ -78,6 +85,13 @@ export interface Profile extends Row {
   lunch_time: string | null
   dinner_time: string | null
   bed_time: string
+  // Dose reminders (schema 4): the follow-up's minutes, whether reminders keep the home zone
+  // or follow the phone's (the zone this app reports), and e-mail for doses. reminder_zone is
+  // "" on a device upgraded from schema 3 until the profile is pulled again.
+  follow_up_minutes: number
+  reminder_zone: '' | 'home' | 'phone'
+  phone_timezone: string
+  dose_reminders_by_email: boolean
   updated_at: number
 }
 
@@ -151,6 +165,30 @@ export interface NutrientTarget extends Row {
   note: string
 }
 
+// One entry of a plan's stock history (schema 4): a count of the servings on hand, or a
+// refill added to them. Never changed once made.
+export interface StockEvent extends Row {
+  regimen_id: string
+  kind: 'count' | 'refill'
+  servings: number
+  at: number // epoch milliseconds
+  note: string
+  created_at: number
+  updated_at: number
+}
+
+// A scheduled dose's reminders (schema 4, computed by the server). Its id is the dose's id:
+// Taken or Skip from the notification logs the dose under it.
+export interface DoseReminder extends Row {
+  regimen_id: string
+  due_at: number
+  state: 'sent' | 'snoozed' | 'window' | 'done'
+  snoozed_until: number | null
+  next_at: number | null
+  follow_up_sent: boolean
+  late: boolean
+}
+
 export interface Rows {
   products: Product
   regimens: Regimen
@@ -161,6 +199,8 @@ export interface Rows {
   notifications: Notification
   nutrient_days: NutrientDay
   nutrient_targets: NutrientTarget
+  stock_events: StockEvent
+  dose_reminders: DoseReminder
 }
 
 export function parseList<T>(json: string | null | undefined): T[] {

@@ -57,6 +57,10 @@ export function plus(a: Decimal, b: Decimal): Decimal {
   return { digits: x + y, scale }
 }
 
+export function minus(a: Decimal, b: Decimal): Decimal {
+  return plus(a, { digits: -b.digits, scale: b.scale })
+}
+
 export function times(a: Decimal, b: Decimal): Decimal {
   return { digits: a.digits * b.digits, scale: a.scale + b.scale }
 }

@@ -44,6 +44,7 @@ const REASONS: Record<string, string> = {
   read_only: 'Ossa’s server works this out itself, so it cannot be changed on a phone.',
   not_deletable: 'The server keeps this and does not let it be removed.',
   id_unavailable: 'The server cannot store it under the id this phone gave it.',
+  immutable: 'A stock entry is not changed once made. Discard this change and add a new count instead.',
 }
 
 // A plan change with a critical finding nobody confirmed (tracking/services.py check_plan):
@@ -85,6 +86,10 @@ function whatWords(table: string, row: Row | null, context: WordsContext): strin
       return row?.title ? `Inbox message “${row.title}”` : 'An inbox message'
     case 'flags':
       return row?.title ? `Flag “${row.title}”` : 'A flag'
+    case 'stock_events': {
+      const kind = row?.kind === 'refill' ? 'Refill' : 'Stock count'
+      return row ? `${kind} of ${row.servings} on ${shortDate(localDate(Number(row.at), context.zone))}` : 'A stock entry'
+    }
     case 'adherence_weeks':
       return row?.week_start ? `Your adherence for the week of ${shortDate(String(row.week_start))}` : 'Your weekly adherence'
     default:

@@ -5,9 +5,11 @@ import { addColumns, createTable, schemaMigrations } from '@nozbe/watermelondb/S
 
 // 2: the member's usual day (profiles), the critical findings confirmed for a plan
 // (regimens), a product's labelled frequency (products). 3: the server's nutrient totals per
-// day and the member's reference intakes (nutrient_days, nutrient_targets; read-only) —
-// syncapi/registry.py SCHEMA_VERSION.
-export const SCHEMA_VERSION = 3
+// day and the member's reference intakes (nutrient_days, nutrient_targets; read-only). 4: dose
+// reminders and stock: a plan's reminder and stock settings (regimens), the member's reminder
+// defaults (profiles), a plan's stock history (stock_events, written here) and each dose
+// reminder's state (dose_reminders, read-only) — syncapi/registry.py SCHEMA_VERSION.
+export const SCHEMA_VERSION = 4
 
 type ColumnType = 'string' | 'number' | 'boolean'
 interface Column {
@@ -31,7 +33,8 @@ export const COLUMNS = {
   regimens: {
     product_id: indexed, servings_per_dose: num, schedule_kind: text, times: text,
     weekdays: text, day_of_month: optNum, interval_days: optNum, start_date: text,
-    end_date: optText, note: text, confirmed_findings: text, created_at: num, updated_at: num,
+    end_date: optText, note: text, confirmed_findings: text, remind: bool, follow_up_minutes: optNum,
+    pack_size: optNum, refill_days: num, created_at: num, updated_at: num,
   },
   intake_logs: {
     regimen_id: { type: 'string', isOptional: true, isIndexed: true }, product_id: indexed,
@@ -44,6 +47,7 @@ export const COLUMNS = {
     reminder_weekday: num, reminder_time: text, remind_in_app: bool, remind_by_push: bool,
     remind_by_email: bool, quiet_hours_start: optText, quiet_hours_end: optText, wake_time: text,
     breakfast_time: optText, lunch_time: optText, dinner_time: optText, bed_time: text,
+    follow_up_minutes: num, reminder_zone: text, phone_timezone: text, dose_reminders_by_email: bool,
     updated_at: num,
   },
   flags: {
@@ -72,6 +76,17 @@ export const COLUMNS = {
     nutrient: text, unit: text, intake_kind: text, intake: optNum, upper_limit: optNum,
     source: text, note: text,
   },
+  // A plan's stock history: a "count" of the servings on hand, a "refill" added to it
+  // (tracking.models.StockEvent). Entries are never changed: a new count corrects one.
+  stock_events: {
+    regimen_id: indexed, kind: text, servings: num, at: num, note: text, created_at: num, updated_at: num,
+  },
+  // One scheduled dose's reminders and where they stand: sent, snoozed, waiting window, done
+  // (notifications.models.DoseReminder). Its id is the id Taken and Skip log the dose with.
+  dose_reminders: {
+    regimen_id: indexed, due_at: { type: 'number', isIndexed: true }, state: text, snoozed_until: optNum,
+    next_at: optNum, follow_up_sent: bool, late: bool,
+  },
 } satisfies Record<string, Record<string, Column>>
 
 export type TableName = keyof typeof COLUMNS
@@ -87,6 +102,10 @@ export const ADDED_IN: Record<number, Partial<Record<TableName, string[]>>> = {
     regimens: ['confirmed_findings'],
     profiles: ['wake_time', 'breakfast_time', 'lunch_time', 'dinner_time', 'bed_time'],
   },
+  4: {
+    regimens: ['remind', 'follow_up_minutes', 'pack_size', 'refill_days'],
+    profiles: ['follow_up_minutes', 'reminder_zone', 'phone_timezone', 'dose_reminders_by_email'],
+  },
 }
 
 // The tables each version added. The migration creates them empty, and the migration sync
@@ -94,6 +113,7 @@ export const ADDED_IN: Record<number, Partial<Record<TableName, string[]>>> = {
 // schema has it: syncapi/registry.py `since`).
 export const TABLES_ADDED_IN: Record<number, TableName[]> = {
   3: ['nutrient_days', 'nutrient_targets'],
+  4: ['stock_events', 'dose_reminders'],
 }
 
 /** The tables a device of schema `version` has. */
@@ -152,10 +172,17 @@ export const migrations = migrationsAt(SCHEMA_VERSION)
 // Until that sync, the added columns of a synced row hold the migration's placeholder, not
 // the server's value: a push leaves them out, so the server keeps what it has (a row it
 // never had gets its defaults). A plan's confirmed findings are JSON text; the usual day is
-// unknown while its waking time is empty.
+// unknown while its waking time is empty; a plan's refill notice is 1 to 60 days, never 0,
+// and a profile's reminder zone is "home" or "phone", never "".
 const PLACEHOLDERS: Partial<Record<TableName, (raw: Record<string, unknown>) => string[]>> = {
-  regimens: (raw) => (raw.confirmed_findings === '' ? ['confirmed_findings'] : []),
-  profiles: (raw) => (raw.wake_time === '' || raw.bed_time === '' ? ADDED_IN[2].profiles! : []),
+  regimens: (raw) => [
+    ...(raw.confirmed_findings === '' ? ['confirmed_findings'] : []),
+    ...(raw.refill_days === 0 ? ADDED_IN[4].regimens! : []),
+  ],
+  profiles: (raw) => [
+    ...(raw.wake_time === '' || raw.bed_time === '' ? ADDED_IN[2].profiles! : []),
+    ...(raw.reminder_zone === '' ? ADDED_IN[4].profiles! : []),
+  ],
 }
 
 /** A pushed record as the server should read it: without the placeholders above. */
