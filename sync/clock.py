@@ -50,16 +50,20 @@ def read(
     """(value, purged_through) of the member's clock, or None if it has none (or `where`,
     an SQL condition with its parameters, is false); with `lock`, under its row lock until
     commit. Written out: every pull reads it first."""
+    with connection.cursor() as cursor:
+        cursor.execute(*read_statement(member_id, lock=lock, where=where))
+        return cursor.fetchone()
+
+
+def read_statement(
+    member_id: UUID, *, lock: bool = False, where: tuple[str, list] | None = None
+) -> tuple[str, list]:
+    """read()'s SQL and parameters, for a caller that sends it along with other queries."""
     table = SyncClock._meta.db_table
     condition, params = where or ("TRUE", [])
     locking = " FOR UPDATE" if lock and connection.features.has_select_for_update else ""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT value, purged_through FROM {table} WHERE member_id = %s AND {condition}"
-            f"{locking}",
-            [_db_member_id(member_id), *params],
-        )
-        return cursor.fetchone()
+    sql = f"SELECT value, purged_through FROM {table} WHERE member_id = %s AND {condition}"
+    return sql + locking, [_db_member_id(member_id), *params]
 
 
 def current(member_id: UUID) -> int:

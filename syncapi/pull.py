@@ -54,16 +54,21 @@ def pull(
     """`member` a User, or an UnconfirmedMember whose session the clock's read checks."""
     tables = tables_for(schema_version)
     resend = migration.tables if migration else frozenset()
-    member_id = member.pk
     if not resend and _unchanged(member, last_pulled_at):
         # The common case costs one query: a write still in flight has not committed its
         # stamp, so the cursor stays valid and the next pull brings it.
         return {"changes": {name: _empty() for name in tables}, "timestamp": last_pulled_at}
+    since = {name: 0 if name in resend else last_pulled_at for name in tables}
+    reads = {
+        name: _table_read(table, bool(since[name]), connection.ops)
+        for name, table in tables.items()
+    }
     with transaction.atomic():
-        value, purged_through = _locked_clock(member)
+        (value, purged_through), rows = _locked_clock_and_rows(member, reads, since)
         check_cursor(value, purged_through, last_pulled_at)
-        since = {name: 0 if name in resend else last_pulled_at for name in tables}
-        changes = _all_changes(tables, member_id, since)
+        changes = {
+            name: _changes(tables[name], reads[name], rows[name], since[name]) for name in tables
+        }
     return {"changes": changes, "timestamp": value}
 
 
@@ -77,53 +82,66 @@ def _unchanged(member, last_pulled_at: int) -> bool:
     return clock[0] == last_pulled_at
 
 
-def _locked_clock(member) -> tuple[int, int]:
-    """(value, purged_through) of the member's clock, held until commit."""
-    clock = _clock(member, lock=True)
-    if clock is None:  # a member who never wrote anything
+def _locked_clock_and_rows(member, reads: dict[str, TableRead], since: dict[str, int]):
+    """((value, purged_through) of the member's clock, held until commit; every table's
+    rows). The rows are read once the lock is ours: the server runs the statements in the
+    order they are sent, so they go out together (_read_together)."""
+    clock, rows = _read_together(_clock_statement(member, lock=True), reads, member.pk, since)
+    if clock is None:  # a member who never wrote anything, or a signed-out device
+        _confirm(member)
         SyncClock.objects.get_or_create(member_id=member.pk)
-        clock = _clock(member, lock=True)
-    return clock
+        clock, rows = _read_together(_clock_statement(member, lock=True), reads, member.pk, since)
+    return clock, rows
 
 
 def _clock(member, lock: bool) -> tuple[int, int] | None:
-    if not isinstance(member, UnconfirmedMember):
-        return sync_clock.read(member.pk, lock=lock)
-    clock = sync_clock.read(member.pk, lock=lock, where=session_condition(member))
+    with connection.cursor() as cursor:
+        cursor.execute(*_clock_statement(member, lock))
+        clock = cursor.fetchone()
     if clock is None:
-        member.confirm()  # no clock yet, or a signed-out device: which one
+        _confirm(member)
     return clock
+
+
+def _clock_statement(member, lock: bool) -> tuple[str, list]:
+    """The read of the member's clock; for a member whose session is still to be confirmed,
+    it finds the clock only while that session is active."""
+    where = session_condition(member) if isinstance(member, UnconfirmedMember) else None
+    return sync_clock.read_statement(member.pk, lock=lock, where=where)
+
+
+def _confirm(member) -> None:
+    if isinstance(member, UnconfirmedMember):
+        member.confirm()  # no clock yet, or a signed-out device: which one
 
 
 def _empty() -> dict[str, list]:
     return {"created": [], "updated": [], "deleted": []}
 
 
-def _all_changes(tables: dict[str, Table], member_id, since: dict[str, int]) -> dict:
-    reads = {
-        name: _table_read(table, bool(since[name]), connection.ops)
-        for name, table in tables.items()
-    }
-    rows = _rows_of_all(reads, member_id, since)
-    return {name: _changes(tables[name], reads[name], rows[name], since[name]) for name in tables}
-
-
-def _rows_of_all(reads: dict[str, TableRead], member_id, since: dict[str, int]) -> dict:
-    """Every table's rows. On PostgreSQL the queries go out together in one pipeline: a
-    pull reads a dozen tables, most of them small, and would otherwise wait for each in
-    turn."""
+def _read_together(
+    clock_statement: tuple[str, list], reads: dict[str, TableRead], member_id, since: dict
+) -> tuple[tuple[int, int] | None, dict[str, list]]:
+    """The clock's row and every table's rows. On PostgreSQL the statements go out together
+    in one pipeline, so a pull waits for one round trip rather than one per table (and one
+    for the transaction's BEGIN)."""
+    connection.ensure_connection()
     with ExitStack() as stack:
         if connection.vendor == "postgresql":
             stack.enter_context(connection.connection.pipeline())
+        clock_cursor = stack.enter_context(connection.cursor())
+        clock_cursor.execute(*clock_statement)
         cursors = {}
         for name, read in reads.items():
             cursors[name] = stack.enter_context(connection.cursor())
             cursors[name].execute(read.sql, read.params(member_id, since[name]))
+        clock = clock_cursor.fetchone()
         fetched = {name: cursor.fetchall() for name, cursor in cursors.items()}
-    return {
+    rows = {
         name: rawsql.convert(rows, reads[name].converters) if reads[name].converters else rows
         for name, rows in fetched.items()
     }
+    return clock, rows
 
 
 def _changes(table: Table, read: TableRead, rows: list[tuple], since: int) -> dict[str, list]:
