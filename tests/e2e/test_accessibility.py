@@ -1,9 +1,10 @@
 """Every screen of the app passes axe-core's WCAG 2.1 A and AA checks with no serious or
 critical violation, at phone size, signed out and signed in with a plan and history, and
 a change the server refused (so the strip links to "Changes not sent", which lists it).
-Signed in, Today shows a missed monthly ibandronate dose with its label's words, the Plan
-screen lays out the day as planned and as suggested, Settings has the usual day, and the
-plan form asks to confirm a weekly medicine planned daily."""
+Signed in, Today shows a missed monthly ibandronate dose with its label's words and a dose
+reminded by the server, with its snooze choices open, the Plan screen lays out the day as
+planned and as suggested, Settings has the usual day, and the plan form asks to confirm a
+weekly medicine planned daily."""
 
 from __future__ import annotations
 
@@ -11,9 +12,14 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
+from django.db import transaction
 
+from notifications import dose_reminders
+from notifications.models import DoseReminder
+from sync.clock import stamp
 from tracking import computation, services
-from tracking.models import Product
+from tracking.dose_moments import dose_moment
+from tracking.models import Product, Regimen
 
 from ..dietitians.conftest import give_plan
 from ..factories import MemberFactory
@@ -49,6 +55,7 @@ RUN_AXE = """() => axe.run(document, {
 })"""
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+GIVE_PLAN_PRODUCTS = ("Warfarin 1 mg", "Vitamin K2 MK-7 90 mcg")  # both daily at 08:00
 
 
 def miss_a_monthly_dose(member) -> None:
@@ -68,6 +75,26 @@ def miss_a_monthly_dose(member) -> None:
     computation.recompute([member.id])
 
 
+def remind_of_todays_doses(member) -> None:
+    """The server reminded the member of today's 08:00 doses (give_plan's; the planted
+    refused dose logs one of them)."""
+    due = dt.datetime.combine(member.profile.today(), dt.time(8), tzinfo=member.profile.zone)
+    for plan in Regimen.objects.filter(member=member, product__name__in=GIVE_PLAN_PRODUCTS):
+        moment = dose_moment(plan, due)
+        reminder = DoseReminder(
+            id=dose_reminders.dose_id(plan.pk, due),
+            member=member,
+            regimen=plan,
+            due_at=due,
+            counts_from=moment.counts_from,
+            counts_until=moment.counts_until,
+            sends=1,
+        )
+        with transaction.atomic():
+            stamp(reminder)
+            reminder.save()
+
+
 def serious_violations(page, screen: str) -> list[str]:
     result = page.evaluate(RUN_AXE)
     return [
@@ -84,6 +111,7 @@ def test_every_screen_passes_axe(chromium_path, live_server):
     alice = MemberFactory(email="alice@example.com", display_name="Alice")
     give_plan(alice)
     miss_a_monthly_dose(alice)
+    remind_of_todays_doses(alice)
     found: list[str] = []
     with browser(chromium_path) as chromium:
         # The app's CSP rightly refuses an injected script; the audit's own is let in.
@@ -115,6 +143,7 @@ def test_every_screen_passes_axe(chromium_path, live_server):
                 page.locator("li.held-item").wait_for()
             if screen == "today":
                 page.locator(".missed-dose").wait_for()
+                page.locator('.dose-reminder[data-reminder="sent"]').first.wait_for()
             if screen == "plan":
                 page.locator(".day-plan-suggested .day-moment").first.wait_for()
             if screen == "settings":
@@ -122,6 +151,12 @@ def test_every_screen_passes_axe(chromium_path, live_server):
             if screen == "nutrients":
                 page.locator(".nutrient-bar").first.wait_for()
             found += serious_violations(page, screen)
+
+        # Today with a dose's snooze choices open.
+        page.evaluate("location.hash = '#/today'")
+        page.locator(".dose-reminder").first.get_by_role("button", name="Snooze").click()
+        page.locator(".snooze-choices").wait_for()
+        found += serious_violations(page, "today (snooze choices)")
 
         # The plan form's question before saving a weekly medicine planned every day.
         page.evaluate("location.hash = '#/plan/new'")

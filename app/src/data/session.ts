@@ -2,6 +2,7 @@
 import { deviceZone } from '../domain/time'
 import { api } from './api'
 import { db } from './db'
+import { forgetSnoozes } from './snoozes'
 import { Store } from './store'
 import { forgetSyncState, syncStatus } from './sync'
 import { clearTokens, OWNER_KEY, readTokens, saveTokens, type Tokens } from './tokens'
@@ -77,5 +78,6 @@ async function forgetLocalData(): Promise<void> {
   await database.write(() => database.unsafeResetDatabase())
   localStorage.removeItem('ossa.lastSyncedAt')
   forgetSyncState()
+  forgetSnoozes()
   syncStatus.patch({ lastSyncedAt: null, pending: 0, error: null, reload: false, held: [] })
 }

@@ -14,6 +14,7 @@ import { db } from './db'
 import { wireRecord } from './db/schema'
 import { HeldBack, locate, refusalsIn, withhold, type Held, type Refusal } from './held'
 import { compact, countChanges, halves, mergeChanges, pushChunks, type Changes } from './pushChunks'
+import { sendSnoozes } from './snoozes'
 import { Store } from './store'
 import { OWNER_KEY, readTokens } from './tokens'
 
@@ -275,6 +276,9 @@ export class SyncEngine {
       return
     }
     syncStatus.patch({ running: true, online: true })
+    // Snoozes go by REST before the pull, which then brings the reminders as snoozed. One
+    // that cannot go now waits for the next sync; the sync itself goes on.
+    await sendSnoozes().catch(() => undefined)
     let error: unknown = null
     for (let attempt = 0; attempt <= CONFLICT_RETRIES; attempt++) {
       try {

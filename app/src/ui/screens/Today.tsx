@@ -1,19 +1,23 @@
 // Today (#/today): each dose due today in the member's zone, one tap to log it (offline
-// too: the write is local and the sync engine sends it later), and the as-needed plans.
+// too: the write is local and the sync engine sends it later), its reminder and Snooze, and
+// the as-needed plans.
 // Which log belongs to which dose is the server's matching (domain/doses.ts → schedule.ts).
 import { useEffect, useRef, useState } from 'preact/hooks'
 
 import { Q } from '../../data/db'
 import { logDose, skipDose, takeDose, takeDoseAt, undoLog } from '../../data/intakeLogs'
+import { dismissSnooze, snoozes, type AskedSnooze } from '../../data/snoozes'
 import { adviceFor, afterDoseText, minutesLeft, type Advice } from '../../domain/bisphosphonate'
 import { asNeededOn, dosesOn, doseOfLog, logsOn, logWindow, servingsText, type Dose } from '../../domain/doses'
 import { MISSED_DOSE, missedDoses } from '../../domain/missedDose'
 import { productLabel } from '../../domain/products'
-import type { IntakeLog, Product, Regimen } from '../../domain/rows'
+import { reminderOf, reminderView, reminderZone } from '../../domain/reminders'
+import type { DoseReminder as ReminderRow, IntakeLog, Product, Profile, Regimen } from '../../domain/rows'
 import { isActiveOn } from '../../domain/schedule'
 import { localDate, localTime, longDate } from '../../domain/time'
 import { Empty, ErrorText, Loading, Screen, useAction } from '../components/blocks'
-import { useNow, useProductMap, useRows, useZone } from '../hooks'
+import { DoseReminder } from '../components/DoseReminder'
+import { useNow, useProductMap, useProfile, useRows, useStore, useZone } from '../hooks'
 import './Today.css'
 
 function logWords(log: IntakeLog, date: string, zone: string): string {
@@ -77,6 +81,14 @@ function OtherTime({ dose, zone, onSave, onCancel }: { dose: Dose; zone: string;
   )
 }
 
+/** What a dose's reminders need: the server's rows, the snoozes asked here, the profile. */
+interface Reminders {
+  rows: ReminderRow[]
+  asked: AskedSnooze[]
+  profile: Profile | null
+  zone: string // the reminder zone
+}
+
 interface DoseProps {
   dose: Dose
   product: Product | undefined
@@ -84,9 +96,10 @@ interface DoseProps {
   date: string
   zone: string
   now: number
+  reminders: Reminders
 }
 
-function DoseItem({ dose, product, logs, date, zone, now }: DoseProps) {
+function DoseItem({ dose, product, logs, date, zone, now, reminders }: DoseProps) {
   const [otherTime, setOtherTime] = useState(false)
   const [countedElsewhere, setCountedElsewhere] = useState<string | null>(null)
   const { regimen, occurrence, log } = dose
@@ -95,8 +108,12 @@ function DoseItem({ dose, product, logs, date, zone, now }: DoseProps) {
   const undoButton = useRef<HTMLButtonElement>(null)
   const takenButton = useRef<HTMLButtonElement>(null)
   const focusAfter = useRef(false)
+  const reminder = reminderOf(occurrence, reminders.rows, reminders.zone)
+  const snooze = reminder ? (reminders.asked.find((s) => s.reminder === reminder.id) ?? null) : null
   const [act, busy, error] = useAction(async (what: 'taken' | 'skipped' | 'undo') => {
     setCountedElsewhere(null)
+    // Logged: a snooze still waiting for this dose has nothing left to do.
+    if (snooze && what !== 'undo') dismissSnooze(snooze.reminder)
     if (what === 'taken') await write(() => takeDose(dose))
     else if (what === 'skipped') await write(() => skipDose(dose))
     else if (log) await write(() => undoLog(log))
@@ -167,6 +184,13 @@ function DoseItem({ dose, product, logs, date, zone, now }: DoseProps) {
           </button>
         </div>
       )}
+      <DoseReminder
+        view={reminderView({ regimen, occurrence, logged: log !== null, reminder, snooze, profile: reminders.profile, zone: reminders.zone, now })}
+        reminder={reminder}
+        profile={reminders.profile}
+        zone={reminders.zone}
+        labelId={labelId}
+      />
       {advice && <BisphosphonateNote advice={advice} log={log} now={now} />}
       {countedElsewhere && !log && <p class="dose-moved">{countedElsewhere}</p>}
       <ErrorText error={error} />
@@ -241,6 +265,36 @@ function MissedDoses() {
   )
 }
 
+/** Snoozes the server refused for doses not open on today's list: said, and cleared with OK. */
+function RefusedSnoozes({ asked, name }: { asked: AskedSnooze[]; name: (reminder: string) => string }) {
+  if (!asked.length) return null
+  return (
+    <section class="card refused-snoozes" aria-labelledby="refused-snoozes-title">
+      <h2 id="refused-snoozes-title">Snoozes not made</h2>
+      <ul class="list">
+        {asked.map((s) => (
+          <li key={s.reminder}>
+            <span>
+              {name(s.reminder)}: {s.refused}
+            </span>
+            <button type="button" onClick={() => dismissSnooze(s.reminder)}>
+              OK
+            </button>
+          </li>
+        ))}
+      </ul>
+    </section>
+  )
+}
+
+/** "Levothyroxine 50 mcg at 14:07" for a reminder, or "A dose" when it is not on this phone. */
+function reminderName(id: string, rows: ReminderRow[], regimens: Regimen[], products: Map<string, Product>, zone: string): string {
+  const row = rows.find((r) => r.id === id)
+  const plan = row && regimens.find((r) => r.id === row.regimen_id)
+  if (!row || !plan) return 'A dose'
+  return `${productLabel(products.get(plan.product_id))} at ${localTime(row.due_at, zone)}`
+}
+
 function Summary({ doses }: { doses: Dose[] }) {
   const taken = doses.filter((d) => d.log?.status === 'taken').length
   const skipped = doses.filter((d) => d.log?.status === 'skipped').length
@@ -259,8 +313,11 @@ export function Today() {
   const [from, to] = logWindow(date, zone)
   const regimens = useRows('regimens')
   const logs = useRows('intake_logs', [Q.where('taken_at', Q.between(from, to))], [from, to])
+  const reminderRows = useRows('dose_reminders', [Q.where('due_at', Q.between(from, to))], [from, to])
+  const asked = useStore(snoozes)
+  const profile = useProfile() ?? null
   const products = useProductMap()
-  if (regimens === null || logs === null) {
+  if (regimens === null || logs === null || reminderRows === null) {
     return (
       <Screen title="Today">
         <Loading />
@@ -270,6 +327,9 @@ export function Today() {
   const active = regimens.filter((r) => isActiveOn(r, date))
   const doses = dosesOn(active, logs, date, zone)
   const asNeeded = asNeededOn(active, date)
+  const reminders: Reminders = { rows: reminderRows, asked, profile, zone: reminderZone(profile, zone) }
+  // A refusal is said on its dose while the dose is open, else in a list of its own.
+  const shown = new Set(doses.filter((d) => !d.log).map((d) => reminderOf(d.occurrence, reminderRows, reminders.zone)?.id))
   return (
     <Screen title="Today">
       <p class="today-date">{longDate(date)}</p>
@@ -304,10 +364,12 @@ export function Today() {
                   date={date}
                   zone={zone}
                   now={now}
+                  reminders={reminders}
                 />
               ))}
             </ul>
           )}
+          <RefusedSnoozes asked={asked.filter((s) => s.refused && !shown.has(s.reminder))} name={(id) => reminderName(id, reminderRows, regimens, products, reminders.zone)} />
           {asNeeded.length > 0 && (
             <section aria-labelledby="as-needed-title">
               <h2 id="as-needed-title">As needed</h2>
