@@ -35,6 +35,24 @@ class SessionCheckedByTheQuery(SessionJWTAuthentication):
         return UnconfirmedMember(*_token_ids(validated_token))
 
 
+class SessionCheckedByTheView:
+    """View mixin: where session_checked_here(request) holds, the bearer's session is left
+    to the view's own query (SessionCheckedByTheQuery) instead of a query of its own."""
+
+    def session_checked_here(self, request) -> bool:
+        raise NotImplementedError
+
+    def get_authenticators(self):
+        authenticators = super().get_authenticators()
+        request = getattr(self, "request", None)
+        if getattr(self, "swagger_fake_view", False) or request is None:
+            return authenticators  # the schema documents the one scheme both share
+        if not self.session_checked_here(request):
+            return authenticators
+        others = (a for a in authenticators if type(a) is not SessionJWTAuthentication)
+        return [SessionCheckedByTheQuery(), *others]
+
+
 @dataclass(frozen=True)
 class UnconfirmedMember:
     """A valid token's member whose session is still to be checked; it has only what a

@@ -338,7 +338,7 @@ def stage_patches() -> list[tuple[object, str, str]]:
         (SessionJWTAuthentication, "authenticate", "authentication (JWT + session query)"),
         (authentication, "active_session_user", "  of which the session query"),
         (views, "pull", "pull: clock, then every table"),
-        (pull, "_locked_clock", "  the clock, read under its lock"),
+        (pull, "_read_together", "  the clock (locked) and every table, in one pipeline"),
         (pull, "_changes", "  the tables' rows to records"),
         (pull, "_fill_loaded_columns", "    of which columns loaded apart"),
         (views, "json_response", "JSON (orjson) and the response"),

@@ -44,17 +44,26 @@ def _db_member_id(member_id: UUID):
     return field.get_db_prep_value(member_id, connection)
 
 
-def read(member_id: UUID, *, lock: bool = False) -> tuple[int, int] | None:
-    """(value, purged_through) of the member's clock, or None if it has none; with `lock`,
-    under its row lock until commit. Written out: every pull reads it first."""
-    table = SyncClock._meta.db_table
-    locking = " FOR UPDATE" if lock and connection.features.has_select_for_update else ""
+def read(
+    member_id: UUID, *, lock: bool = False, where: tuple[str, list] | None = None
+) -> tuple[int, int] | None:
+    """(value, purged_through) of the member's clock, or None if it has none (or `where`,
+    an SQL condition with its parameters, is false); with `lock`, under its row lock until
+    commit. Written out: every pull reads it first."""
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT value, purged_through FROM {table} WHERE member_id = %s{locking}",
-            [_db_member_id(member_id)],
-        )
+        cursor.execute(*read_statement(member_id, lock=lock, where=where))
         return cursor.fetchone()
+
+
+def read_statement(
+    member_id: UUID, *, lock: bool = False, where: tuple[str, list] | None = None
+) -> tuple[str, list]:
+    """read()'s SQL and parameters, for a caller that sends it along with other queries."""
+    table = SyncClock._meta.db_table
+    condition, params = where or ("TRUE", [])
+    locking = " FOR UPDATE" if lock and connection.features.has_select_for_update else ""
+    sql = f"SELECT value, purged_through FROM {table} WHERE member_id = %s AND {condition}"
+    return sql + locking, [_db_member_id(member_id), *params]
 
 
 def current(member_id: UUID) -> int:

@@ -8,6 +8,7 @@ write can slip in with a stamp at or below it while we read the rows.
 from __future__ import annotations
 
 import uuid
+from contextlib import ExitStack
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -25,6 +26,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Cast
 
+from accounts.authentication import UnconfirmedMember, session_condition
 from backend import rawsql
 from sync import clock as sync_clock
 from sync.models import SyncClock
@@ -44,55 +46,107 @@ class Migration:
 
 
 def pull(
-    member_id,
+    member,
     last_pulled_at: int,
     migration: Migration | None = None,
     schema_version: int = SCHEMA_VERSION,
 ) -> dict[str, Any]:
+    """`member` a User, or an UnconfirmedMember whose session the clock's read checks."""
     tables = tables_for(schema_version)
     resend = migration.tables if migration else frozenset()
-    if not resend and _unchanged(member_id, last_pulled_at):
+    if not resend and _unchanged(member, last_pulled_at):
         # The common case costs one query: a write still in flight has not committed its
         # stamp, so the cursor stays valid and the next pull brings it.
         return {"changes": {name: _empty() for name in tables}, "timestamp": last_pulled_at}
+    since = {name: 0 if name in resend else last_pulled_at for name in tables}
+    reads = {
+        name: _table_read(table, bool(since[name]), connection.ops)
+        for name, table in tables.items()
+    }
     with transaction.atomic():
-        value, purged_through = _locked_clock(member_id)
+        (value, purged_through), rows = _locked_clock_and_rows(member, reads, since)
         check_cursor(value, purged_through, last_pulled_at)
         changes = {
-            name: _changes(table, member_id, 0 if name in resend else last_pulled_at)
-            for name, table in tables.items()
+            name: _changes(tables[name], reads[name], rows[name], since[name]) for name in tables
         }
     return {"changes": changes, "timestamp": value}
 
 
-def _unchanged(member_id, last_pulled_at: int) -> bool:
+def _unchanged(member, last_pulled_at: int) -> bool:
     if not last_pulled_at:
         return False
-    clock = sync_clock.read(member_id)
+    clock = _clock(member, lock=False)
     if clock is None:
         return False
     check_cursor(*clock, last_pulled_at)
     return clock[0] == last_pulled_at
 
 
-def _locked_clock(member_id) -> tuple[int, int]:
-    """(value, purged_through) of the member's clock, held until commit."""
-    clock = sync_clock.read(member_id, lock=True)
-    if clock is None:  # a member who never wrote anything
-        SyncClock.objects.get_or_create(member_id=member_id)
-        clock = sync_clock.read(member_id, lock=True)
+def _locked_clock_and_rows(member, reads: dict[str, TableRead], since: dict[str, int]):
+    """((value, purged_through) of the member's clock, held until commit; every table's
+    rows). The rows are read once the lock is ours: the server runs the statements in the
+    order they are sent, so they go out together (_read_together)."""
+    clock, rows = _read_together(_clock_statement(member, lock=True), reads, member.pk, since)
+    if clock is None:  # a member who never wrote anything, or a signed-out device
+        _confirm(member)
+        SyncClock.objects.get_or_create(member_id=member.pk)
+        clock, rows = _read_together(_clock_statement(member, lock=True), reads, member.pk, since)
+    return clock, rows
+
+
+def _clock(member, lock: bool) -> tuple[int, int] | None:
+    with connection.cursor() as cursor:
+        cursor.execute(*_clock_statement(member, lock))
+        clock = cursor.fetchone()
+    if clock is None:
+        _confirm(member)
     return clock
+
+
+def _clock_statement(member, lock: bool) -> tuple[str, list]:
+    """The read of the member's clock; for a member whose session is still to be confirmed,
+    it finds the clock only while that session is active."""
+    where = session_condition(member) if isinstance(member, UnconfirmedMember) else None
+    return sync_clock.read_statement(member.pk, lock=lock, where=where)
+
+
+def _confirm(member) -> None:
+    if isinstance(member, UnconfirmedMember):
+        member.confirm()  # no clock yet, or a signed-out device: which one
 
 
 def _empty() -> dict[str, list]:
     return {"created": [], "updated": [], "deleted": []}
 
 
-def _changes(table: Table, member_id, since: int) -> dict[str, list]:
+def _read_together(
+    clock_statement: tuple[str, list], reads: dict[str, TableRead], member_id, since: dict
+) -> tuple[tuple[int, int] | None, dict[str, list]]:
+    """The clock's row and every table's rows. On PostgreSQL the statements go out together
+    in one pipeline, so a pull waits for one round trip rather than one per table (and one
+    for the transaction's BEGIN)."""
+    connection.ensure_connection()
+    with ExitStack() as stack:
+        if connection.vendor == "postgresql":
+            stack.enter_context(connection.connection.pipeline())
+        clock_cursor = stack.enter_context(connection.cursor())
+        clock_cursor.execute(*clock_statement)
+        cursors = {}
+        for name, read in reads.items():
+            cursors[name] = stack.enter_context(connection.cursor())
+            cursors[name].execute(read.sql, read.params(member_id, since[name]))
+        clock = clock_cursor.fetchone()
+        fetched = {name: cursor.fetchall() for name, cursor in cursors.items()}
+    rows = {
+        name: rawsql.convert(rows, reads[name].converters) if reads[name].converters else rows
+        for name, rows in fetched.items()
+    }
+    return clock, rows
+
+
+def _changes(table: Table, read: TableRead, rows: list[tuple], since: int) -> dict[str, list]:
     """Live rows go in `updated` (the client uses sendCreatedAsUpdated), tombstones in
     `deleted`; a first sync (since 0) needs no tombstones."""
-    read = _table_read(table, bool(since), connection.ops)
-    rows = read.rows(member_id, since)
     deleted: list[str] = []
     if since:
         deleted = [str(row[0]) for row in rows if row[1]]
@@ -119,7 +173,7 @@ class TableRead:
     pull's cost no longer starts at a dozen compilations."""
 
     sql: str
-    params: tuple
+    query_params: tuple
     member_at: tuple[int, ...]
     since_at: tuple[int, ...]
     member_param: Any  # prepares the member's id as the member column stores it
@@ -127,16 +181,13 @@ class TableRead:
     names: tuple[str, ...]  # wire names of the record's columns, id first
     in_python: tuple[tuple[int, codecs.Codec], ...]  # record columns still to encode
 
-    def rows(self, member_id, since: int) -> list[tuple]:
-        params = list(self.params)
+    def params(self, member_id, since: int) -> list:
+        params = list(self.query_params)
         for position in self.member_at:
             params[position] = self.member_param(member_id)
         for position in self.since_at:
             params[position] = since
-        with connection.cursor() as cursor:
-            cursor.execute(self.sql, params)
-            rows = cursor.fetchall()
-        return rawsql.convert(rows, self.converters) if self.converters else rows
+        return params
 
 
 # Stand-ins compiled into the SQL where the member's id and the cursor go: no other
@@ -176,7 +227,7 @@ def _table_read(table: Table, incremental: bool, ops) -> TableRead:
     member = member_param(_MEMBER)
     return TableRead(
         sql=sql,
-        params=tuple(params),
+        query_params=tuple(params),
         member_at=tuple(i for i, value in enumerate(params) if value == member),
         since_at=tuple(i for i, value in enumerate(params) if value == _SINCE),
         member_param=member_param,

@@ -12,6 +12,7 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework.exceptions import ValidationError
 from rest_framework.views import APIView
 
+from accounts.authentication import SessionCheckedByTheView
 from backend import parsers
 from backend.errors import error_body, error_response_serializer
 
@@ -101,9 +102,12 @@ def json_response(body: Any, status: int = 200) -> HttpResponse:
     return HttpResponse(orjson.dumps(body), status=status, content_type="application/json")
 
 
-class PullView(APIView):
+class PullView(SessionCheckedByTheView, APIView):
     """Everything that changed for the member after `last_pulled_at`; live rows come as
     `updated`, deletions as ids; `timestamp` is the cursor for the next sync."""
+
+    def session_checked_here(self, request) -> bool:
+        return True  # by the read of the member's clock every pull starts with
 
     @extend_schema(
         parameters=[CURSOR, SCHEMA, MIGRATION],
@@ -115,9 +119,7 @@ class PullView(APIView):
             return outdated
         version = _whole_number(query.get("schema_version") or "") or SCHEMA_VERSION
         try:
-            body = pull(
-                request.user.id, _cursor(query), _migration(query.get("migration")), version
-            )
+            body = pull(request.user, _cursor(query), _migration(query.get("migration")), version)
         except ResyncRequired:
             return _resync_required()
         return json_response(body)

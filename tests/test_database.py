@@ -4,6 +4,7 @@ backend/postgresql on PostgreSQL and Django's own conversion on SQLite."""
 from __future__ import annotations
 
 import datetime as dt
+import time
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -46,3 +47,44 @@ def test_postgresql_connections_read_times_with_the_fast_loader(alice):
     loader = connection.connection.adapters.get_loader(types["timestamptz"].oid, 0)
 
     assert loader is UtcTimestamptzLoader
+
+
+def _other_connection():
+    import psycopg
+
+    params = connection.get_connection_params()
+    params.pop("cursor_factory", None)
+    params.pop("context", None)
+    return psycopg.connect(**params, autocommit=True)
+
+
+def _backend_pid() -> int:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        return cursor.fetchone()[0]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's health check")
+@pytest.mark.django_db(transaction=True)
+def test_a_kept_connection_is_checked_without_a_round_trip():
+    pid = _backend_pid()
+
+    assert connection.is_usable()
+
+    with _other_connection() as other:
+        query = other.execute("SELECT query FROM pg_stat_activity WHERE pid = %s", [pid])
+        assert query.fetchone()[0] == "SELECT pg_backend_pid()"  # no SELECT 1 came after it
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's health check")
+@pytest.mark.django_db(transaction=True)
+def test_a_connection_the_server_ended_is_found_unusable_and_replaced():
+    pid = _backend_pid()
+    with _other_connection() as other:
+        other.execute("SELECT pg_terminate_backend(%s)", [pid])
+    time.sleep(0.2)  # the server's farewell reaches our socket
+
+    assert not connection.is_usable()
+
+    connection.close_if_unusable_or_obsolete()
+    assert _backend_pid() != pid

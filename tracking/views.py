@@ -14,11 +14,7 @@ from rest_framework.fields import UUIDField
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.authentication import (
-    SessionCheckedByTheQuery,
-    SessionJWTAuthentication,
-    UnconfirmedMember,
-)
+from accounts.authentication import SessionCheckedByTheView, UnconfirmedMember
 from backend.pagination import NewestFirstKeysetPagination
 
 from . import filters, nutrients, planning, selectors, serializers, services, stock_levels
@@ -137,7 +133,7 @@ class StockEventViewSet(MemberViewSet):
         return Response(body, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
 
-class IntakeLogViewSet(MemberViewSet):
+class IntakeLogViewSet(SessionCheckedByTheView, MemberViewSet):
     """Logged doses, newest first, paged by cursor. POST with a client-generated id is
     idempotent."""
 
@@ -148,16 +144,9 @@ class IntakeLogViewSet(MemberViewSet):
     update_service = services.update_intake
     delete_service = services.delete_intake
 
-    def get_authenticators(self):
-        # The list checks the bearer's session in its page query: one round trip, not two.
-        authenticators = super().get_authenticators()
-        request = getattr(self, "request", None)
-        if getattr(self, "swagger_fake_view", False) or request is None:
-            return authenticators  # the schema documents the one scheme both share
-        if self.action_map.get(request.method.lower()) != "list":
-            return authenticators
-        others = (a for a in authenticators if type(a) is not SessionJWTAuthentication)
-        return [SessionCheckedByTheQuery(), *others]
+    def session_checked_here(self, request) -> bool:
+        # The list checks the session in its page query: one round trip, not two.
+        return self.action_map.get(request.method.lower()) == "list"
 
     @extend_schema(parameters=[serializers.IntakeListQuerySerializer])
     def list(self, request, *args, **kwargs):

@@ -10,6 +10,8 @@ import uuid
 import pytest
 from django.utils import timezone
 
+from accounts import services as account_services
+from accounts.models import LoginSession
 from sync.models import SyncClock
 from syncapi.tasks import purge_tombstones
 from tracking import computation, services
@@ -143,6 +145,28 @@ def test_each_member_pulls_only_their_own_rows_once_the_queries_are_compiled(
     assert [row["times"] for row in alices["regimens"]["updated"]] == ['["08:00"]']
     assert len(alices["intake_logs"]["updated"]) == 1
     assert pull(alice_api, cursor)["changes"]["intake_logs"]["deleted"] == []
+
+
+@pytest.mark.parametrize("has_clock", [True, False])
+def test_a_signed_out_device_pulls_nothing(alice, alice_api, plan, has_clock):
+    # The pull's clock read checks the session; without a clock it is asked apart.
+    cursor = pull(alice_api)["timestamp"]
+    if not has_clock:
+        SyncClock.objects.filter(member=alice).delete()
+    account_services.revoke_session(LoginSession.objects.get(id=alice_api.session_id))
+
+    for last_pulled_at in ("null", cursor):
+        response = alice_api.get("/api/v1/sync/pull", {"last_pulled_at": last_pulled_at})
+        assert response.status_code == 401
+        assert response.json()["errors"][0]["code"] == "session_revoked"
+
+
+def test_a_member_without_a_clock_yet_pulls_and_gets_one(alice, alice_api):
+    SyncClock.objects.filter(member=alice).delete()
+
+    body = pull(alice_api)
+
+    assert body["timestamp"] == SyncClock.objects.get(member=alice).value
 
 
 def test_an_incremental_pull_brings_changes_and_deletions_only(alice, alice_api, plan):
