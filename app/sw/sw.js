@@ -38,6 +38,106 @@ self.addEventListener('fetch', (event) => {
   event.respondWith(caches.match(request, { cacheName: CACHE }).then((hit) => hit || fetch(request)))
 })
 
+// A dose reminder's Taken, Skip and Snooze (notifications/transports.py push_payload) are
+// kept here, in IndexedDB, until the app takes them (data/notificationTaps.ts, which reads
+// the same database): it logs the dose under the reminder's dose_id, so a second tap, or a
+// tap on another phone, logs no second dose, and its sync sends it when online. The first
+// Taken or Skip of a dose stays; a later Snooze replaces an earlier one.
+const TAPS_DB = 'ossa-notification-taps'
+const TAPS = 'taps'
+const DOSE_ACTIONS = ['taken', 'skip', 'snooze']
+
+function openTaps() {
+  return new Promise((resolve, reject) => {
+    const request = indexedDB.open(TAPS_DB, 1)
+    request.onupgradeneeded = () => request.result.createObjectStore(TAPS, { keyPath: 'key' })
+    request.onsuccess = () => resolve(request.result)
+    request.onerror = () => reject(request.error)
+  })
+}
+
+function tapKey(action, dose) {
+  return action === 'snooze' ? `snooze:${dose.reminder}` : `log:${dose.dose_id}`
+}
+
+/** In one transaction: `work(store)`, then the transaction's end. */
+async function withTaps(mode, work) {
+  const db = await openTaps()
+  try {
+    return await new Promise((resolve, reject) => {
+      const tx = db.transaction(TAPS, mode)
+      let result
+      Promise.resolve(work(tx.objectStore(TAPS))).then((value) => (result = value), reject)
+      tx.oncomplete = () => resolve(result)
+      tx.onerror = () => reject(tx.error)
+      tx.onabort = () => reject(tx.error)
+    })
+  } finally {
+    db.close()
+  }
+}
+
+function keepTap(action, dose) {
+  const tap = { key: tapKey(action, dose), action, dose, at: Date.now() }
+  return withTaps('readwrite', (store) => {
+    if (action === 'snooze') return void store.put(tap)
+    const found = store.get(tap.key)
+    found.onsuccess = () => {
+      if (!found.result) store.put(tap)
+    }
+  })
+}
+
+function loggedHere(dose) {
+  return withTaps(
+    'readonly',
+    (store) =>
+      new Promise((resolve) => {
+        const found = store.get(tapKey('taken', dose))
+        found.onsuccess = () => resolve(!!found.result)
+        found.onerror = () => resolve(false)
+      }),
+  ).catch(() => false)
+}
+
+/** Tell the open app windows that taps wait for them. */
+async function tellTheApp() {
+  const windows = await self.clients.matchAll({ type: 'window', includeUncontrolled: true })
+  for (const w of windows) w.postMessage({ type: 'ossa-notification-taps' })
+}
+
+// Chromium shows two actions at most (Notification.maxActions): then Taken and Snooze, since
+// Skip is one tap away on Today.
+const BY_USE = ['taken', 'snooze', 'skip']
+
+function doseActions(actions) {
+  const most = (self.Notification && self.Notification.maxActions) || actions.length
+  const known = actions.filter((a) => DOSE_ACTIONS.includes(a.action))
+  if (known.length <= most) return known
+  return BY_USE.map((name) => known.find((a) => a.action === name)).filter(Boolean).slice(0, most)
+}
+
+async function showPush(payload) {
+  const dose = payload.dose && payload.dose.dose_id ? payload.dose : null
+  const options = {
+    body: payload.body || '',
+    icon: '/app/icons/icon-192.png',
+    badge: '/app/icons/icon-192.png',
+    tag: dose ? `dose-${dose.dose_id}` : payload.tag || payload.kind || 'ossa',
+    data: { url: payload.url || '/app/#/inbox', dose },
+  }
+  if (dose) {
+    // A snoozed reminder coming again, or its follow-up, replaces the earlier notification.
+    options.renotify = true
+    if (await loggedHere(dose)) {
+      options.body = 'You marked this dose on this phone. It reaches Ossa when you open the app.'
+    } else if (Array.isArray(payload.actions)) {
+      options.actions = doseActions(payload.actions)
+    }
+  }
+  return self.registration.showNotification(payload.title || 'Ossa', options)
+}
+
 self.addEventListener('push', (event) => {
   let payload = {}
   try {
@@ -45,22 +145,19 @@ self.addEventListener('push', (event) => {
   } catch {
     payload = { body: event.data ? event.data.text() : '' }
   }
-  const title = payload.title || 'Ossa'
-  event.waitUntil(
-    self.registration.showNotification(title, {
-      body: payload.body || '',
-      icon: '/app/icons/icon-192.png',
-      badge: '/app/icons/icon-192.png',
-      tag: payload.tag || payload.kind || 'ossa',
-      data: { url: payload.url || '/app/#/inbox' },
-    }),
-  )
+  event.waitUntil(showPush(payload))
 })
 
-// Open the screen the notification is about, in an open Ossa window when there is one.
+// A dose's action is kept for the app; a tap on the notification itself opens the screen it
+// is about, in an open Ossa window when there is one.
 self.addEventListener('notificationclick', (event) => {
   event.notification.close()
-  const target = new URL((event.notification.data && event.notification.data.url) || '/app/', self.location.origin)
+  const data = event.notification.data || {}
+  if (data.dose && DOSE_ACTIONS.includes(event.action)) {
+    event.waitUntil(keepTap(event.action, data.dose).then(tellTheApp))
+    return
+  }
+  const target = new URL(data.url || '/app/', self.location.origin)
   if (target.origin !== self.location.origin || !target.pathname.startsWith('/app/')) return
   event.waitUntil(
     self.clients.matchAll({ type: 'window', includeUncontrolled: true }).then((windows) => {

@@ -5,11 +5,20 @@ server's planner has reminded her. Today says so, with the follow-up to come, an
 offline: the snooze waits on the phone and reaches the server when she is back online, and
 Today then shows the server's snooze. A snooze the server refuses (the dose was logged on
 another device meanwhile) is said in its words and cleared with one tap.
+
+From the notification: the server's push is delivered to the app's service worker through
+the DevTools protocol (ServiceWorker.deliverPushMessage), exactly as the server builds it;
+Snooze on it snoozes the dose on the server, the reminder comes again and then its
+follow-up, and Taken on the follow-up logs the dose under the reminder's id: tapped twice,
+and once more later, the server holds one dose. Offline, Taken on another dose's
+notification is kept on the phone and reaches the server after reconnecting.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import json
+import time
 from zoneinfo import ZoneInfo, available_timezones
 
 import pytest
@@ -17,9 +26,10 @@ import pytest
 from accounts import services as account_services
 from backend.celery import app as celery_app
 from notifications import tasks
-from notifications.models import DoseReminder, ReminderState
+from notifications.models import DoseReminder, Notification, ReminderState
+from notifications.transports import push_payload
 from tracking import services
-from tracking.models import Product, Regimen
+from tracking.models import IntakeLog, Product, Regimen
 
 from ..factories import MemberFactory
 from .app_browser import app_is_built, browser, phone, shoot, synced
@@ -33,6 +43,7 @@ pytestmark = [
 EMAIL = "hanna@example.com"
 PASSWORD = "correct horse battery"  # MemberFactory's
 MEDICINE = "Levothyroxine 50 mcg"
+SUPPLEMENT = "Vitamin D3 25 mcg (1000 IU)"
 
 
 def daytime_zone() -> str:
@@ -54,15 +65,22 @@ def reminded_member(zone: str) -> tuple[str, str]:
     account_services.update_profile(
         member.profile, {"date_of_birth": dt.date(1958, 6, 2), "sex": "female", "timezone": zone}
     )
-    local = dt.datetime.now(ZoneInfo(zone)).replace(second=0, microsecond=0)
-    due = local - dt.timedelta(minutes=3)
+    return remind(member, MEDICINE, minutes_ago=3)
+
+
+def remind(member, product: str, minutes_ago: int, **fields) -> tuple[str, str]:
+    """A daily plan with a dose `minutes_ago`, reminded by the planner: (the plan's id, the
+    dose's local time)."""
+    local = dt.datetime.now(member.profile.zone).replace(second=0, microsecond=0)
+    due = local - dt.timedelta(minutes=minutes_ago)
     plan = services.create_regimen(
         member,
         {
-            "product": Product.objects.get(name=MEDICINE, owner=None),
+            "product": Product.objects.get(name=product, owner=None),
             "schedule_kind": "daily",
             "times": [f"{due:%H:%M}"],
             "start_date": local.date() - dt.timedelta(days=7),
+            **fields,
         },
     )
     # The planner's minute came: this dose's moment is claimed and its reminder sent.
@@ -156,3 +174,171 @@ def log_on_another_device(plan_id: str) -> None:
     plan = Regimen.objects.select_related("member", "product").get(pk=plan_id)
     fields = {"regimen": plan, "product": plan.product, "taken_at": dt.datetime.now(dt.UTC)}
     services.log_intake(plan.member, fields)
+
+
+# --- From the notification ------------------------------------------------------------------
+# Taps an action of the service worker's latest notification `times` times, as the browser
+# does when the member taps it: a notificationclick event (its waitUntil collected here, since
+# a dispatched event cannot extend itself). The notification is kept for a later tap.
+TAP = """async ([action, times]) => {
+  const [shown] = await self.registration.getNotifications()
+  const notification = shown || self.__ossaTapped
+  self.__ossaTapped = notification
+  for (let i = 0; i < times; i++) {
+    const event = new NotificationEvent('notificationclick', { notification, action })
+    const waits = []
+    Object.defineProperty(event, 'waitUntil', { value: (promise) => waits.push(promise) })
+    self.dispatchEvent(event)
+    await Promise.all(waits)
+  }
+}"""
+SHOWN = """() => self.registration.getNotifications().then((all) => all.map((n) => ({
+  title: n.title, body: n.body, tag: n.tag, actions: n.actions.map((a) => a.action),
+})))"""
+
+
+class PushService:
+    """Delivers the server's pushes to the phone's service worker over the DevTools protocol."""
+
+    def __init__(self, context, page, origin: str):
+        self.origin = origin
+        self.registrations: list[dict] = []
+        self.cdp = context.new_cdp_session(page)
+        self.cdp.on(
+            "ServiceWorker.workerRegistrationUpdated",
+            lambda event: self.registrations.extend(event["registrations"]),
+        )
+        self.cdp.send("ServiceWorker.enable")
+        page.evaluate("navigator.serviceWorker.ready.then(() => true)")
+        self.worker = context.service_workers[0] if context.service_workers else None
+        self.worker = self.worker or context.wait_for_event("serviceworker")
+        self.registration = self._registration(page)
+
+    def _registration(self, page) -> str:
+        for _ in range(100):
+            found = [r for r in self.registrations if r["scopeURL"].endswith("/app/")]
+            if found and not found[-1].get("isDeleted"):
+                return found[-1]["registrationId"]
+            page.wait_for_timeout(100)
+        raise AssertionError(f"no service worker registration for /app/: {self.registrations}")
+
+    def deliver(self, notification_id) -> None:
+        payload = push_payload(
+            outside_the_browser_loop(lambda: Notification.objects.get(pk=notification_id))
+        )
+        self.cdp.send(
+            "ServiceWorker.deliverPushMessage",
+            {
+                "origin": self.origin,
+                "registrationId": self.registration,
+                "data": json.dumps(payload),
+            },
+        )
+
+    def shown(self, title_part: str) -> dict:
+        """The notification the service worker shows whose title has `title_part`."""
+        for _ in range(100):
+            found = [n for n in self.worker.evaluate(SHOWN) if title_part in n["title"]]
+            if found:
+                return found[0]
+            time.sleep(0.1)
+        raise AssertionError(f"no notification with {title_part!r}: {self.worker.evaluate(SHOWN)}")
+
+    def tap(self, action: str, times: int = 1) -> None:
+        self.worker.evaluate(TAP, [action, times])
+
+
+def latest_notification(plan_id: str):
+    def find():
+        return Notification.objects.filter(kind="dose_reminder", data__regimen=plan_id).latest(
+            "created_at", "period"
+        )
+
+    return outside_the_browser_loop(find)
+
+
+def come_due(plan_id: str) -> None:
+    """The reminder's next step's moment came (moved to now instead of waiting for it), and
+    the planner's minute with it."""
+
+    def run():
+        DoseReminder.objects.filter(regimen_id=plan_id).update(next_at=dt.datetime.now(dt.UTC))
+        beat()
+
+    outside_the_browser_loop(run)
+
+
+def wait_for(check, what: str, page) -> None:
+    for _ in range(150):
+        if outside_the_browser_loop(check):
+            return
+        page.wait_for_timeout(200)
+    raise AssertionError(f"the server never had {what}")
+
+
+def test_snooze_the_follow_up_and_taken_from_the_notification(chromium_path, live_server):
+    zone = daytime_zone()
+    plan_id, time_ = outside_the_browser_loop(lambda: reminded_member(zone))
+    with browser(chromium_path) as chromium:
+        context, page = phone(chromium, timezone_id=zone)
+        context.grant_permissions(["notifications"], origin=live_server.url)
+        sign_in(page, live_server.url)
+        synced(page)
+        push = PushService(context, page, live_server.url)
+
+        # The reminder arrives, with Taken, Skip and Snooze.
+        push.deliver(latest_notification(plan_id).pk)
+        shown = push.shown(MEDICINE)
+        assert shown["actions"] == ["taken", "snooze"]  # Chromium shows two at most
+        assert shown["tag"] == f"dose-{reminder_of(plan_id).pk}"
+
+        # Snooze on the notification: the server snoozes the dose for 10 minutes.
+        push.tap("snooze")
+        wait_for(
+            lambda: DoseReminder.objects.get(regimen_id=plan_id).state == ReminderState.SNOOZED,
+            "the snooze",
+            page,
+        )
+        dose(page, time_).locator('.dose-reminder[data-reminder="snoozed"]').wait_for()
+
+        # The snooze ends: the reminder comes again; nothing logged, then the follow-up.
+        come_due(plan_id)
+        push.deliver(latest_notification(plan_id).pk)
+        push.shown(MEDICINE)
+        come_due(plan_id)
+        follow_up = latest_notification(plan_id)
+        assert follow_up.title.startswith("Not logged yet")
+        push.deliver(follow_up.pk)
+        assert push.shown("Not logged yet")["actions"] == ["taken", "snooze"]
+
+        # Taken on it, twice: one dose, under the reminder's id.
+        push.tap("taken", times=2)
+        dose_id = reminder_of(plan_id).pk
+        wait_for(lambda: IntakeLog.objects.filter(pk=dose_id).exists(), "the dose", page)
+        page.locator(f'li.dose[data-log="{dose_id}"][data-state="taken"]').wait_for()
+        push.tap("taken")
+        synced(page)
+        logs = outside_the_browser_loop(lambda: list(IntakeLog.objects.filter(regimen_id=plan_id)))
+        assert [(log.pk, log.status) for log in logs] == [(dose_id, "taken")]
+        shoot(page, "today-taken-from-the-notification")
+
+        # Offline, Taken on another dose's reminder: kept, then sent after reconnecting.
+        d3_id, _ = outside_the_browser_loop(
+            lambda: remind(
+                Regimen.objects.get(pk=plan_id).member, SUPPLEMENT, minutes_ago=1, remind=True
+            )
+        )
+        synced(page)
+        context.set_offline(True)
+        page.wait_for_selector('.sync[data-state="offline"]')
+        push.deliver(latest_notification(d3_id).pk)
+        push.shown(SUPPLEMENT)
+        push.tap("taken")
+        d3_dose = reminder_of(d3_id).pk
+        page.locator(f'li.dose[data-log="{d3_dose}"][data-state="taken"]').wait_for()
+        page.wait_for_selector('.sync[data-state="offline"][data-pending="1"]')
+        assert not outside_the_browser_loop(lambda: IntakeLog.objects.filter(pk=d3_dose).exists())
+        context.set_offline(False)
+        page.wait_for_selector('.sync[data-state="ok"][data-pending="0"]')
+        assert outside_the_browser_loop(lambda: IntakeLog.objects.get(pk=d3_dose).status) == "taken"
+        context.close()

@@ -59,6 +59,14 @@ export function doseOfLog(regimen: Regimen, logs: IntakeLog[], log: IntakeLog, z
   return slots.find((slot) => slot.log?.id === log.id)?.occurrence ?? null
 }
 
+/** The log already holding the plan's dose at `at` (a reminder's moment, in the zone its
+ * reminders follow), if any: the server's matching, as Today shows it. */
+export function logOfDoseAt(regimen: Regimen, logs: IntakeLog[], at: number, zone: string): IntakeLog | null {
+  const date = localDate(at, zone)
+  const slots = slotsBetween(regimen, logs, addDays(date, -1), addDays(date, 1), zone)
+  return slots.find((slot) => slot.occurrence.dueAt === at)?.log ?? null
+}
+
 const PLURAL_UNITS = new Set(['tablet', 'capsule', 'softgel', 'drop', 'scoop', 'sachet'])
 
 /** "1 tablet", "2 capsules", "0.5 tablet", "5 ml". */

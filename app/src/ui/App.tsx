@@ -3,6 +3,7 @@ import { useEffect } from 'preact/hooks'
 
 import { onSignedOut } from '../data/api'
 import { saveWhenHidden } from '../data/db'
+import { startTakingTaps } from '../data/notificationTaps'
 import { sessionEnded, signedIn } from '../data/session'
 import { engine } from '../data/sync'
 import { Loading } from './components/blocks'
@@ -111,10 +112,12 @@ function SignedInApp() {
     engine.start()
     const stopSaving = saveWhenHidden()
     const stop = onSignedOut(sessionEnded)
+    const stopTaps = startTakingTaps()
     return () => {
       engine.stop()
       stopSaving()
       stop()
+      stopTaps()
     }
   }, [])
 
