@@ -16,14 +16,11 @@ After changing a rule (or this corpus), write the file again and commit it:
 from __future__ import annotations
 
 import json
-import os
 import random
 from dataclasses import asdict, fields
 from datetime import date, time, timedelta
-from pathlib import Path
 
-import pytest
-
+from tests.rules import golden
 from tracking import facts
 from tracking.rules import day_planner, plan_checks
 from tracking.rules.plan_checks.common import PlanInputs
@@ -48,8 +45,7 @@ from .test_day_planner import (
     plan,
 )
 
-GOLDEN = Path(__file__).resolve().parents[2] / "app" / "src" / "domain" / "planVectors.json"
-WRITE = "OSSA_WRITE_VECTORS"
+GOLDEN = golden.DOMAIN / "planVectors.json"
 SEED = 15  # issue 15
 RANDOM_CASES = 300
 
@@ -503,33 +499,13 @@ def render(found: dict) -> str:
 
 
 def test_the_golden_file_holds_what_the_rules_say_now():
-    expected = render(corpus())
-    if os.environ.get(WRITE) == "1":
-        GOLDEN.write_text(expected, encoding="utf-8")
-    committed = GOLDEN.read_text(encoding="utf-8") if GOLDEN.exists() else ""
-    if committed != expected:
-        root = GOLDEN.parents[3]
-        pytest.fail(
-            f"{GOLDEN.relative_to(root)} differs from what the plan checks and the day planner "
-            f"answer now ({_first_changes(committed, expected)}). Write it again with "
-            f"{WRITE}=1 .venv/bin/python -m pytest {Path(__file__).relative_to(root)}, check "
-            "that the app's TypeScript port still agrees (cd app && npx vitest run "
-            "src/domain/planVectors.test.ts) and commit both.",
-            pytrace=False,
-        )
-
-
-def _first_changes(committed: str, expected: str) -> str:
-    """The names of the first cases that differ, for the message."""
-    old, new = committed.splitlines(), expected.splitlines()
-    names = [
-        json.loads(line.rstrip(","))["name"] if line.startswith('{"expected"') else f"line {i + 1}"
-        for i, line in enumerate(new)
-        if i >= len(old) or old[i] != line
-    ]
-    if not names and len(old) != len(new):
-        names = ["cases removed"]
-    return ", ".join(names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
+    golden.check(
+        GOLDEN,
+        render(corpus()),
+        what="the plan checks and the day planner",
+        test_file=__file__,
+        app_test="src/domain/planVectors.test.ts",
+    )
 
 
 def test_the_corpus_reaches_every_finding_and_every_rule():

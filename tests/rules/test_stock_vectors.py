@@ -16,22 +16,18 @@ After changing the stock rules (or this corpus), write the file again and commit
 from __future__ import annotations
 
 import json
-import os
 import random
 from dataclasses import asdict
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
-import pytest
-
+from tests.rules import golden
 from tracking.rules import stock
 from tracking.rules.stock import StockChange
 from tracking.rules.types import Dose, Product, Regimen, Schedule
 
-GOLDEN = Path(__file__).resolve().parents[2] / "app" / "src" / "domain" / "stockVectors.json"
-WRITE = "OSSA_WRITE_VECTORS"
+GOLDEN = golden.DOMAIN / "stockVectors.json"
 SEED = 17  # issue 17
 RANDOM_CASES = 200
 ZONES = ["UTC", "Europe/Amsterdam", "America/New_York", "Pacific/Auckland", "Asia/Kolkata"]
@@ -310,27 +306,13 @@ def render(found: dict) -> str:
 
 
 def test_the_golden_file_holds_what_the_stock_rules_say_now():
-    expected = render(corpus())
-    if os.environ.get(WRITE) == "1":
-        GOLDEN.write_text(expected, encoding="utf-8")
-    committed = GOLDEN.read_text(encoding="utf-8") if GOLDEN.exists() else ""
-    if committed != expected:
-        root = GOLDEN.parents[3]
-        changed = [
-            json.loads(line.rstrip(","))["name"]
-            for line, old in zip(
-                expected.splitlines(), committed.splitlines() + [""] * 9999, strict=False
-            )
-            if line != old and line.startswith('{"expected"')
-        ]
-        pytest.fail(
-            f"{GOLDEN.relative_to(root)} differs from what the stock rules answer now "
-            f"({', '.join(changed[:5]) or 'layout'}). Write it again with "
-            f"{WRITE}=1 .venv/bin/python -m pytest {Path(__file__).relative_to(root)}, check "
-            "that the app's port still agrees (cd app && npx vitest run "
-            "src/domain/stockVectors.test.ts) and commit both.",
-            pytrace=False,
-        )
+    golden.check(
+        GOLDEN,
+        render(corpus()),
+        what="the stock rules",
+        test_file=__file__,
+        app_test="src/domain/stockVectors.test.ts",
+    )
 
 
 def test_the_corpus_is_worth_comparing():
