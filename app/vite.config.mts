@@ -50,9 +50,14 @@ function precompress(): Plugin {
   }
 }
 
+// WatermelonDB's RxJS shim, wherever it is required from (its utils/rx and their neighbours).
+const WATERMELON_RX_SHIM = /^(\.{1,2}\/)+(utils\/rx\/)?__wmelonRxShim$/
+
 export default defineConfig({
   base: '/app/',
   plugins: [serviceWorker(), precompress()],
+  // One copy of RxJS: WatermelonDB's shim would bundle RxJS's CommonJS build as well.
+  resolve: { alias: [{ find: WATERMELON_RX_SHIM, replacement: fileURLToPath(new URL('./src/data/rxShim.ts', import.meta.url)) }] },
   // `npm run dev` talks to the Django server that `make run` starts.
   server: { proxy: { '/api': process.env.OSSA_API ?? 'http://127.0.0.1:8000' } },
   build: {

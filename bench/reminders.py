@@ -802,6 +802,10 @@ def print_plans(results: dict) -> None:
 
 
 def main() -> int:
+    if "--doses" in sys.argv[1:]:  # issue 17: dose reminders (bench/dose_reminders.py)
+        from bench import dose_reminders
+
+        return dose_reminders.main([a for a in sys.argv[1:] if a != "--doses"])
     args = parse_args()
     warnings.filterwarnings("ignore", message="No directory at")
     configure_environment(args)

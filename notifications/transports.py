@@ -6,6 +6,7 @@ backoff) and PermanentError for what never will (recorded, not retried).
 
 from __future__ import annotations
 
+import http.client
 import json
 import logging
 import smtplib
@@ -15,8 +16,9 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.utils import timezone
-from pywebpush import WebPushException, webpush
+from pywebpush import WebPushException
 
+from . import push_sender
 from .models import Channel, Kind, Notification, PushSubscription
 from .unsubscribe import unsubscribe_url
 
@@ -88,25 +90,27 @@ class WebPushTransport(Transport):
         """Push to one device: (what came of it, the error if any)."""
         info = {"endpoint": device.endpoint, "keys": {"p256dh": device.p256dh, "auth": device.auth}}
         try:
-            webpush(
+            answer = push_sender.send(
                 info,
-                data=payload,
-                vapid_private_key=settings.VAPID_PRIVATE_KEY,
-                vapid_claims={"sub": settings.VAPID_SUBJECT},
+                payload,
+                private_key=settings.VAPID_PRIVATE_KEY,
+                subject=settings.VAPID_SUBJECT,
                 ttl=PUSH_TTL_SECONDS,
-                timeout=10,
             )
-        except WebPushException as exc:
-            return self._failed(device, exc)
-        except OSError as exc:  # connection refused, DNS, TLS
-            return RETRY, f"{device.endpoint[:60]}: {exc}"
+        except WebPushException as exc:  # refused by pywebpush before sending
+            return self._failed(device, None, exc.message)
+        except (OSError, http.client.HTTPException) as exc:  # refused, DNS, TLS, cut off
+            return RETRY, f"{device.endpoint[:60]}: {str(exc) or type(exc).__name__}"
         except ValueError as exc:  # keys that are not base64 or not a P-256 point
             return self._record(device, REFUSED, f"unusable keys: {exc}")
-        return DELIVERED, ""
+        if answer.delivered:
+            return DELIVERED, ""
+        return self._failed(device, answer.status, answer.message)
 
-    def _failed(self, device: PushSubscription, exc: WebPushException) -> tuple[str, str]:
-        status = getattr(exc.response, "status_code", None)
-        error = f"{status}: {exc.message}"
+    def _failed(
+        self, device: PushSubscription, status: int | None, message: str
+    ) -> tuple[str, str]:
+        error = f"{status}: {message}"
         if status in GONE:
             device.deactivated_at = timezone.now()
             return self._record(device, GONE_DEVICE, error)  # the device is gone, not failing

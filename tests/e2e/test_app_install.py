@@ -3,9 +3,29 @@ so it opens with no connection at all."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 
+from accounts import services as account_services
+
+from ..factories import MemberFactory
 from .app_browser import app_is_built, browser, phone
+
+# Each screen other than Today, by its route and its heading: each is a chunk of its own.
+LAZY_SCREENS = (
+    ("week", "Week"),
+    ("trends", "Trends"),
+    ("flags", "Flags"),
+    ("nutrients", "Nutrients"),
+    ("plan", "Plan"),
+    ("plan/new", "Add a plan"),
+    ("inbox", "Inbox"),
+    ("sharing", "Sharing"),
+    ("settings", "Settings"),
+    ("held", "Changes not sent"),
+    ("welcome", "About you"),
+)
 
 pytestmark = [
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
@@ -37,6 +57,53 @@ def test_the_app_installs_and_then_opens_offline(chromium_path, live_server):
         assert page.get_by_role("heading", name="Sign in to Ossa").is_visible()
         assert errors == []
         context.close()
+
+
+def test_every_screen_opens_offline_from_chunks_the_service_worker_stored(
+    chromium_path, live_server
+):
+    """Only Today is in the first load; each other screen loads from a chunk of its own the
+    first time it is opened. The service worker stores every chunk when it installs, so a
+    phone that never opened those screens still opens each of them with no connection."""
+    member = MemberFactory(email="noor@example.com")
+    # Past the first run, so the app opens Today, not #/welcome.
+    account_services.update_profile(member.profile, {"date_of_birth": dt.date(1958, 2, 3)})
+    errors: list[str] = []
+    with browser(chromium_path) as chromium:
+        context, page = phone(chromium, errors=errors)
+        page.goto(f"{live_server.url}/app/")
+        page.get_by_label("E-mail address").fill(member.email)
+        page.get_by_label("Password").fill("correct horse battery")
+        page.get_by_role("button", name="Sign in").click()
+        page.wait_for_selector('.sync[data-state="ok"]')
+        page.evaluate("navigator.serviceWorker.ready")
+
+        context.set_offline(True)
+        page.reload()
+        page.get_by_role("heading", name="Today").wait_for()
+        started_with = page.evaluate(SCRIPTS_JS)
+        fetched, failed = [], []
+        page.on("response", lambda r: "/app/assets/" in r.url and fetched.append(r))
+        page.on("requestfailed", lambda r: failed.append(r.url))
+        # Each screen once, then each again (from the chunk already loaded).
+        for route, heading in LAZY_SCREENS + LAZY_SCREENS:
+            page.evaluate(f"location.hash = '#/{route}'")
+            page.get_by_role("heading", name=heading, exact=True).wait_for()
+        chunks = {r.url for r in fetched if r.url.endswith(".js")}
+
+        assert len(chunks) >= len(LAZY_SCREENS) - 2  # a few share a chunk with a neighbour
+        assert not chunks & set(started_with)
+        assert all(r.from_service_worker and r.ok for r in fetched)
+        assert page.get_by_role("heading", name="Not loaded").count() == 0
+        # Only the API is out of reach (the screens that ask it say so in words).
+        assert all("/api/" in url for url in failed), failed
+        assert [e for e in errors if "ERR_INTERNET_DISCONNECTED" not in e] == []
+        context.close()
+
+
+# The scripts the page has run so far, by URL.
+SCRIPTS_JS = """() => performance.getEntriesByType('resource')
+  .filter((e) => e.name.endsWith('.js')).map((e) => e.name)"""
 
 
 def test_a_push_message_shows_a_notification_that_opens_the_inbox(chromium_path, live_server):

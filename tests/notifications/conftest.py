@@ -110,6 +110,7 @@ class PushService:
     keys: dict[str, tuple[ec.EllipticCurvePrivateKey, bytes]] = field(default_factory=dict)
     answers: dict[str, list[int]] = field(default_factory=dict)
     received: list[Received] = field(default_factory=list)
+    connections: int = 0  # TCP connections senders opened to it
 
     def device(self, member, *answers: int) -> PushSubscription:
         """A browser of `member` subscribed here (created directly: the API insists on
@@ -146,8 +147,17 @@ class PushService:
         return answers.pop(0) if len(answers) > 1 else answers[0]
 
 
-def handler_for(service: PushService) -> type[BaseHTTPRequestHandler]:
+def handler_for(service: PushService, keep_alive: bool = False) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
+        # HTTP/1.1 keeps the connection open between messages, as push services do, and
+        # closes it after a short idle time (as they do after a longer one).
+        protocol_version = "HTTP/1.1" if keep_alive else "HTTP/1.0"
+        timeout = 0.3 if keep_alive else None
+
+        def setup(self) -> None:
+            service.connections += 1
+            super().setup()
+
         def do_POST(self) -> None:
             body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
             headers = {name.lower(): value for name, value in self.headers.items()}
@@ -162,10 +172,9 @@ def handler_for(service: PushService) -> type[BaseHTTPRequestHandler]:
     return Handler
 
 
-@pytest.fixture
-def push_service():
+def serving(keep_alive: bool = False):
     service = PushService()
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler_for(service))
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler_for(service, keep_alive))
     service.url = f"http://127.0.0.1:{server.server_address[1]}"
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -173,6 +182,18 @@ def push_service():
     server.shutdown()
     server.server_close()
     thread.join(timeout=5)
+
+
+@pytest.fixture
+def push_service():
+    yield from serving()
+
+
+@pytest.fixture
+def keep_alive_push_service():
+    """A push service that keeps connections open between messages (HTTP/1.1) and closes
+    them after 0.3 s idle."""
+    yield from serving(keep_alive=True)
 
 
 def vapid_claims(authorization: str) -> tuple[dict, str]:

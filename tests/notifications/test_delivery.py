@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import socket
+import time
 from contextlib import contextmanager
 
 import pytest
@@ -144,6 +145,29 @@ def test_only_the_members_own_devices_are_pushed(alice, bob, push_service):
 
     assert len(push_service.for_device(alices_phone)) == 1
     assert push_service.for_device(bobs_phone) == []
+
+
+def test_pushes_share_a_kept_alive_connection_and_outlive_its_closing(
+    alice, keep_alive_push_service
+):
+    service = keep_alive_push_service
+    phone = service.device(alice)
+    weeks = ["2026-W47", "2026-W48", "2026-W49"]
+    notifications = [
+        services.weekly_notification(alice.id, week, KOLKATA_SUNDAY_EVENING) for week in weeks
+    ]
+    for notification in notifications[:2]:
+        services.open_deliveries(notification)
+        assert deliver(notification.deliveries.get(channel="push")).get() == SENT
+    assert service.connections == 1
+
+    time.sleep(0.6)  # the push service closes the idle connection
+    services.open_deliveries(notifications[2])
+    assert deliver(notifications[2].deliveries.get(channel="push")).get() == SENT
+
+    assert service.connections == 2
+    received = [message.payload["id"] for message in service.for_device(phone)]
+    assert received == [str(n.id) for n in notifications]
 
 
 @pytest.mark.parametrize("gone", [404, 410])

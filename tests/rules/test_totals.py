@@ -174,3 +174,35 @@ def test_splitting_a_product_into_its_ingredients_gives_the_same_totals(nutrient
 def test_micrograms_and_iu_convert_both_ways_exactly(amount):
     assert totals.from_iu(totals.to_iu(amount)) == amount
     assert totals.to_iu(totals.from_iu(amount)) == amount
+
+
+@settings(max_examples=200, derandomize=True)
+@given(st.data())
+def test_whole_units_round_as_the_stored_column_rounds(data):
+    catalogue = data.draw(st.lists(products(), min_size=1, max_size=4, unique_by=lambda p: p.id))
+    logged = data.draw(st.lists(doses(catalogue), max_size=30))
+    by_id = {p.id: p for p in catalogue}
+    places = data.draw(st.integers(0, 8))
+
+    units = totals.taken_units_by_day(logged, by_id, "UTC")
+    decimals = totals.taken_by_day(logged, by_id, "UTC")
+
+    step = Decimal(1).scaleb(-places)
+    for day, found in decimals.items():
+        expected = tuple(
+            int(found.get(code, Decimal(0)).quantize(step).scaleb(places))
+            for code in totals.NUTRIENTS
+        )
+        assert totals.rounded(units[day], places) == expected
+
+
+def test_an_amount_with_more_decimals_than_the_units_hold_stays_exact():
+    third = Product("third", "A third of 350 mg", nutrients={"magnesium": 350 / 3})
+    logged = [taken(third, at(8), 3.0)]
+
+    days = totals.taken_by_day(logged, {"third": third}, "UTC")
+    units = totals.taken_units_by_day(logged, {"third": third}, "UTC")
+
+    assert days[DAY]["magnesium"] == totals.exact(350 / 3) * 3
+    magnesium = totals.NUTRIENTS.index("magnesium")
+    assert totals.rounded(units[DAY], 5)[magnesium] == 350_00000

@@ -9,21 +9,26 @@ import { sessionEnded, signedIn } from '../data/session'
 import { engine } from '../data/sync'
 import { Loading } from './components/blocks'
 import { SyncIndicator } from './components/SyncIndicator'
+import { useActiveFlagCount, useUnreadCount } from './counts'
+import { needsOnboarding } from './firstRun'
 import { useProfile, useStore } from './hooks'
+import { lazyScreen } from './lazy'
 import { navigate, useRoute, type Route } from './router'
-import { Flags, useActiveFlagCount } from './screens/Flags'
-import { Held } from './screens/Held'
-import { Inbox, useUnreadCount } from './screens/Inbox'
-import { Nutrients } from './screens/Nutrients'
-import { Onboarding, needsOnboarding } from './screens/Onboarding'
-import { Plan } from './screens/Plan'
-import { Settings } from './screens/Settings'
-import { Sharing } from './screens/Sharing'
 import { SignIn } from './screens/SignIn'
 import { Today } from './screens/Today'
-import { Trends } from './screens/Trends'
-import { Week } from './screens/Week'
 import './App.css'
+
+// Today (and signing in) is what a start shows; every other screen loads when first opened.
+const Week = lazyScreen(() => import('./screens/Week').then((m) => m.Week))
+const Trends = lazyScreen(() => import('./screens/Trends').then((m) => m.Trends))
+const Flags = lazyScreen(() => import('./screens/Flags').then((m) => m.Flags))
+const Nutrients = lazyScreen(() => import('./screens/Nutrients').then((m) => m.Nutrients))
+const Plan = lazyScreen(() => import('./screens/Plan').then((m) => m.Plan))
+const Inbox = lazyScreen(() => import('./screens/Inbox').then((m) => m.Inbox))
+const Sharing = lazyScreen(() => import('./screens/Sharing').then((m) => m.Sharing))
+const Settings = lazyScreen(() => import('./screens/Settings').then((m) => m.Settings))
+const Onboarding = lazyScreen(() => import('./screens/Onboarding').then((m) => m.Onboarding))
+const Held = lazyScreen(() => import('./screens/Held').then((m) => m.Held))
 
 const NAV: [string, string][] = [
   ['today', 'Today'],

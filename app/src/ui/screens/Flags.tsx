@@ -5,7 +5,6 @@
 import { useState } from 'preact/hooks'
 
 import { api, OFFLINE_MESSAGE } from '../../data/api'
-import { Q } from '../../data/db'
 import { engine, syncStatus } from '../../data/sync'
 import { fullDate } from '../../domain/calendar'
 import { compareFlags, evidenceFacts, SEVERITY_WORDS } from '../../domain/evidence'
@@ -13,17 +12,9 @@ import type { Flag } from '../../domain/rows'
 import { sourceNames } from '../../domain/sources'
 import { localDate } from '../../domain/time'
 import { Empty, ErrorText, Loading, Screen, useAction } from '../components/blocks'
+import { FOR_MEMBER } from '../counts'
 import { useRows, useStore, useZone } from '../hooks'
 import './Flags.css'
-
-// Flags meant only for a member's dietitian travel in the same table; members do not see them.
-const FOR_MEMBER = Q.where('audience', Q.notEq('dietitian'))
-
-/** How many flags are active for the member (for a count in the navigation). */
-export function useActiveFlagCount(): number {
-  const rows = useRows('flags', [FOR_MEMBER, Q.where('resolved_at', null)])
-  return rows?.length ?? 0
-}
 
 const SEVERITY_BADGE: Record<Flag['severity'], string> = { critical: 'badge-bad', warning: 'badge-part', info: '' }
 

@@ -9,12 +9,6 @@ import { Empty, ErrorText, Loading, Screen, useAction } from '../components/bloc
 import { useRows, useZone } from '../hooks'
 import './Inbox.css'
 
-/** How many messages are unread (for a count in the navigation). */
-export function useUnreadCount(): number {
-  const rows = useRows('notifications', [Q.where('read_at', null)])
-  return rows?.length ?? 0
-}
-
 async function markRead(ids: string[]): Promise<void> {
   const now = Date.now()
   for (const id of ids) await update('notifications', id, { read_at: now })

@@ -1,6 +1,6 @@
 // First run (#/welcome, then #/welcome/plan): "About you" and "Your plan", each skippable.
 // Everything is saved locally (offline too) and synced later. App.tsx sends a member here
-// while needsOnboarding(profile) holds.
+// while needsOnboarding(profile) holds (firstRun.ts).
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks'
 
 import { update } from '../../data/db'
@@ -22,31 +22,11 @@ import {
 import type { Profile, Regimen } from '../../domain/rows'
 import { deviceZone, localDate } from '../../domain/time'
 import { Checkbox, ErrorText, Field, Loading, Screen, SelectField, useAction } from '../components/blocks'
+import { markOnboarded as markDone } from '../firstRun'
 import { useProductMap, useProfile } from '../hooks'
 import { navigate, useRoute } from '../router'
 import { FIX_FIELDS, PlanForm, without } from './PlanForm'
 import './Onboarding.css'
-
-const flagKey = (profileId: string) => `ossa.onboarded.${profileId}`
-
-/** Whether to show the first-run flow: not once this device finished or skipped it, nor
- * when the profile already has a date of birth (set up on another device). */
-export function needsOnboarding(profile: Profile): boolean {
-  if (profile.date_of_birth !== null) return false
-  try {
-    return localStorage.getItem(flagKey(profile.id)) === null
-  } catch {
-    return false // no storage (private mode): never trap the member in the flow
-  }
-}
-
-function markDone(profile: Profile): void {
-  try {
-    localStorage.setItem(flagKey(profile.id), String(Date.now()))
-  } catch {
-    // Without storage the flow may come back next time; the data saved so far stays.
-  }
-}
 
 function Steps({ current }: { current: 1 | 2 }) {
   const steps = ['About you', 'Your plan']
