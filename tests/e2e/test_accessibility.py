@@ -95,6 +95,15 @@ def remind_of_todays_doses(member) -> None:
             reminder.save()
 
 
+# A snooze the server refused, as the app keeps it (data/snoozes.ts), for a dose not on Today.
+PLANT_REFUSED_SNOOZE = """(email) => localStorage.setItem(`ossa.snoozes.${email}`, JSON.stringify({
+  gone: {
+    reminder: 'gone', choice: {minutes: 10}, askedAt: Date.now(), until: Date.now() + 600000,
+    sent: false, refused: 'This dose is logged, or its reminders are over.',
+  },
+}))"""
+
+
 def serious_violations(page, screen: str) -> list[str]:
     result = page.evaluate(RUN_AXE)
     return [
@@ -157,6 +166,12 @@ def test_every_screen_passes_axe(chromium_path, live_server):
         page.locator(".dose-reminder").first.get_by_role("button", name="Snooze").click()
         page.locator(".snooze-choices").wait_for()
         found += serious_violations(page, "today (snooze choices)")
+        # And a snooze the server refused, said with its one button.
+        page.evaluate(PLANT_REFUSED_SNOOZE, alice.email)
+        page.reload()
+        page.locator(".refused-snoozes").wait_for()
+        page.add_script_tag(path=str(AXE))
+        found += serious_violations(page, "today (a snooze refused)")
 
         # The plan form's question before saving a weekly medicine planned every day.
         page.evaluate("location.hash = '#/plan/new'")

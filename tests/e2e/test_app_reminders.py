@@ -342,3 +342,117 @@ def test_snooze_the_follow_up_and_taken_from_the_notification(chromium_path, liv
         page.wait_for_selector('.sync[data-state="ok"][data-pending="0"]')
         assert outside_the_browser_loop(lambda: IntakeLog.objects.get(pk=d3_dose).status) == "taken"
         context.close()
+
+
+# --- Settings and the plan form -------------------------------------------------------------
+def stock_of(plan_id: str) -> dict:
+    """The plan's stock as the server works it out (what REST shows)."""
+
+    def read():
+        from tracking import stock_levels
+
+        plans = stock_levels.stocked_plans([Regimen.objects.get(pk=plan_id).member_id])
+        level = stock_levels.levels(plans, dt.datetime.now(dt.UTC)).get(plan_id)
+        return (
+            None if level is None else {"on_hand": level.on_hand, "runs_out_on": level.runs_out_on}
+        )
+
+    return outside_the_browser_loop(read)
+
+
+def test_reminder_and_stock_settings_reach_the_server_as_the_app_shows_them(
+    chromium_path, live_server
+):
+    zone = daytime_zone()
+    outside_the_browser_loop(lambda: reminded_member(zone))
+    with browser(chromium_path) as chromium:
+        context, page = phone(chromium, timezone_id=zone)
+        sign_in(page, live_server.url)
+        synced(page)
+
+        # A supplement plan: reminders are a choice (off), a medicine's are on.
+        page.goto(f"{live_server.url}/app/#/plan/new")
+        product = page.get_by_label("Product", exact=True)
+        remind = page.get_by_label("Remind me at each time")
+        product.select_option(label=MEDICINE)
+        assert remind.is_checked()
+        product.select_option(label="Calcium citrate 315 mg")
+        assert not remind.is_checked()
+        page.get_by_label("Time 1", exact=True).fill("08:00")
+        page.get_by_role("button", name="Add a time").click()
+        page.get_by_label("Time 2", exact=True).fill("20:00")
+        remind.check()
+        page.get_by_label("Follow-up after (minutes)").fill("241")
+        page.get_by_label("Pack size (tablets)").fill("60")
+        page.get_by_label("On hand now (tablets)").fill("10000")
+        page.get_by_role("button", name="Save plan").click()
+        # The server's limits, said at the fields; nothing saved.
+        page.get_by_text("Give the minutes from 5 to 240").wait_for()
+        page.get_by_text("Give the count from 0 to 9,999.").wait_for()
+        page.get_by_label("Follow-up after (minutes)").fill("20")
+        page.get_by_label("On hand now (tablets)").fill("10")
+        shoot(page, "plan-form-reminders-and-stock")
+        page.get_by_role("button", name="Save plan").click()
+        page.get_by_role("heading", name="Plan", exact=True).wait_for()
+        calcium = page.locator("li.plan-item", has_text="Calcium citrate")
+        words = calcium.locator(".plan-stock-words")
+        assert words.inner_text().startswith("About 10 tablets left; they run out on ")
+        synced(page)
+        plan = outside_the_browser_loop(
+            lambda: Regimen.objects.get(member__email=EMAIL, product__name__startswith="Calcium")
+        )
+        assert (plan.remind, plan.follow_up_minutes, plan.pack_size, plan.refill_days) == (
+            True,
+            20,
+            60,
+            7,
+        )
+        on_server = stock_of(str(plan.pk))
+        assert on_server["on_hand"] == 10
+        assert (
+            f"{on_server['runs_out_on']:%A} {on_server['runs_out_on'].day} " in words.inner_text()
+        )
+
+        # Offline: a refill of one pack; it reaches the server after reconnecting.
+        context.set_offline(True)
+        page.wait_for_selector('.sync[data-state="offline"]')
+        calcium.get_by_role("link").click()
+        page.get_by_role("button", name="Add one pack (60)").click()
+        page.get_by_role("button", name="Save plan").click()
+        page.get_by_role("heading", name="Plan", exact=True).wait_for()
+        assert words.inner_text().startswith("About 70 tablets left")
+        context.set_offline(False)
+        page.wait_for_selector('.sync[data-state="ok"][data-pending="0"]')
+        assert stock_of(str(plan.pk))["on_hand"] == 70
+
+        # Settings: the dose reminders' defaults, with the server's limits.
+        page.goto(f"{live_server.url}/app/#/settings")
+        section = page.locator("#doses-form")
+        section.get_by_label("Follow-up after (minutes)").fill("4")
+        section.get_by_role("button", name="Save dose reminders").click()
+        section.get_by_text("Give the minutes from 5 to 240.").wait_for()
+        section.get_by_label("Follow-up after (minutes)").fill("45")
+        section.get_by_label("E-mail me dose reminders too").check()
+        section.get_by_label("When travelling").select_option("phone")
+        section.get_by_label("Refill reminder (days before running out)").fill("10")
+        section.get_by_role("button", name="Save dose reminders").click()
+        section.get_by_text("Saved.").wait_for()
+        shoot(page, "settings-dose-reminders")
+        synced(page)
+
+        def settings():
+            member = Regimen.objects.get(pk=plan.pk).member
+            profile = member.profile
+            days = sorted(
+                set(Regimen.objects.filter(member=member).values_list("refill_days", flat=True))
+            )
+            return (
+                profile.follow_up_minutes,
+                profile.dose_reminders_by_email,
+                profile.reminder_zone,
+                profile.phone_timezone,
+                days,
+            )
+
+        assert outside_the_browser_loop(settings) == (45, True, "phone", zone, [10])
+        context.close()

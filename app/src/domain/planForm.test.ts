@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest'
 
 import {
   checkPlan,
+  checkStock,
+  knowsReminderSettings,
   checkProduct,
   dateWords,
   drugsFor,
@@ -26,6 +28,41 @@ function errorsOf(values: Partial<PlanDraft>, endDate: string | null = null) {
   return result.ok ? {} : result.errors
 }
 
+describe('checkPlan: reminders and stock', () => {
+  it('keeps the server’s limits: follow-up 5 to 240 minutes or the default, refill notice 1 to 60 days', () => {
+    expect(errorsOf({ follow_up_minutes: '4' }).follow_up_minutes).toBe('Give the minutes from 5 to 240, or leave it empty for your default.')
+    expect(errorsOf({ follow_up_minutes: '241' }).follow_up_minutes).toBeDefined()
+    expect(errorsOf({ follow_up_minutes: '7.5' }).follow_up_minutes).toBeDefined()
+    expect(errorsOf({ refill_days: '0' }).refill_days).toBe('Give a number of days from 1 to 60.')
+    expect(errorsOf({ refill_days: '61' }).refill_days).toBeDefined()
+    const checked = checkPlan(draft({ remind: true, follow_up_minutes: ' 45 ', pack_size: '28', refill_days: '10' }))
+    expect(checked.ok && checked.values).toMatchObject({ remind: true, follow_up_minutes: 45, pack_size: 28, refill_days: 10 })
+  })
+
+  it('takes a pack size of at least 0.01 with two decimals at most, or none', () => {
+    expect(errorsOf({ pack_size: '0' }).pack_size).toBe('Give the pack size from 0.01 to 999,999.99.')
+    expect(errorsOf({ pack_size: '30.125' }).pack_size).toBe('Use at most 2 decimals for the pack size.')
+    expect(errorsOf({ pack_size: 'thirty' }).pack_size).toBe('Give the pack size as a number, like 30 or 12.5.')
+    const checked = checkPlan(draft({ pack_size: '' }))
+    expect(checked.ok && checked.values.pack_size).toBeNull()
+  })
+
+  it('leaves the settings out while the device has not received them', () => {
+    const upgraded = { refill_days: 0 } as Regimen
+    expect(knowsReminderSettings(upgraded)).toBe(false)
+    expect(knowsReminderSettings(undefined)).toBe(true)
+    const checked = checkPlan(draft({ refill_days: '0' }), null, false)
+    expect(checked.ok && Object.keys(checked.values)).not.toContain('refill_days')
+  })
+
+  it('counts stock from 0 to 9,999 servings', () => {
+    expect(checkStock('0', 'the count')).toEqual({ value: 0 })
+    expect(checkStock('12,5', 'the count')).toEqual({ value: 12.5 })
+    expect(checkStock('10000', 'the count')).toEqual({ error: 'Give the count from 0 to 9,999.' })
+    expect(checkStock('-1', 'the count')).toEqual({ error: 'Give the count as a number, like 30 or 12.5.' })
+  })
+})
+
 describe('checkPlan', () => {
   it('accepts a daily plan and stores times sorted and once each', () => {
     const result = checkPlan(draft({ times: ['20:00', '08:00', '20:00'], servings_per_dose: '1,5', note: 'with food' }))
@@ -41,6 +78,10 @@ describe('checkPlan', () => {
         servings_per_dose: 1.5,
         start_date: TODAY,
         note: 'with food',
+        remind: false,
+        follow_up_minutes: null,
+        pack_size: null,
+        refill_days: 7,
       },
     })
   })

@@ -99,6 +99,12 @@ const MAX_NOTE = 1000
 const MAX_NAME = 120
 const MAX_BRAND = 80
 const MAX_STRENGTH = 99999.999 // DecimalField(max_digits=8, decimal_places=3)
+// Reminders and stock (Regimen.follow_up_minutes, pack_size, refill_days; StockEvent.servings).
+export const FOLLOW_UP_MINUTES = [5, 240] as const
+export const REFILL_DAYS = [1, 60] as const
+const MAX_PACK = 999999.99 // DecimalField(max_digits=8, decimal_places=2), at least 0.01
+const MAX_STOCK = 9999 // StockEvent.servings: 0 to 9999, two decimals
+export const DEFAULT_REFILL_DAYS = 7
 const TIME = /^([01]\d|2[0-3]):[0-5]\d$/
 const DATE = /^\d{4}-\d{2}-\d{2}$/
 
@@ -113,6 +119,12 @@ export interface PlanDraft {
   servings_per_dose: string
   start_date: string
   note: string
+  // Reminders at each time, the follow-up's minutes ('' for the member's default); servings
+  // in a pack ('' for not said) and the refill notice in days.
+  remind: boolean
+  follow_up_minutes: string
+  pack_size: string
+  refill_days: string
 }
 
 export type PlanField = keyof PlanDraft
@@ -121,11 +133,12 @@ export type Errors<F extends string> = Partial<Record<F, string>>
 export type RegimenValues = Pick<
   Regimen,
   'product_id' | 'schedule_kind' | 'times' | 'weekdays' | 'day_of_month' | 'interval_days' | 'servings_per_dose' | 'start_date' | 'note'
->
+> &
+  Partial<Pick<Regimen, 'remind' | 'follow_up_minutes' | 'pack_size' | 'refill_days'>>
 
 export type Checked<V, F extends string> = { ok: true; values: V } | { ok: false; errors: Errors<F> }
 
-export function newPlanDraft(today: string): PlanDraft {
+export function newPlanDraft(today: string, refillDays: number = DEFAULT_REFILL_DAYS): PlanDraft {
   return {
     product_id: '',
     schedule_kind: 'daily',
@@ -136,7 +149,17 @@ export function newPlanDraft(today: string): PlanDraft {
     servings_per_dose: '1',
     start_date: today,
     note: '',
+    remind: false,
+    follow_up_minutes: '',
+    pack_size: '',
+    refill_days: String(refillDays),
   }
+}
+
+/** Whether the device has the plan's reminder and stock settings: not while a plan upgraded
+ * from schema 3 waits for its next pull (refill_days is 0 until then). */
+export function knowsReminderSettings(regimen: Regimen | undefined): boolean {
+  return !regimen || regimen.refill_days > 0
 }
 
 /** The form's values for an existing plan; fields its kind does not use get defaults. */
@@ -152,6 +175,10 @@ export function planDraftOf(regimen: Regimen): PlanDraft {
     servings_per_dose: String(regimen.servings_per_dose),
     start_date: regimen.start_date,
     note: regimen.note,
+    remind: regimen.remind,
+    follow_up_minutes: regimen.follow_up_minutes === null ? '' : String(regimen.follow_up_minutes),
+    pack_size: regimen.pack_size === null ? '' : String(regimen.pack_size),
+    refill_days: String(regimen.refill_days || DEFAULT_REFILL_DAYS),
   }
 }
 
@@ -198,12 +225,44 @@ function checkTimes(times: string[]): string | null {
   return null
 }
 
+/** An amount of servings as typed ('' allowed when `optional`): the number, or the problem. */
+export function servingsAmount(text: string, min: number, max: number, what: string): { value: number } | { error: string } {
+  const value = decimal(text)
+  if (value === null) return { error: `Give ${what} as a number, like 30 or 12.5.` }
+  if (decimalsOf(text) > 2) return { error: `Use at most 2 decimals for ${what}.` }
+  if (value < min || value > max) return { error: `Give ${what} from ${min} to ${max.toLocaleString('en-GB')}.` }
+  return { value }
+}
+
+/** A count of what is on hand, or a refill (a stock entry's servings). */
+export function checkStock(text: string, what: string): { value: number } | { error: string } {
+  return servingsAmount(text, 0, MAX_STOCK, what)
+}
+
+function checkReminderSettings(draft: PlanDraft, errors: Errors<PlanField>): Partial<RegimenValues> {
+  const followUp = draft.follow_up_minutes.trim() === '' ? null : wholeIn(draft.follow_up_minutes, ...FOLLOW_UP_MINUTES)
+  if (draft.follow_up_minutes.trim() !== '' && followUp === null) {
+    errors.follow_up_minutes = `Give the minutes from ${FOLLOW_UP_MINUTES[0]} to ${FOLLOW_UP_MINUTES[1]}, or leave it empty for your default.`
+  }
+  let pack: number | null = null
+  if (draft.pack_size.trim() !== '') {
+    const found = servingsAmount(draft.pack_size, 0.01, MAX_PACK, 'the pack size')
+    if ('error' in found) errors.pack_size = found.error
+    else pack = found.value
+  }
+  const refill = wholeIn(draft.refill_days, ...REFILL_DAYS)
+  if (refill === null) errors.refill_days = `Give a number of days from ${REFILL_DAYS[0]} to ${REFILL_DAYS[1]}.`
+  return { remind: draft.remind, follow_up_minutes: followUp, pack_size: pack, refill_days: refill ?? DEFAULT_REFILL_DAYS }
+}
+
 const USES_TIMES: ScheduleKind[] = ['daily', 'weekdays', 'monthly', 'interval']
 
 /** Check a plan draft; the values are ready for create/update('regimens', …). `endDate` is
- * the plan's end when editing one (the start may not pass it). */
-export function checkPlan(draft: PlanDraft, endDate: string | null = null): Checked<RegimenValues, PlanField> {
+ * the plan's end when editing one (the start may not pass it). Without `withReminders` (the
+ * device does not have the plan's settings yet) they are left as the server has them. */
+export function checkPlan(draft: PlanDraft, endDate: string | null = null, withReminders: boolean = true): Checked<RegimenValues, PlanField> {
   const errors: Errors<PlanField> = {}
+  const reminders = withReminders ? checkReminderSettings(draft, errors) : {}
   const kind = draft.schedule_kind
   if (!draft.product_id) errors.product_id = 'Choose a product, or add your own.'
   if (!SCHEDULE_KINDS.some(([value]) => value === kind)) errors.schedule_kind = 'Choose a schedule.'
@@ -237,6 +296,7 @@ export function checkPlan(draft: PlanDraft, endDate: string | null = null): Chec
       servings_per_dose: decimal(draft.servings_per_dose)!,
       start_date: draft.start_date,
       note: draft.note,
+      ...reminders,
     },
   }
 }

@@ -4,6 +4,9 @@ import {
   aboutDraft,
   canonicalZone,
   checkAbout,
+  checkDoseReminders,
+  doseReminderDraft,
+  usualRefillDays,
   checkDay,
   checkFirstRun,
   checkReminder,
@@ -344,5 +347,27 @@ describe('your usual day', () => {
     expect(errors({ lunch_time: '' })).toEqual({ lunch_time: 'Enter the time of your lunch, e.g. 12:30, or tick “I skip lunch”.' })
     // Meals at waking or bedtime, and two meals at once, are allowed (the server's <=).
     expect(errors({ breakfast_time: '07:00', lunch_time: '18:30', dinner_time: '22:30' })).toEqual({})
+  })
+})
+
+describe('dose reminder settings', () => {
+  it('keeps the server’s limits: follow-up 5 to 240 minutes, refill notice 1 to 60 days, home or phone', () => {
+    const draft = doseReminderDraft(profile, 7)
+    expect(draft).toEqual({ follow_up_minutes: '30', dose_reminders_by_email: false, reminder_zone: 'home', refill_days: '7' })
+    expect(checkDoseReminders({ ...draft, follow_up_minutes: '4', refill_days: '61', reminder_zone: 'away' })).toEqual({
+      ok: false,
+      errors: { follow_up_minutes: 'Give the minutes from 5 to 240.', refill_days: 'Give a number of days from 1 to 60.', reminder_zone: 'Choose one of the options.' },
+    })
+    expect(checkDoseReminders({ ...draft, follow_up_minutes: '45', reminder_zone: 'phone', dose_reminders_by_email: true, refill_days: '10' })).toEqual({
+      ok: true,
+      values: { follow_up_minutes: 45, reminder_zone: 'phone', dose_reminders_by_email: true, refill_days: 10 },
+    })
+  })
+
+  it('offers the refill notice most plans have', () => {
+    expect(usualRefillDays([])).toBe(7)
+    expect(usualRefillDays([{ refill_days: 10 }, { refill_days: 14 }, { refill_days: 10 }])).toBe(10)
+    // A plan still waiting for its settings (0) does not count.
+    expect(usualRefillDays([{ refill_days: 0 }, { refill_days: 3 }])).toBe(3)
   })
 })

@@ -7,7 +7,7 @@
 // caller passes today's date in the member's zone.
 import { memberDayOf } from './planFacts'
 import { USUAL_DAY } from './planTypes'
-import type { Profile } from './rows'
+import type { Profile, Regimen } from './rows'
 import { isValidZone } from './time'
 
 export const SEXES: [string, string][] = [
@@ -385,5 +385,70 @@ export function checkDay(draft: DayDraft): Checked<DayDraft, DayValues> {
   return {
     ok: true,
     values: { wake_time: wake!, breakfast_time: value('breakfast_time'), lunch_time: value('lunch_time'), dinner_time: value('dinner_time'), bed_time: bed! },
+  }
+}
+
+// --- Dose reminders ---------------------------------------------------------------------------
+// The member's defaults (Settings → Dose reminders): the follow-up after a dose not logged
+// (Profile.follow_up_minutes, 5 to 240), e-mail for doses, the zone reminders follow, and the
+// refill notice, which is each plan's (Regimen.refill_days, 1 to 60): saved to every plan.
+
+export const REMINDER_ZONES: [string, string][] = [
+  ['home', 'Keep my home time zone'],
+  ['phone', 'Follow this phone’s time zone'],
+]
+
+export interface DoseReminderDraft {
+  follow_up_minutes: string
+  dose_reminders_by_email: boolean
+  reminder_zone: string
+  refill_days: string
+}
+
+export type DoseReminderValues = Pick<Profile, 'follow_up_minutes' | 'dose_reminders_by_email' | 'reminder_zone'> & { refill_days: number }
+
+/** The form's fields: the profile's settings and the refill notice the plans share (the most
+ * common one, 7 days without plans). */
+export function doseReminderDraft(profile: Profile, refillDays: number): DoseReminderDraft {
+  return {
+    follow_up_minutes: String(profile.follow_up_minutes || 30),
+    dose_reminders_by_email: profile.dose_reminders_by_email,
+    reminder_zone: profile.reminder_zone || 'home',
+    refill_days: String(refillDays),
+  }
+}
+
+/** The refill notice most of the plans have (the Settings default and a new plan's). */
+export function usualRefillDays(plans: Pick<Regimen, 'refill_days'>[]): number {
+  const counts = new Map<number, number>()
+  for (const { refill_days: days } of plans) if (days > 0) counts.set(days, (counts.get(days) ?? 0) + 1)
+  let best = 7
+  let most = 0
+  for (const [days, n] of counts) if (n > most || (n === most && days < best)) [best, most] = [days, n]
+  return best
+}
+
+function wholeBetween(text: string, min: number, max: number): number | null {
+  if (!/^\s*\d+\s*$/.test(text)) return null
+  const value = Number(text)
+  return value >= min && value <= max ? value : null
+}
+
+export function checkDoseReminders(draft: DoseReminderDraft): Checked<DoseReminderDraft, DoseReminderValues> {
+  const errors: Errors<DoseReminderDraft> = {}
+  const followUp = wholeBetween(draft.follow_up_minutes, 5, 240)
+  if (followUp === null) errors.follow_up_minutes = 'Give the minutes from 5 to 240.'
+  const refill = wholeBetween(draft.refill_days, 1, 60)
+  if (refill === null) errors.refill_days = 'Give a number of days from 1 to 60.'
+  if (!REMINDER_ZONES.some(([value]) => value === draft.reminder_zone)) errors.reminder_zone = 'Choose one of the options.'
+  if (Object.keys(errors).length > 0) return { ok: false, errors }
+  return {
+    ok: true,
+    values: {
+      follow_up_minutes: followUp as number,
+      dose_reminders_by_email: draft.dose_reminders_by_email,
+      reminder_zone: draft.reminder_zone as Profile['reminder_zone'],
+      refill_days: refill as number,
+    },
   }
 }

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest'
 
 import type { IntakeLog, Regimen, StockEvent } from './rows'
-import { firstCount, planStock } from './stock'
+import { firstCount, planStock, stockWords } from './stock'
 import { instantOf } from './time'
-import { text } from './totals'
+import { decimal, text } from './totals'
 
 const AMS = 'Europe/Amsterdam'
 const at = (date: string, time: string) => instantOf(date, time, AMS)
@@ -43,5 +43,15 @@ describe('firstCount', () => {
   it('is the earliest count, refills aside', () => {
     expect(firstCount([entry('calcium', 'refill', 1, 5), entry('calcium', 'count', 1, 9), entry('calcium', 'count', 1, 7)])).toBe(7)
     expect(firstCount([entry('calcium', 'refill', 1, 5)])).toBeNull()
+  })
+})
+
+describe('stockWords', () => {
+  it('says what is left and when it runs out', () => {
+    expect(stockWords({ onHand: decimal(9), runsOutOn: '2026-11-28' }, 'tablet', 7)).toBe(
+      'About 9 tablets left; they run out on Saturday 28 November (refill reminder 7 days before).',
+    )
+    expect(stockWords({ onHand: decimal(0), runsOutOn: '2026-11-24' }, 'capsule', 1)).toMatch(/^No capsules left; .*\(refill reminder 1 day before\)\.$/)
+    expect(stockWords({ onHand: decimal(400), runsOutOn: null }, 'ml', 7)).toBe('About 400 ml left; enough for more than a year at this plan’s pace.')
   })
 })

@@ -8,9 +8,10 @@
 import { ruleRegimen } from './planFacts'
 import { doseDays } from './planSchedule'
 import type { RuleRegimen } from './planTypes'
+import { servingsText } from './doses'
 import type { IntakeLog, Regimen, StockEvent } from './rows'
-import { addDays, localDate } from './time'
-import { compare, decimal, minus, plus, times, ZERO, type Decimal } from './totals'
+import { addDays, localDate, longDate } from './time'
+import { compare, decimal, minus, plus, times, toNumber, ZERO, type Decimal } from './totals'
 
 // How far ahead "runs out on" is looked for: past this the plan lasts "more than a year".
 export const HORIZON_DAYS = 400
@@ -76,4 +77,14 @@ export function planStock(regimen: Regimen, events: StockEvent[], logs: IntakeLo
 export function firstCount(events: StockEvent[]): number | null {
   const counts = events.filter((e) => e.kind === 'count').map((e) => e.at)
   return counts.length ? Math.min(...counts) : null
+}
+
+/** "About 9 tablets left; they run out on Saturday 28 November (refill reminder 7 days
+ * before)." The stock in words, for the plan list and form. */
+export function stockWords(stock: PlanStock, unit: string, refillDays: number): string {
+  const amount = toNumber(stock.onHand)
+  const left = amount === 0 ? `No ${unit === 'ml' ? 'ml' : `${unit}s`} left` : `About ${servingsText(amount, unit)} left`
+  if (stock.runsOutOn === null) return `${left}; enough for more than a year at this plan’s pace.`
+  const notice = refillDays === 1 ? '1 day' : `${refillDays} days`
+  return `${left}; they run out on ${longDate(stock.runsOutOn)} (refill reminder ${notice} before).`
 }

@@ -4,6 +4,7 @@ import { useEffect } from 'preact/hooks'
 import { onSignedOut } from '../data/api'
 import { saveWhenHidden } from '../data/db'
 import { startTakingTaps } from '../data/notificationTaps'
+import { reportPhoneZone } from '../data/reminderSettings'
 import { sessionEnded, signedIn } from '../data/session'
 import { engine } from '../data/sync'
 import { Loading } from './components/blocks'
@@ -118,7 +119,14 @@ function SignedInApp() {
     const stopSaving = saveWhenHidden()
     const stop = onSignedOut(sessionEnded)
     const stopTaps = startTakingTaps()
+    // Reminders that follow the phone need to know where it is now (after a flight).
+    const where = () => {
+      if (document.visibilityState === 'visible') void reportPhoneZone().catch(() => undefined)
+    }
+    where()
+    document.addEventListener('visibilitychange', where)
     return () => {
+      document.removeEventListener('visibilitychange', where)
       engine.stop()
       stopSaving()
       stop()

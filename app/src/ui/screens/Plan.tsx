@@ -6,8 +6,10 @@ import { Q, remove, update } from '../../data/db'
 import { dateWords, scheduleWords, servingsWords } from '../../domain/planForm'
 import { productLabel } from '../../domain/products'
 import type { Product, Regimen } from '../../domain/rows'
+import { stockWords } from '../../domain/stock'
 import { localDate } from '../../domain/time'
 import { Empty, ErrorText, Loading, Notice, Screen, useAction } from '../components/blocks'
+import { usePlanStock } from '../components/PlanReminders'
 import { useNow, useProductMap, useProfile, useRows, useZone } from '../hooks'
 import { navigate } from '../router'
 import { YourDay } from './PlanDay'
@@ -36,6 +38,8 @@ function since(regimen: Regimen, today: string): string {
 }
 
 function PlanItem({ regimen, product, today }: { regimen: Regimen; product: Product | undefined; today: string }) {
+  const stock = usePlanStock(regimen)
+  const reminded = regimen.remind && regimen.schedule_kind !== 'as_needed' && !isEnded(regimen, today)
   return (
     <li class="card plan-item" data-regimen={regimen.id}>
       <h3>
@@ -45,6 +49,8 @@ function PlanItem({ regimen, product, today }: { regimen: Regimen; product: Prod
       <p class="muted">
         {servingsWords(regimen, product)} · {since(regimen, today)}
       </p>
+      {reminded && <p class="muted plan-reminded">Reminds you at each time</p>}
+      {stock && !isEnded(regimen, today) && <p class="plan-stock-words">{stockWords(stock, product?.serving_unit ?? 'serving', regimen.refill_days || 7)}</p>}
       {regimen.note && <p class="plan-note">{regimen.note}</p>}
     </li>
   )

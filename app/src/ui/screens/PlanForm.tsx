@@ -1,5 +1,6 @@
 // The plan form (#/plan/new, #/plan/<id> and the first-run flow): a product from the cached
-// catalogue or the member's own products, a schedule, servings and a start date. Saved to
+// catalogue or the member's own products, a schedule, servings, a start date, its reminders
+// and its stock (components/PlanReminders.tsx). Saved to
 // the local database (offline too); the rules in domain/planForm.ts keep it acceptable to the
 // server. Typed values live in this component's state, so nothing is lost on an error or
 // while adding an own product.
@@ -9,6 +10,8 @@ import { create, update } from '../../data/db'
 import {
   checkPlan,
   checkProduct,
+  checkStock,
+  knowsReminderSettings,
   drugsFor,
   DRUG_CLASSES,
   newPlanDraft,
@@ -28,12 +31,14 @@ import {
   type RegimenValues,
 } from '../../domain/planForm'
 import { about, confirmedCodes, findings, toConfirm, type Plans } from '../../domain/planning'
+import { usualRefillDays } from '../../domain/profileForm'
 import type { Finding } from '../../domain/planTypes'
 import { productLabel } from '../../domain/products'
 import type { Product, Regimen } from '../../domain/rows'
 import { localDate } from '../../domain/time'
 import { Checkbox, ErrorText, Field, Notice, SelectField, useAction } from '../components/blocks'
 import { FindingList } from '../components/Findings'
+import { PlanReminders, usePlanStock, type StockDraft, type StockErrors } from '../components/PlanReminders'
 import { useProductMap, useProducts, useProfile, useRows, useZone } from '../hooks'
 import './PlanForm.css'
 
@@ -278,6 +283,33 @@ function OwnProductForm({ onSaved, onCancel }: { onSaved: (product: Product) => 
   )
 }
 
+type StockValues = { kind: 'count' | 'refill'; servings: number }[]
+
+/** The stock entries the form asks for, checked as the server will (0 to 9,999 servings). */
+function stockEntries(stock: StockDraft, enabled: boolean): { ok: true; values: StockValues } | { ok: false; errors: StockErrors } {
+  if (!enabled) return { ok: true, values: [] }
+  const errors: StockErrors = {}
+  const values: StockValues = []
+  for (const [field, kind, what] of [
+    ['count', 'count', 'the count'],
+    ['refill', 'refill', 'the refill'],
+  ] as const) {
+    if (stock[field].trim() === '') continue
+    const found = checkStock(stock[field], what)
+    if ('error' in found) errors[field] = found.error
+    else values.push({ kind, servings: found.value })
+  }
+  return Object.keys(errors).length ? { ok: false, errors } : { ok: true, values }
+}
+
+/** Record the count, then the refill on top of it (a millisecond later, so it counts after). */
+async function recordStock(regimenId: string, entries: StockValues): Promise<void> {
+  const now = Date.now()
+  for (const [index, entry] of entries.entries()) {
+    await create('stock_events', { regimen_id: regimenId, ...entry, at: now + index, note: '' })
+  }
+}
+
 export interface PlanFormProps {
   /** The plan being edited; a new plan when absent. */
   regimen?: Regimen
@@ -354,6 +386,14 @@ export function PlanForm({ regimen, onSaved }: PlanFormProps) {
   const plans = usePlans()
   const [draft, setDraft] = useState<PlanDraft>(() => (regimen ? planDraftOf(regimen) : newPlanDraft(localDate(Date.now(), zone))))
   const [errors, setErrors] = useState<Errors<PlanField>>({})
+  const [stock, setStockDraft] = useState<StockDraft>({ count: '', refill: '' })
+  const [stockErrors, setStockErrors] = useState<StockErrors>({})
+  const current = usePlanStock(regimen)
+  const profile = useProfile()
+  const withReminders = knowsReminderSettings(regimen)
+  // A new plan starts with the refill notice the other plans have, and reminders on for a
+  // medicine, until the member sets them.
+  const touched = useRef(new Set<string>())
   const [addingProduct, setAddingProduct] = useState(false)
   const [added, setAdded] = useState<string | null>(null)
   const [asking, setAsking] = useState<Finding[] | null>(null)
@@ -368,14 +408,21 @@ export function PlanForm({ regimen, onSaved }: PlanFormProps) {
     return about(id, findings(plans, candidateOf(regimen, id, checked.values)))
   }, [draft, plans, regimen, id])
 
+  useEffect(() => {
+    if (!regimen && plans && !touched.current.has('refill_days')) setDraft((d) => ({ ...d, refill_days: String(usualRefillDays(plans.regimens)) }))
+  }, [plans === null])
+
   const [save, busy, error, setError] = useAction(async (confirmed: Finding[] = []) => {
-    const checked = checkPlan(draft, regimen?.end_date ?? null)
-    if (!checked.ok) {
-      setErrors(checked.errors)
+    const checked = checkPlan(draft, regimen?.end_date ?? null, withReminders)
+    const entries = stockEntries(stock, withReminders)
+    if (!checked.ok || !entries.ok) {
+      setErrors(checked.ok ? {} : checked.errors)
+      setStockErrors(entries.ok ? {} : entries.errors)
       focusFirstInvalid(form.current)
       throw new Error(FIX_FIELDS)
     }
     setErrors({})
+    setStockErrors({})
     const codes = confirmed.map((f) => f.code)
     const confirmation = confirmedValue(regimen, codes)
     const candidate = { ...candidateOf(regimen, id, checked.values), ...confirmation }
@@ -387,15 +434,24 @@ export function PlanForm({ regimen, onSaved }: PlanFormProps) {
     setAsking(null)
     const values = { ...checked.values, ...confirmation }
     const saved = regimen ? await update('regimens', regimen.id, values) : await create('regimens', { end_date: null, confirmed_findings: '[]', ...values }, undefined, id)
+    await recordStock(saved.id, entries.values)
     onSaved(saved)
   })
   // What is to be confirmed shows once, in the question below.
   const shownNotes = asking ? notes.filter((f) => !asking.some((a) => a.code === f.code && a.subject === f.subject)) : notes
   const set = (part: Partial<PlanDraft>) => {
+    for (const field of Object.keys(part)) touched.current.add(field)
     setDraft((d) => ({ ...d, ...part }))
     setErrors((e) => without(e, part))
     setAsking(null)
     if (error === FIX_FIELDS) setError(null)
+  }
+
+  // Reminders are on by default for medicines (the server's default), a choice otherwise,
+  // until the member sets them.
+  const chooseProduct = (productId: string, chosen: Product | undefined) => {
+    set({ product_id: productId })
+    if (!touched.current.has('remind')) setDraft((d) => ({ ...d, remind: chosen?.kind === 'medicine' }))
   }
 
   // Back from the own-product form: put focus back where the person was.
@@ -408,7 +464,7 @@ export function PlanForm({ regimen, onSaved }: PlanFormProps) {
       <OwnProductForm
         onCancel={() => setAddingProduct(false)}
         onSaved={(product) => {
-          set({ product_id: product.id })
+          chooseProduct(product.id, product)
           setAdded(productLabel(product))
           setAddingProduct(false)
         }}
@@ -418,6 +474,11 @@ export function PlanForm({ regimen, onSaved }: PlanFormProps) {
 
   const product = products.find((p) => p.id === draft.product_id)
   const kind = draft.schedule_kind
+  const setStock = (part: Partial<StockDraft>) => {
+    setStockDraft((d) => ({ ...d, ...part }))
+    setStockErrors((e) => without(e, part))
+    if (error === FIX_FIELDS) setError(null)
+  }
   const unit = product?.serving_unit
   return (
     <form
@@ -437,7 +498,7 @@ export function PlanForm({ regimen, onSaved }: PlanFormProps) {
           <small class="hint">To switch to another product, end this plan and add a new one: the history of this one stays.</small>
         </div>
       ) : (
-        <ProductPicker products={products} value={draft.product_id} onChange={(id) => set({ product_id: id })} error={errors.product_id} onAddOwn={() => setAddingProduct(true)} />
+        <ProductPicker products={products} value={draft.product_id} onChange={(id) => chooseProduct(id, products.find((p) => p.id === id))} error={errors.product_id} onAddOwn={() => setAddingProduct(true)} />
       )}
       <SelectField
         label="Schedule"
@@ -502,6 +563,21 @@ export function PlanForm({ regimen, onSaved }: PlanFormProps) {
           </small>
         )}
       </div>
+      {withReminders ? (
+        <PlanReminders
+          draft={draft}
+          errors={errors}
+          set={set}
+          stock={stock}
+          stockErrors={stockErrors}
+          setStock={setStock}
+          current={current}
+          unit={unit ?? 'serving'}
+          defaultFollowUp={profile?.follow_up_minutes || 30}
+        />
+      ) : (
+        <p class="hint">This plan’s reminder and stock settings arrive with the next sync; then you can change them here.</p>
+      )}
       {shownNotes.length > 0 && (
         <section class="plan-notes" aria-labelledby="plan-notes-title">
           <h2 id="plan-notes-title">What Ossa notices about this plan</h2>

@@ -1,20 +1,25 @@
-// Settings: the profile and the weekly reminder live in the local database (they work
-// offline and reach the server with the next sync); devices, the data download and account
+// Settings: the profile, the weekly reminder and the dose reminders' defaults live in the
+// local database (they work offline and reach the server with the next sync); devices, the data download and account
 // deletion live on the server (SettingsAccount.tsx); then signing out.
 import { useEffect, useRef, useState } from 'preact/hooks'
 
 import { describe } from '../../data/api'
 import { update } from '../../data/db'
 import { currentPushEndpoint, enablePush, pushSupported } from '../../data/push'
+import { saveDoseReminders } from '../../data/reminderSettings'
 import { syncStatus } from '../../data/sync'
 import {
   MENOPAUSE_STATUSES,
   SEXES,
   WEEKDAYS,
   MEAL_FIELDS,
+  REMINDER_ZONES,
   aboutDraft,
   checkAbout,
   checkDay,
+  checkDoseReminders,
+  doseReminderDraft,
+  usualRefillDays,
   checkReminder,
   dayDraft,
   reminderDraft,
@@ -25,13 +30,15 @@ import {
   type AboutDraft,
   type Checked,
   type DayDraft,
+  type DoseReminderDraft,
+  type DoseReminderValues,
   type Errors,
   type ReminderDraft,
 } from '../../domain/profileForm'
 import type { Profile } from '../../domain/rows'
 import { deviceZone, localDate } from '../../domain/time'
 import { Checkbox, Empty, ErrorText, Field, Notice, Screen, SelectField } from '../components/blocks'
-import { useProfile, useStore, useZone } from '../hooks'
+import { useProfile, useRows, useStore, useZone } from '../hooks'
 import { DeleteAccount, SignOutSection, SignedInDevices, YourData } from './SettingsAccount'
 import './Settings.css'
 
@@ -39,6 +46,7 @@ const SECTIONS: [string, string][] = [
   ['about-title', 'About you'],
   ['day-title', 'Your usual day'],
   ['reminder-title', 'Reminder'],
+  ['doses-title', 'Dose reminders'],
   ['devices-title', 'Devices'],
   ['data-title', 'Your data'],
   ['delete-title', 'Delete account'],
@@ -62,6 +70,7 @@ export function Settings() {
           <AboutYou profile={profile} />
           <UsualDay profile={profile} />
           <WeeklyReminder profile={profile} />
+          <DoseReminders profile={profile} />
         </>
       ) : (
         <Empty>Your profile arrives with the first sync: connect to the internet and it appears here.</Empty>
@@ -90,7 +99,7 @@ interface Draft<D> {
   saved: boolean
   failure: string | null
   change: <K extends keyof D>(field: K, value: D[K]) => void
-  save: (checked: Checked<D, Partial<Omit<Profile, 'id'>>>) => Promise<void>
+  save: <V>(checked: Checked<D, V>, store?: (values: V) => Promise<Profile>) => Promise<void>
 }
 
 /** The fields of one form as typed. They follow the stored profile (a sync may bring
@@ -112,7 +121,7 @@ function useDraft<D>(profile: Profile, fromProfile: (p: Profile) => D, formId: s
     setSaved(false)
     setErrors((current) => ({ ...current, [field]: undefined }))
   }
-  const save = async (checked: Checked<D, Partial<Omit<Profile, 'id'>>>) => {
+  const save = async <V,>(checked: Checked<D, V>, store?: (values: V) => Promise<Profile>) => {
     setFailure(null)
     if (!checked.ok) {
       setErrors(checked.errors)
@@ -120,7 +129,7 @@ function useDraft<D>(profile: Profile, fromProfile: (p: Profile) => D, formId: s
       return
     }
     try {
-      const row = await update('profiles', profile.id, checked.values)
+      const row = store ? await store(checked.values) : await update('profiles', profile.id, checked.values as Partial<Omit<Profile, 'id'>>)
       setErrors({})
       setDirty(false)
       setDraft(fromProfile(row))
@@ -345,6 +354,74 @@ function WeeklyReminder({ profile }: { profile: Profile }) {
           Save reminder
         </button>
       </form>
+    </section>
+  )
+}
+
+/** The dose reminders' defaults: the follow-up, e-mail for doses, the zone reminders follow,
+ * and the refill notice (every plan's). */
+function DoseReminders({ profile }: { profile: Profile }) {
+  const plans = useRows('regimens') ?? []
+  const refillDays = usualRefillDays(plans)
+  const form = useDraft<DoseReminderDraft>(profile, (p) => doseReminderDraft(p, refillDays), 'doses-form')
+  const { draft, errors, change } = form
+  const home = profile.timezone
+  const here = deviceZone()
+  const zones = REMINDER_ZONES.map(([value, label]): [string, string] => [value, `${label} (${value === 'home' ? home : here})`])
+  return (
+    <section class="card settings-section" aria-labelledby="doses-title">
+      <h2 id="doses-title" tabIndex={-1}>
+        Dose reminders
+      </h2>
+      <p class="muted">At each dose’s time, for the plans that remind (on by default for medicines; each plan’s form says). By push on the devices set up for it, and in the Inbox.</p>
+      {profile.reminder_zone === '' ? (
+        <Empty>Your dose reminder settings arrive with the next sync.</Empty>
+      ) : (
+        <form
+          id="doses-form"
+          noValidate
+          onSubmit={(e) => {
+            e.preventDefault()
+            void form.save(checkDoseReminders(draft), (values: DoseReminderValues) => saveDoseReminders(profile, values))
+          }}
+        >
+          <Field
+            label="Follow-up after (minutes)"
+            type="number"
+            inputMode="numeric"
+            min={5}
+            max={240}
+            value={draft.follow_up_minutes}
+            hint="When a dose is not logged by then, one more reminder; then none. A plan may set its own."
+            error={errors.follow_up_minutes}
+            onInput={(e) => change('follow_up_minutes', text(e))}
+          />
+          <Checkbox label="E-mail me dose reminders too" checked={draft.dose_reminders_by_email} onChange={(on) => change('dose_reminders_by_email', on)} />
+          <SelectField
+            label="When travelling"
+            options={zones}
+            value={draft.reminder_zone}
+            hint="Following the phone, an 08:00 dose is reminded at 08:00 wherever you are."
+            onChange={(e) => change('reminder_zone', text(e))}
+          />
+          <Field
+            label="Refill reminder (days before running out)"
+            type="number"
+            inputMode="numeric"
+            min={1}
+            max={60}
+            value={draft.refill_days}
+            hint="For every plan whose stock you count; saved to each of them."
+            error={errors.refill_days}
+            onInput={(e) => change('refill_days', text(e))}
+          />
+          <ErrorText error={form.failure ?? (Object.values(errors).some(Boolean) ? 'Please correct the fields marked above.' : null)} />
+          {form.saved && <SavedNotice />}
+          <button type="submit" class="button-primary">
+            Save dose reminders
+          </button>
+        </form>
+      )}
     </section>
   )
 }
