@@ -21,6 +21,8 @@ MAX_DELIVERY_ATTEMPTS = 6
 RETRY_BASE_SECONDS = 60
 RETRY_CAP_SECONDS = 30 * 60
 STUCK_AFTER = timedelta(minutes=15)
+# Deliveries a deliver_many task attempts (a dose-reminder chunk opens two per reminder).
+DELIVERY_CHUNK = 1000
 DB_RETRY = {
     "autoretry_for": (OperationalError, DatabaseError),
     "retry_backoff": 2,
@@ -41,26 +43,32 @@ def plan_reminders() -> int:
         if not enqueue_now(send_weekly_digests, chunk, now.isoformat()):
             send_weekly_digests(chunk, now.isoformat())
         planned += len(chunk)
-    for delivery_id in services.requeue_stuck(STUCK_AFTER, MAX_DELIVERY_ATTEMPTS):
-        enqueue_now(deliver, delivery_id)
+    hand_out(services.requeue_stuck(STUCK_AFTER, MAX_DELIVERY_ATTEMPTS))
     return planned
+
+
+def hand_out(delivery_ids: list[int]) -> None:
+    """Deliveries to workers, a chunk per task; what the broker does not take is handed
+    out again by requeue_stuck."""
+    for first in range(0, len(delivery_ids), DELIVERY_CHUNK):
+        enqueue_now(deliver_many, delivery_ids[first : first + DELIVERY_CHUNK])
 
 
 @shared_task(acks_late=True, soft_time_limit=300, time_limit=360, **DB_RETRY)
 def send_weekly_digests(claimed: list[list[str]], planned_at: str) -> int:
     now = timezone.datetime.fromisoformat(planned_at)
-    sent = 0
+    sent, deliveries = 0, []
     for member_id, week in claimed:
         # The inbox row and its deliveries together: a run that dies in between and is
         # redelivered would otherwise find the row written and never open the deliveries.
         with transaction.atomic():
             notification = services.weekly_notification(member_id, week, now)
-            deliveries = services.open_deliveries(notification) if notification else []
+            opened = services.open_deliveries(notification) if notification else []
         if notification is None:
             continue  # already written by an earlier run of this chunk
-        for delivery in deliveries:
-            enqueue_now(deliver, delivery.id)  # if not published, requeue_stuck sends it
+        deliveries += [delivery.id for delivery in opened]
         sent += 1
+    hand_out(deliveries)
     return sent
 
 
@@ -85,8 +93,7 @@ def send_dose_reminders(reminder_ids: list[str]) -> int:
     """A claimed chunk's next steps in one transaction (a retry finds the inbox rows
     written: their unique periods send each once), then its deliveries handed out."""
     deliveries = dose_reminders.act([uuid.UUID(pk) for pk in reminder_ids], timezone.now())
-    for delivery_id in deliveries:
-        enqueue_now(deliver, delivery_id)  # if not published, requeue_stuck sends it
+    hand_out(deliveries)
     return len(deliveries)
 
 
@@ -108,10 +115,19 @@ def send_refill_reminders(plan_ids: list[str], planned_at: str) -> int:
                 plan, level.runs_out_on, level.on_hand
             )
             deliveries = services.open_deliveries(notification) if notification else []
-        for delivery in deliveries:
-            enqueue_now(deliver, delivery.id)
+        hand_out([delivery.id for delivery in deliveries])
         sent += notification is not None
     return sent
+
+
+@shared_task(acks_late=True, soft_time_limit=300, time_limit=360)
+def deliver_many(delivery_ids: list[int]) -> int:
+    """A chunk of deliveries, each attempted once (services.deliver_chunk); one a transient
+    failure put back is retried on its own by `deliver`, with the same backoff."""
+    retry = services.deliver_chunk(delivery_ids, MAX_DELIVERY_ATTEMPTS)
+    for delivery in retry:
+        enqueue_now(deliver, delivery.id, countdown=retry_delay(delivery.attempts))
+    return len(delivery_ids) - len(retry)
 
 
 @shared_task(bind=True, acks_late=True, soft_time_limit=60, time_limit=90, max_retries=None)
@@ -121,6 +137,10 @@ def deliver(self, delivery_id: int) -> str:
         return "taken"
     final = delivery.attempts >= MAX_DELIVERY_ATTEMPTS
     if services.attempt(delivery, final_attempt=final):
-        delay = min(RETRY_BASE_SECONDS * 2 ** (delivery.attempts - 1), RETRY_CAP_SECONDS)
-        self.retry(countdown=delay)
+        self.retry(countdown=retry_delay(delivery.attempts))
     return delivery.status
+
+
+def retry_delay(attempts: int) -> int:
+    """Seconds before the next attempt: doubling from RETRY_BASE_SECONDS, capped."""
+    return min(RETRY_BASE_SECONDS * 2 ** (attempts - 1), RETRY_CAP_SECONDS)

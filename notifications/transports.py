@@ -71,7 +71,13 @@ class WebPushTransport(Transport):
         return profile.remind_by_push
 
     def send(self, notification: Notification, member) -> None:
-        devices = list(PushSubscription.objects.filter(member=member, deactivated_at=None))
+        self.send_to(
+            notification, PushSubscription.objects.filter(member=member, deactivated_at=None)
+        )
+
+    def send_to(self, notification: Notification, devices) -> None:
+        """Push to these devices of the member (a chunk reads its members' devices once)."""
+        devices = list(devices)
         if not devices:
             raise NothingToSend("no active push subscription")
         payload = json.dumps(push_payload(notification))

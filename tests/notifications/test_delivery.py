@@ -4,14 +4,20 @@ decrypts it, e-mail through Django's backend, retries with backoff, skipped chan
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
+import math
 import socket
 import time
+from collections import Counter
 from contextlib import contextmanager
 
 import pytest
+import redis
 import time_machine
 from django.conf import settings
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from backend.celery import app
@@ -289,6 +295,121 @@ def test_a_device_with_unusable_keys_fails_instead_of_crashing(alice):
 
     assert push.status == FAILED
     assert "unusable keys" in push.last_error
+
+
+# --- A chunk of deliveries (deliver_many) ------------------------------------------------
+def digests_of(count: int, push_service) -> list[Notification]:
+    """`count` members in Kolkata, one phone each, their digests written and opened."""
+    written = []
+    for _ in range(count):
+        member = member_in("Asia/Kolkata", WEDNESDAY)
+        push_service.device(member)
+        written.append(weekly_digest(member))
+        services.open_deliveries(written[-1])
+    return written
+
+
+def pending_of(notifications) -> list[int]:
+    return list(
+        Delivery.objects.filter(notification__in=notifications, status=PENDING)
+        .order_by("id")
+        .values_list("id", flat=True)
+    )
+
+
+def test_a_chunk_sends_every_channel_in_the_same_few_queries_however_long(push_service):
+    def queries_for(count: int) -> int:
+        pending = pending_of(digests_of(count, push_service))
+        with CaptureQueriesContext(connection) as queries:
+            assert tasks.deliver_many.apply(args=[pending]).get() == 3 * count
+        return len(queries)
+
+    # Claim, read, devices, then one write per RECORD_EVERY outcomes: nothing per delivery.
+    for count in (3, 12):
+        assert queries_for(count) == 3 + math.ceil(3 * count / services.RECORD_EVERY)
+    statuses = Counter(Delivery.objects.values_list("channel", "status"))
+    assert statuses == {("in_app", SENT): 15, ("push", SENT): 15, ("email", SENT): 15}
+    pushed = sorted(message.payload["id"] for message in push_service.received)
+    assert pushed == sorted(str(n.id) for n in Notification.objects.all())
+
+
+def test_a_chunk_leaves_alone_what_another_worker_holds(alice, push_service):
+    phone = push_service.device(alice)
+    deliveries = opened(alice)
+    services.claim_delivery(deliveries["push"].id)  # another worker has it
+
+    tasks.deliver_many.apply(args=[[d.id for d in deliveries.values()]])
+
+    assert push_service.for_device(phone) == []
+    statuses = dict(Delivery.objects.values_list("channel", "status"))
+    assert statuses == {"in_app": SENT, "push": "sending", "email": SENT}
+
+
+def test_in_a_chunk_a_gone_device_is_deactivated_and_the_others_are_pushed(push_service):
+    first, second = digests_of(2, push_service)
+    gone = push_service.device(first.member, 410)
+    PushSubscription.objects.filter(member=first.member).exclude(id=gone.id).delete()
+
+    tasks.deliver_many.apply(args=[pending_of([first, second])])
+
+    gone.refresh_from_db()
+    assert gone.deactivated_at is not None
+    pushes = dict(Delivery.objects.filter(channel="push").values_list("notification", "status"))
+    assert pushes == {first.id: SKIPPED, second.id: SENT}
+
+
+def test_a_transient_failure_in_a_chunk_is_retried_alone_with_backoff(
+    alice, push_service, empty_queue, retry_delays
+):
+    phone = push_service.device(alice, 500, 500, 201)
+    deliveries = opened(alice)
+
+    before = timezone.now()
+    tasks.deliver_many.apply(args=[[d.id for d in deliveries.values()]])
+
+    push = Delivery.objects.get(id=deliveries["push"].id)
+    assert (push.status, push.attempts) == (PENDING, 1)
+    [queued] = [json.loads(m) for m in redis.Redis.from_url(empty_queue).lrange("celery", 0, -1)]
+    assert queued["headers"]["task"] == "notifications.tasks.deliver"
+    assert queued["headers"]["argsrepr"] == f"({push.id},)"
+    eta = dt.datetime.fromisoformat(queued["headers"]["eta"])
+    assert 59 <= (eta - before).total_seconds() <= 61  # tasks.retry_delay(1)
+    app.control.purge()
+
+    assert tasks.deliver.apply(args=[push.id]).get() == SENT  # the worker, a minute later
+    push.refresh_from_db()
+    assert (push.status, push.attempts) == (SENT, 3)
+    assert retry_delays == [120]  # then `deliver` backs off as it always did
+    assert len(push_service.for_device(phone)) == 3
+    assert Delivery.objects.get(id=deliveries["in_app"].id).attempts == 1
+
+
+def test_a_worker_dying_mid_chunk_has_written_all_but_the_last_few_outcomes(
+    push_service, monkeypatch
+):
+    notifications = digests_of(3 * services.RECORD_EVERY // 2, push_service)
+    sends = 0
+    real_send = services.TRANSPORTS["push"].send_to
+
+    def dies_after_some(notification, devices):
+        nonlocal sends
+        if sends == len(notifications) - 2:
+            raise SystemExit("the worker was killed")
+        sends += 1
+        return real_send(notification, devices)
+
+    monkeypatch.setattr(services.TRANSPORTS["push"], "send_to", dies_after_some)
+    push_ids = list(
+        Delivery.objects.filter(channel="push").order_by("id").values_list("id", flat=True)
+    )
+    with pytest.raises(SystemExit):
+        services.deliver_chunk(push_ids, tasks.MAX_DELIVERY_ATTEMPTS)
+
+    statuses = Counter(Delivery.objects.filter(channel="push").values_list("status", flat=True))
+    recorded = (len(notifications) - 2) // services.RECORD_EVERY * services.RECORD_EVERY
+    assert statuses == {SENT: recorded, "sending": len(notifications) - recorded}
+    assert len(push_service.received) == len(notifications) - 2
+    assert len(push_service.received) - recorded < services.RECORD_EVERY  # sent twice at most
 
 
 # --- E-mail ---------------------------------------------------------------------------
