@@ -2,6 +2,7 @@
 import { deviceZone } from '../domain/time'
 import { api } from './api'
 import { db } from './db'
+import { clearArchive } from './history'
 import { Store } from './store'
 import { forgetSyncState, syncStatus } from './sync'
 import { clearTokens, OWNER_KEY, readTokens, saveTokens, type Tokens } from './tokens'
@@ -75,6 +76,7 @@ export function sessionEnded(): void {
 async function forgetLocalData(): Promise<void> {
   const database = db()
   await database.write(() => database.unsafeResetDatabase())
+  await clearArchive(database)
   localStorage.removeItem('ossa.lastSyncedAt')
   forgetSyncState()
   syncStatus.patch({ lastSyncedAt: null, pending: 0, error: null, reload: false, held: [] })
