@@ -44,6 +44,16 @@ export class FakeSyncServer {
     Object.assign(this.rows.get(table)!.get(id)!.raw, values)
   }
 
+  /** A row deleted (by another device): the next pull carries its tombstone. */
+  delete(table: string, id: string): void {
+    Object.assign(this.rows.get(table)!.get(id)!, { deleted: true, version: ++this.clock })
+  }
+
+  /** A row gone with its tombstone purged: only a full pull can tell. */
+  purge(table: string, id: string): void {
+    this.rows.get(table)!.delete(id)
+  }
+
   get(table: string, id: string): Raw | undefined {
     const row = this.rows.get(table)!.get(id)
     return row && !row.deleted ? row.raw : undefined

@@ -2,6 +2,7 @@
 import { deviceZone } from '../domain/time'
 import { api } from './api'
 import { db } from './db'
+import { clearArchive } from './history'
 import { forgetSnoozes } from './snoozes'
 import { Store } from './store'
 import { forgetSyncState, syncStatus } from './sync'
@@ -76,6 +77,7 @@ export function sessionEnded(): void {
 async function forgetLocalData(): Promise<void> {
   const database = db()
   await database.write(() => database.unsafeResetDatabase())
+  await clearArchive(database)
   localStorage.removeItem('ossa.lastSyncedAt')
   forgetSyncState()
   forgetSnoozes()

@@ -13,6 +13,7 @@ import { ApiError, api, describe } from './api'
 import { db } from './db'
 import { wireRecord } from './db/schema'
 import { HeldBack, locate, refusalsIn, withhold, type Held, type Refusal } from './held'
+import { archiveOld, routePulled } from './history'
 import { compact, countChanges, halves, mergeChanges, pushChunks, type Changes } from './pushChunks'
 import { sendSnoozes } from './snoozes'
 import { Store } from './store'
@@ -90,12 +91,22 @@ function pullUrl(lastPulledAt: number | null | undefined, schemaVersion: number,
   return `/api/v1/sync/pull?${params}`
 }
 
+interface Pulled {
+  changes: Changes
+  timestamp: number
+}
+
 /** One synchronize() run against the server; throws ApiError on failure. */
 export async function syncOnce(database: Database = db(), held: HeldBack = heldBack()): Promise<void> {
   let replacing = false
+  // Changes to archived history are applied in the archive (history.ts); WatermelonDB gets the rest.
+  const routed = async (pulled: Pulled, whole: boolean) => {
+    const changes = await database.write(() => routePulled(database, pulled.changes, whole))
+    return { ...pulled, changes }
+  }
   const replacement = async (schemaVersion: number, migration: unknown) => {
     replacing = true
-    const full = await api<object>(pullUrl(null, schemaVersion, migration))
+    const full = await routed(await api<Pulled>(pullUrl(null, schemaVersion, migration)), true)
     return { ...full, experimentalStrategy: 'replacement' } as never
   }
   await synchronize({
@@ -107,7 +118,7 @@ export async function syncOnce(database: Database = db(), held: HeldBack = heldB
       // or changed here and not yet sent.
       if (replacementWanted()) return replacement(schemaVersion, migration)
       try {
-        return await api(pullUrl(lastPulledAt, schemaVersion, migration))
+        return (await routed(await api<Pulled>(pullUrl(lastPulledAt, schemaVersion, migration)), false)) as never
       } catch (error) {
         // The server purged deletions older than our cursor: fetch everything again.
         if (error instanceof ApiError && error.status === 410) return replacement(schemaVersion, migration)
@@ -296,6 +307,8 @@ export class SyncEngine {
       const now = Date.now()
       localStorage.setItem(LAST_SYNC_KEY, String(now))
       syncStatus.patch({ running: false, lastSyncedAt: now, error: null, reload: false })
+      // Synced rows that have grown old move out of the first read (history.ts).
+      await archiveOld(this.database).catch((e: unknown) => console.error('old history could not be archived', e))
     } else if (error instanceof ApiError && error.offline) {
       syncStatus.patch({ running: false, online: false, error: null, reload: false })
     } else {

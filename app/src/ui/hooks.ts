@@ -3,8 +3,10 @@ import type { Clause } from '@nozbe/watermelondb/QueryDescription'
 import { useEffect, useMemo, useState } from 'preact/hooks'
 
 import { catalogue, refreshCatalogue } from '../data/catalogue'
-import { observeRows } from '../data/db'
+import { archiveOf, db, observeRows } from '../data/db'
+import type { ArchivedTable } from '../data/db/archive'
 import type { TableName } from '../data/db/schema'
+import { reachesArchive, readArchived } from '../data/history'
 import type { Store } from '../data/store'
 import type { Product, Profile, Rows } from '../domain/rows'
 import { deviceZone } from '../domain/time'
@@ -19,6 +21,45 @@ export function useRows<T extends TableName>(table: T, clauses: Clause[] = [], d
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [table, ...deps])
   return rows
+}
+
+/** `recent` (rows of the database dated from `from` to `to`) with the archive's rows of that
+ * range, when it reaches back that far (old history, data/history.ts). `null` while loading. */
+export function useWithArchive<T extends ArchivedTable>(
+  table: T,
+  recent: Rows[T][] | null,
+  from?: number | string,
+  to?: number | string,
+): Rows[T][] | null {
+  const reaches = reachesArchive(from)
+  const [archived, setArchived] = useState<Rows[T][] | null>(reaches ? null : [])
+  useEffect(() => {
+    const database = db()
+    const archive = archiveOf(database)
+    if (!reaches || !archive) {
+      setArchived([])
+      return
+    }
+    let live = true
+    const read = () => {
+      readArchived(table, database, from, to).then(
+        (rows) => live && setArchived(rows),
+        () => live && setArchived([]),
+      )
+    }
+    read()
+    const stop = archive.subscribe(read)
+    return () => {
+      live = false
+      stop()
+    }
+  }, [table, from, to, reaches])
+  return useMemo(() => {
+    if (recent === null || archived === null) return null
+    if (!archived.length) return recent
+    const here = new Set(recent.map((row) => row.id))
+    return [...recent, ...archived.filter((row) => !here.has(row.id))]
+  }, [recent, archived])
 }
 
 export function useStore<T>(store: Store<T>): T {

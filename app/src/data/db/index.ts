@@ -10,6 +10,7 @@ import { setGenerator } from '@nozbe/watermelondb/utils/common/randomId'
 import { map, type Observable } from 'rxjs'
 
 import type { Rows } from '../../domain/rows'
+import { Archive, isArchived } from './archive'
 import { COLUMNS, migrationsAt, schema, tablesAt, type TableName } from './schema'
 
 // Member data keeps UUID keys everywhere; the server refuses other ids.
@@ -31,9 +32,11 @@ export interface DatabaseOptions {
   // (LokiJS's persistence adapter), opened again by the current schema.
   schema?: AppSchema
   store?: unknown
+  // Old history in an IndexedDB archive beside it (db/archive.ts); on when persistent.
+  archive?: boolean
 }
 
-export function createDatabase({ name = 'ossa', persistent = true, schema: at = schema, store }: DatabaseOptions = {}): Database {
+export function createDatabase({ name = 'ossa', persistent = true, schema: at = schema, store, archive = persistent }: DatabaseOptions = {}): Database {
   const adapter = new LokiJSAdapter({
     schema: at,
     migrations: migrationsAt(at.version),
@@ -52,10 +55,17 @@ export function createDatabase({ name = 'ossa', persistent = true, schema: at = 
   // An older schema (a migration test's device) has only the tables it had then.
   const database = new Database({ adapter, modelClasses: tablesAt(at.version).map(modelFor) })
   if (persistent) persistentDatabases.add(database)
+  if (archive) archives.set(database, new Archive(`${name}-archive`))
   return database
 }
 
 const persistentDatabases = new WeakSet<Database>()
+const archives = new WeakMap<Database, Archive>()
+
+/** The archive of old history beside a database, if it has one. */
+export function archiveOf(database: Database): Archive | null {
+  return archives.get(database) ?? null
+}
 
 /** After a person's own change: to IndexedDB now, so closing the app right away keeps it. */
 function keep(database: Database): void {
@@ -130,6 +140,44 @@ export async function create<T extends TableName>(
   }).finally(() => keep(database))
 }
 
+/** Ids of these the database holds, also those deleted here and not yet sent. */
+export async function localIds(table: TableName, ids: string[], database: Database = db()): Promise<Set<string>> {
+  if (!ids.length) return new Set()
+  const [live, deleted] = await Promise.all([
+    database.get(table).query(Q.where('id', Q.oneOf(ids))).fetchIds(),
+    database.adapter.getDeletedRecords(table),
+  ])
+  const wanted = new Set(ids)
+  return new Set([...live, ...deleted.filter((id) => wanted.has(id))])
+}
+
+/** Bring archived records back into the database (inside a writer), so they can change and
+ * sync like any other; returns how many came back. The copy here is saved before the archive's
+ * goes. A record the database also holds is the database's: the archived copy is dropped. */
+export async function restore(table: TableName, ids: string[], database: Database = db()): Promise<number> {
+  const archive = archiveOf(database)
+  if (!archive || !isArchived(table) || !ids.length) return 0
+  const raws = await archive.get(table, ids)
+  if (!raws.length) return 0
+  const here = await localIds(table, raws.map((raw) => raw.id), database)
+  const collection = database.get(table)
+  const back = raws.filter((raw) => !here.has(raw.id))
+  await database.batch(back.map((raw) => collection.prepareCreateFromDirtyRaw(raw)))
+  if (persistentDatabases.has(database)) await saveNow(database)
+  await archive.write(table, [], raws.map((raw) => raw.id))
+  return back.length
+}
+
+/** A record by id, brought back from the archive first if it is there (inside a writer). */
+async function findForChange(table: TableName, id: string, database: Database): Promise<Model> {
+  try {
+    return await database.get(table).find(id)
+  } catch (error) {
+    if ((await restore(table, [id], database)) === 0) throw error
+    return database.get(table).find(id)
+  }
+}
+
 export async function update<T extends TableName>(
   table: T,
   id: string,
@@ -137,7 +185,7 @@ export async function update<T extends TableName>(
   database: Database = db(),
 ): Promise<Rows[T]> {
   return database.write(async () => {
-    const record = await database.get(table).find(id)
+    const record = await findForChange(table, id, database)
     await record.update((r) => assign(r, table, values))
     return snapshot<T>(record)
   }).finally(() => keep(database))
@@ -146,7 +194,7 @@ export async function update<T extends TableName>(
 /** Delete locally; the deletion travels to the server on the next sync. */
 export async function remove(table: TableName, id: string, database: Database = db()): Promise<void> {
   await database.write(async () => {
-    const record = await database.get(table).find(id)
+    const record = await findForChange(table, id, database)
     // Never sent to the server: nothing to tell it, so it simply goes.
     if ((record._raw as { _status?: string })._status === 'created') await record.destroyPermanently()
     else await record.markAsDeleted()

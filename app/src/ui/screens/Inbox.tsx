@@ -1,12 +1,14 @@
 // The Inbox: weekly digests and dose reminders from the server, newest first. Opening one
 // marks it read on this device at once (offline too); read_at is the one column of the inbox
 // the app may change, and it travels back to the server with the next sync.
+import { useMemo } from 'preact/hooks'
+
 import { Q, update } from '../../data/db'
 import { fullDate } from '../../domain/calendar'
 import type { Notification } from '../../domain/rows'
 import { localDate, localTime } from '../../domain/time'
 import { Empty, ErrorText, Loading, Screen, useAction } from '../components/blocks'
-import { useRows, useZone } from '../hooks'
+import { useRows, useWithArchive, useZone } from '../hooks'
 import './Inbox.css'
 
 async function markRead(ids: string[]): Promise<void> {
@@ -23,8 +25,16 @@ const LINKS: Record<string, [string, string][]> = {
   dose_reminder: [['#/today', 'Go to today']],
 }
 
+/** Every message, newest first: the database's, and the old ones read already from its archive
+ * of old history (data/history.ts). */
+function useMessages(): Notification[] | null {
+  const recent = useRows('notifications', [Q.sortBy('created_at', Q.desc)])
+  const all = useWithArchive('notifications', recent)
+  return useMemo(() => all && [...all].sort((a, b) => b.created_at - a.created_at), [all])
+}
+
 export function Inbox() {
-  const messages = useRows('notifications', [Q.sortBy('created_at', Q.desc)])
+  const messages = useMessages()
   const unread = (messages ?? []).filter((m) => m.read_at === null)
   const [markAll, busy, error] = useAction(() => markRead(unread.map((m) => m.id)))
   const actions = unread.length > 0 && (

@@ -28,7 +28,7 @@ import { slotsBetween, tallyDays, type DayTally } from '../../domain/schedule'
 import { addDays, instantOf, localDate, localTime, longDate, weekStart } from '../../domain/time'
 import { percent } from '../../domain/trends'
 import { Empty, Loading, Screen } from '../components/blocks'
-import { useNow, useProductMap, useRows, useZone } from '../hooks'
+import { useNow, useProductMap, useRows, useWithArchive, useZone } from '../hooks'
 import './Week.css'
 
 // Monthly doses match logs up to 7 days away, and occurrences up to two such tolerances
@@ -44,7 +44,9 @@ export function Week() {
   const regimens = useRows('regimens')
   const from = instantOf(addDays(firstOfMonth(month), -LOG_MARGIN_DAYS), '00:00', zone)
   const to = instantOf(addDays(lastOfMonth(month), LOG_MARGIN_DAYS + 1), '00:00', zone)
-  const logs = useRows('intake_logs', [Q.where('taken_at', Q.between(from, to))], [from, to])
+  const recent = useRows('intake_logs', [Q.where('taken_at', Q.between(from, to))], [from, to])
+  // Months before the window of the local database come from its archive of old history.
+  const logs = useWithArchive('intake_logs', recent, from, to)
 
   return (
     <Screen title="Week">
