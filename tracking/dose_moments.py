@@ -14,14 +14,22 @@ from .rules import schedule
 
 # A monthly dose is at most 31 days away; look a little further for month-end days.
 HORIZON = timedelta(days=40)
+# The days looked at first: enough for a daily plan's neighbouring doses, a tenth of the
+# horizon (the reminder planner asks this for every dose it reminds of).
+NEAR = timedelta(days=3)
 # A log this close to a dose moment may be that dose (less when another dose is closer).
 REACH = timedelta(hours=3)
 
 
-def _upcoming(regimen: Regimen, moment: datetime, zone: ZoneInfo) -> list[datetime]:
-    """The plan's dose moments from the local day before `moment` on, in order."""
+def _upcoming(regimen: Regimen, moment: datetime, zone: ZoneInfo, past: datetime) -> list:
+    """The plan's dose moments from the local day before `moment` on, in order, up to one
+    after `past` at least: the NEAR days when they hold one, else the whole HORIZON."""
     first = moment.astimezone(zone).date() - timedelta(days=1)
-    return [o.due_at for o in schedule.expand(facts.plan_of(regimen), first, first + HORIZON, zone)]
+    plan = facts.plan_of(regimen)
+    near = [o.due_at for o in schedule.expand(plan, first, first + NEAR, zone)]
+    if near and near[-1] > past:
+        return near
+    return [o.due_at for o in schedule.expand(plan, first, first + HORIZON, zone)]
 
 
 def next_dose(regimen: Regimen, moment: datetime, zone: ZoneInfo | None = None) -> datetime | None:
@@ -31,7 +39,7 @@ def next_dose(regimen: Regimen, moment: datetime, zone: ZoneInfo | None = None) 
     if regimen.deleted_at is not None:
         return None
     zone = zone or regimen.member.profile.zone
-    return next((due for due in _upcoming(regimen, moment, zone) if due > moment), None)
+    return next((due for due in _upcoming(regimen, moment, zone, moment) if due > moment), None)
 
 
 def next_reminder_due(regimen: Regimen, moment: datetime) -> datetime | None:
@@ -56,7 +64,8 @@ def dose_moment(regimen: Regimen, due_at: datetime) -> DoseMoment:
     plan at 08:00 and 10:00 has two doses, not one)."""
     moments = []
     if regimen.deleted_at is None and regimen.remind:
-        moments = _upcoming(regimen, due_at - REACH, regimen.member.profile.reminder_zone_now)
+        zone = regimen.member.profile.reminder_zone_now
+        moments = _upcoming(regimen, due_at - REACH, zone, due_at)
     before = [m for m in moments if m < due_at]
     after = [m for m in moments if m > due_at]
     reach_back = min(REACH, (due_at - before[-1]) / 2) if before else REACH
