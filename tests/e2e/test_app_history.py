@@ -2,7 +2,8 @@
 the last months in the app's local database and the older doses in its archive beside it
 (app/src/data/history.ts), so later starts read only the recent window; every dose is on the
 phone once. With no connection, Week shows a month of ten months ago from the archive, each
-day with its dose taken, and the Inbox lists the old weekly digests too."""
+day with its dose taken, the Inbox lists the old weekly digests too, and the plan's stock,
+counted before the first dose, is what the server says: the archived doses are taken off."""
 
 from __future__ import annotations
 
@@ -29,6 +30,7 @@ ZONE = "Europe/Amsterdam"
 DAYS = 400
 DIGESTS = 40
 KEEP_DAYS = 120  # app/src/data/history.ts
+COUNTED = 1000  # servings on hand the day before the first dose
 
 # Records per table in the local database (LokiJS's chunks) and in its archive (a store per
 # table), as they are in IndexedDB.
@@ -93,6 +95,10 @@ def member_with_history():
         < dt.datetime.now(zone)
     ]
     services.write_intakes(member.id, new=logs)
+    counted = dt.datetime.combine(start, dt.time(7), zone)
+    services.record_stock(
+        member, {"regimen": plan, "kind": "count", "servings": COUNTED, "at": counted}
+    )
     for week in range(DIGESTS):
         sent = dt.datetime.combine(today - dt.timedelta(weeks=week, days=1), dt.time(7), zone)
         content = {"title": f"Your week {week}", "body": "7 of 7 doses taken.", "data": {}}
@@ -103,8 +109,18 @@ def member_with_history():
     return member, len(logs)
 
 
+def server_stock(member) -> int:
+    from tracking import stock_levels
+
+    plans = stock_levels.stocked_plans([member.id])
+    (level,) = stock_levels.levels(plans, dt.datetime.now(dt.UTC)).values()
+    return int(level.on_hand)  # whole servings here
+
+
 def test_old_months_come_from_the_archive_with_no_connection(chromium_path, live_server):
     member, logged = member_with_history()
+    on_hand = server_stock(member)
+    assert on_hand == COUNTED - logged  # one serving a dose
     errors: list[str] = []
     with browser(chromium_path) as chromium:
         context, page = phone(chromium, errors=errors, timezone_id=ZONE)
@@ -147,6 +163,9 @@ def test_old_months_come_from_the_archive_with_no_connection(chromium_path, live
         page.locator("ul.inbox > li").nth(DIGESTS - 1).wait_for()
         assert page.locator("ul.inbox > li").count() == DIGESTS
         assert 0 < stored["ossa-archive"]["notifications"] < DIGESTS
+        # The stock counted 400 days ago: the phone takes off every dose since, archived too.
+        page.evaluate("location.hash = '#/plan'")
+        page.locator(".plan-stock-words").get_by_text(f"About {on_hand} ").wait_for()
         # Offline, only the API is out of reach (the catalogue is kept from the last refresh).
         assert all("/api/" in url for url in failed), failed
         assert [e for e in errors if "ERR_INTERNET_DISCONNECTED" not in e] == []

@@ -7,7 +7,7 @@ import { FOLLOW_UP_MINUTES, REFILL_DAYS, type Errors, type PlanDraft, type PlanF
 import type { Regimen } from '../../domain/rows'
 import { firstCount, planStock, stockWords, type PlanStock } from '../../domain/stock'
 import { Checkbox, Field } from './blocks'
-import { useNow, useRows, useZone } from '../hooks'
+import { useNow, useRows, useWithArchive, useZone } from '../hooks'
 
 /** What the stock form holds besides the plan: a count and a refill to record on saving. */
 export interface StockDraft {
@@ -17,15 +17,20 @@ export interface StockDraft {
 
 export type StockErrors = Partial<Record<keyof StockDraft, string>>
 
-/** A plan's stock from the entries and doses on this phone, kept current; null until counted. */
+/** A plan's stock from the entries and doses on this phone, kept current; null until counted
+ * (and while its doses load). */
 export function usePlanStock(regimen: Regimen | undefined): PlanStock | null {
   const zone = useZone()
   const now = useNow(60_000)
   const id = regimen?.id ?? ''
   const events = useRows('stock_events', [Q.where('regimen_id', id)], [id]) ?? []
   const since = firstCount(events) ?? Number.MAX_SAFE_INTEGER
-  const logs = useRows('intake_logs', [Q.where('regimen_id', id), Q.where('taken_at', Q.gt(since))], [id, since]) ?? []
-  return regimen ? planStock(regimen, events, logs, now, zone) : null
+  const recent = useRows('intake_logs', [Q.where('regimen_id', id), Q.where('taken_at', Q.gt(since))], [id, since])
+  // A count made months ago reaches doses the archive holds (data/history.ts).
+  const logs = useWithArchive('intake_logs', recent, since)
+  if (!regimen || logs === null) return null
+  const taken = logs.filter((log) => log.regimen_id === id && log.taken_at > since)
+  return planStock(regimen, events, taken, now, zone)
 }
 
 function inputValue(event: Event): string {
