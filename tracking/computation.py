@@ -16,8 +16,9 @@ from decimal import Decimal
 from functools import cache
 from uuid import UUID
 
-from django.db import transaction
-from django.db.models import F, Q
+from django.db import connection, transaction
+from django.db.models import BigIntegerField, CharField, F, FloatField, Q, Value
+from django.db.models.functions import Cast, Round
 from django.utils import timezone
 
 from accounts.models import Profile
@@ -81,8 +82,8 @@ class MemberResult:
     first_week: date
     weeks: list[WeekAdherence]
     flags: list[FlagResult]
-    # Each day of the window: (taken, planned) totals by nutrient code.
-    nutrient_days: dict[date, tuple[dict, dict]] = field(default_factory=dict)
+    # Each day of the window: its NutrientDay values, taken then planned (DayValues).
+    nutrient_days: dict[date, tuple[int, ...]] = field(default_factory=dict)
     targets: list[totals.Target] = field(default_factory=list)
 
 
@@ -154,15 +155,27 @@ def _regimen_rows(members: dict[UUID, MemberData], earliest: date) -> Iterable[d
 
 
 def _dose_rows(members: dict[UUID, MemberData], earliest: datetime):
-    rows = (
-        IntakeLog.objects.filter(
-            member_id__in=list(members), deleted_at__isnull=True, taken_at__gte=earliest
-        )
-        .order_by()  # the rules sort what they need; the model's ordering only costs a sort
-        .values_list("member_id", *facts.DOSE_COLUMNS)
+    logs = IntakeLog.objects.filter(
+        member_id__in=list(members), deleted_at__isnull=True, taken_at__gte=earliest
+    ).order_by()  # the rules sort what they need; the model's ordering only costs a sort
+    if connection.vendor != "postgresql":  # SQLite keeps UUIDs as bare hex: the ORM's way
+        rows = logs.values_list("member_id", *facts.DOSE_COLUMNS)
+        for member_id, *dose in rows.iterator(chunk_size=5000):
+            yield member_id, facts.dose(dose)
+        return
+    # Ids as text and servings as floats straight from PostgreSQL, as a Dose holds them:
+    # no UUID or Decimal made per log only to be turned into a string or a float (that was
+    # half of loading a chunk).
+    as_text = {f"{name}_text": Cast(name, CharField()) for name in _ID_COLUMNS}
+    rows = logs.annotate(**as_text, servings_float=Cast("servings", FloatField())).values_list(
+        *as_text, "taken_at", "status", "servings_float"
     )
+    by_text = {str(member_id): member_id for member_id in members}
     for member_id, *dose in rows.iterator(chunk_size=5000):
-        yield member_id, facts.dose(dose)
+        yield by_text[member_id], facts.dose(dose)
+
+
+_ID_COLUMNS = ("member_id", "id", "product_id", "regimen_id")  # then DOSE_COLUMNS' others
 
 
 def _load_products(member_ids: Sequence[UUID], earliest: datetime) -> dict[str, RuleProduct]:
@@ -201,7 +214,8 @@ def references() -> list[RuleReference]:
 # --- Computing (pure) -----------------------------------------------------------------
 def compute(data: MemberData, now: datetime) -> MemberResult:
     member, tz = data.member, data.member.timezone
-    weeks = _weeks_with_plans(adherence.weekly_adherence(data.regimens, data.doses, tz, now, WEEKS))
+    logs = adherence.logs_of(data.doses, tz)  # placed in the zone once for every question
+    weeks = _weeks_with_plans(adherence.weekly_adherence(data.regimens, logs, tz, now, WEEKS))
     today = member.today
     first_week = today - timedelta(days=today.weekday(), weeks=WEEKS - 1)
     inputs = flags.FlagInputs(
@@ -210,8 +224,8 @@ def compute(data: MemberData, now: datetime) -> MemberResult:
         doses=[d for d in data.doses if d.taken_at >= now - timedelta(days=FLAG_LOOKBACK_DAYS)],
         products=data.products,
         occurrences=_flag_occurrences(data, today),
-        missed=_missed(data, today, now),
-        pdc_last_4_weeks=_pdc_last_4_weeks(data, today, now),
+        missed=_missed(data, logs, today, now),
+        pdc_last_4_weeks=_pdc_last_4_weeks(data, logs, today, now),
         references=references(),
         now=now,
     )
@@ -225,13 +239,19 @@ def compute(data: MemberData, now: datetime) -> MemberResult:
     )
 
 
-def _nutrient_days(data: MemberData, first: date, today: date, now: datetime):
-    taken = totals.taken_by_day(
+def _nutrient_days(
+    data: MemberData, first: date, today: date, now: datetime
+) -> dict[date, tuple[int, ...]]:
+    taken = totals.taken_units_by_day(
         (d for d in data.doses if d.taken_at <= now), data.products, data.member.timezone
     )
-    planned = totals.planned_by_day(data.regimens, first, today)
+    planned = totals.planned_units_by_day(data.regimens, first, today)
     days = {day for day in taken.keys() | planned.keys() if first <= day <= today}
-    return {day: (taken.get(day, {}), planned.get(day, {})) for day in sorted(days)}
+    return {
+        day: totals.rounded(taken.get(day, {}), DAY_PLACES)
+        + totals.rounded(planned.get(day, {}), DAY_PLACES)
+        for day in sorted(days)
+    }
 
 
 def _weeks_with_plans(weeks: list[WeekAdherence]) -> list[WeekAdherence]:
@@ -248,22 +268,22 @@ def _flag_occurrences(data: MemberData, today: date) -> list[Occurrence]:
     return sorted(occurrences, key=lambda o: o.due_at)
 
 
-def _missed(data: MemberData, today: date, now: datetime) -> list[Occurrence]:
+def _missed(data: MemberData, logs: adherence.Logs, today: date, now: datetime) -> list[Occurrence]:
     first = today - timedelta(days=FLAG_LOOKBACK_DAYS)
     return [
         o
         for r in data.regimens
         if r.product.drug_class == "bisphosphonate"
-        for o in adherence.missed_occurrences(
-            r, data.doses, data.member.timezone, first, today, now
-        )
+        for o in adherence.missed_occurrences(r, logs, data.member.timezone, first, today, now)
     ]
 
 
-def _pdc_last_4_weeks(data: MemberData, today: date, now: datetime) -> dict[str, float | None]:
+def _pdc_last_4_weeks(
+    data: MemberData, logs: adherence.Logs, today: date, now: datetime
+) -> dict[str, float | None]:
     first = today - timedelta(days=PDC_FLAG_DAYS - 1)
     return {
-        r.id: adherence.pdc_between(r, data.doses, data.member.timezone, first, today, now)
+        r.id: adherence.pdc_between(r, logs, data.member.timezone, first, today, now)
         for r in data.regimens
         if r.end_date is None or r.end_date >= first
     }
@@ -301,6 +321,10 @@ class Changes:
     def all(self) -> list:
         return self.new + self.changed
 
+    def add(self, row, stored_id) -> None:
+        """A row to write: new when nothing is stored under its key yet."""
+        (self.new if stored_id is None else self.changed).append(row)
+
     def save(self, model, fields: tuple[str, ...]) -> None:
         model.objects.bulk_create(self.new, batch_size=1000)
         if self.changed:
@@ -317,41 +341,56 @@ class Changes:
 
 def _diff_snapshots(results: list[MemberResult], now: datetime) -> Changes:
     oldest = min((r.first_week for r in results), default=now.date())
-    stored: dict[UUID, dict[tuple, AdherenceSnapshot]] = defaultdict(dict)
-    for row in AdherenceSnapshot.objects.filter(
-        member_id__in=[r.member_id for r in results], week_start__gte=oldest
-    ):
-        stored[row.member_id][(row.regimen_id, row.week_start)] = row
+    stored = _stored_weeks([r.member_id for r in results], oldest)
     changes = Changes()
     for result in results:
         rows = stored.get(result.member_id, {})
         for week in result.weeks:
             key = (_uuid(week.regimen_id), week.week_start)
-            _apply_week(changes, rows.pop(key, None), result.member_id, key, week)
+            values = tuple(getattr(week, name) for name in AdherenceSnapshot.VALUE_FIELDS)
+            row_id, deleted_at, was = rows.pop(key, (None, None, None))
+            if row_id is None or deleted_at is not None or was != values:
+                changes.add(_snapshot(row_id, result.member_id, key, values, None), row_id)
         # Weeks in the window the rules no longer produce (a plan's start moved): tombstone.
-        for (_, week_start), row in rows.items():
-            if week_start >= result.first_week and row.deleted_at is None:
-                row.deleted_at = now
-                changes.changed.append(row)
+        for key, (row_id, deleted_at, was) in rows.items():
+            if key[1] >= result.first_week and deleted_at is None:
+                changes.add(_snapshot(row_id, result.member_id, key, was, now), row_id)
     return changes
 
 
-def _apply_week(changes: Changes, row, member_id: UUID, key, week: WeekAdherence) -> None:
-    values = {name: getattr(week, name) for name in AdherenceSnapshot.VALUE_FIELDS}
-    if row is None:
-        regimen_id, week_start = key
-        changes.new.append(
-            AdherenceSnapshot(
-                member_id=member_id, regimen_id=regimen_id, week_start=week_start, **values
-            )
+def _stored_weeks(member_ids: list[UUID], oldest: date) -> dict[UUID, dict[tuple, tuple]]:
+    """member → (regimen id, week) → (row id, deleted_at, VALUE_FIELDS) since `oldest`."""
+    rows = (
+        AdherenceSnapshot.objects.filter(member_id__in=member_ids, week_start__gte=oldest)
+        .order_by()
+        .values_list(
+            "member_id",
+            "regimen_id",
+            "week_start",
+            "id",
+            "deleted_at",
+            *AdherenceSnapshot.VALUE_FIELDS,
         )
-        return
-    if row.deleted_at is None and all(getattr(row, k) == v for k, v in values.items()):
-        return
-    for name, value in values.items():
-        setattr(row, name, value)
-    row.deleted_at = None
-    changes.changed.append(row)
+    )
+    found: dict[UUID, dict[tuple, tuple]] = defaultdict(dict)
+    for member_id, regimen_id, week_start, row_id, deleted_at, *values in rows:
+        found[member_id][(regimen_id, week_start)] = (row_id, deleted_at, tuple(values))
+    return found
+
+
+def _snapshot(row_id, member_id: UUID, key: tuple, values: tuple, deleted_at):
+    """An AdherenceSnapshot to write: a new one (no id yet) or a stored one's new state."""
+    regimen_id, week_start = key
+    row = AdherenceSnapshot(
+        member_id=member_id,
+        regimen_id=regimen_id,
+        week_start=week_start,
+        deleted_at=deleted_at,
+        **dict(zip(AdherenceSnapshot.VALUE_FIELDS, values, strict=True)),
+    )
+    if row_id is not None:
+        row.id = row_id
+    return row
 
 
 def _diff_flags(results: list[MemberResult], now: datetime) -> Changes:
@@ -398,43 +437,58 @@ def _apply_flag(changes: Changes, row, result: MemberResult, found: FlagResult, 
     changes.changed.append(row)
 
 
-AMOUNT = Decimal("0.00001")  # NutrientDay's five decimal places
-
-
-def _day_values(taken: dict, planned: dict) -> dict[str, Decimal]:
-    values = {}
-    for code in NutrientDay.NUTRIENTS:
-        values[code] = taken.get(code, Decimal(0)).quantize(AMOUNT)
-        values[f"planned_{code}"] = planned.get(code, Decimal(0)).quantize(AMOUNT)
-    return values
+# NutrientDay's values (VALUE_FIELDS: the NUTRIENTS taken, then planned) are compared and
+# carried as whole units of its five decimal places: tuples of ints, no Decimal per value.
+DAY_PLACES = 5
+DayValues = tuple[int, ...]
 
 
 def _diff_nutrient_days(results: list[MemberResult], now: datetime) -> Changes:
     oldest = min((r.first_week for r in results), default=now.date())
-    stored: dict[UUID, dict[date, NutrientDay]] = defaultdict(dict)
-    for row in NutrientDay.objects.filter(
-        member_id__in=[r.member_id for r in results], day__gte=oldest
-    ):
-        stored[row.member_id][row.day] = row
+    stored = _stored_days([r.member_id for r in results], oldest)
     changes = Changes()
     for result in results:
         rows = stored.get(result.member_id, {})
-        for day, (taken, planned) in result.nutrient_days.items():
-            values = _day_values(taken, planned)
-            row = rows.pop(day, None)
-            if row is None:
-                changes.new.append(NutrientDay(member_id=result.member_id, day=day, **values))
-            elif row.deleted_at is not None or any(getattr(row, k) != v for k, v in values.items()):
-                for name, value in values.items():
-                    setattr(row, name, value)
-                row.deleted_at = None
-                changes.changed.append(row)
+        for day, values in result.nutrient_days.items():
+            row_id, deleted_at, was = rows.pop(day, (None, None, None))
+            if row_id is None or deleted_at is not None or was != values:
+                changes.add(_nutrient_day(row_id, result.member_id, day, values, None), row_id)
         # Days in the window with nothing any more (a dose deleted): tombstone.
-        for day, row in rows.items():
-            if day >= result.first_week and row.deleted_at is None:
-                row.deleted_at = now
-                changes.changed.append(row)
+        for day, (row_id, deleted_at, was) in rows.items():
+            if day >= result.first_week and deleted_at is None:
+                changes.add(_nutrient_day(row_id, result.member_id, day, was, now), row_id)
     return changes
+
+
+def _stored_days(member_ids: list[UUID], oldest: date) -> dict[UUID, dict[date, tuple]]:
+    """member → day → (row id, deleted_at, DayValues) of the stored days since `oldest`."""
+    scale = Value(10**DAY_PLACES)
+    units = {
+        f"{name}_units": Cast(Round(F(name) * scale), BigIntegerField())
+        for name in NutrientDay.VALUE_FIELDS
+    }
+    rows = (
+        NutrientDay.objects.filter(member_id__in=member_ids, day__gte=oldest)
+        .order_by()
+        .annotate(**units)
+        .values_list("member_id", "day", "id", "deleted_at", *units)
+    )
+    found: dict[UUID, dict[date, tuple]] = defaultdict(dict)
+    for member_id, day, row_id, deleted_at, *values in rows:
+        found[member_id][day] = (row_id, deleted_at, tuple(values))
+    return found
+
+
+def _nutrient_day(row_id, member_id: UUID, day: date, values: DayValues, deleted_at):
+    """A NutrientDay to write: a new one (no id yet) or a stored one's new state."""
+    amounts = {
+        name: Decimal(value).scaleb(-DAY_PLACES)
+        for name, value in zip(NutrientDay.VALUE_FIELDS, values, strict=True)
+    }
+    row = NutrientDay(member_id=member_id, day=day, deleted_at=deleted_at, **amounts)
+    if row_id is not None:
+        row.id = row_id
+    return row
 
 
 def _diff_targets(results: list[MemberResult]) -> Changes:

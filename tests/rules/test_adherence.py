@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tracking.rules.adherence import missed_occurrences, pdc_between, weekly_adherence
+from tracking.rules.adherence import logs_of, missed_occurrences, pdc_between, weekly_adherence
 from tracking.rules.schedule import expand
 from tracking.rules.types import Dose, Product, Regimen, Schedule, WeekAdherence
 
@@ -560,3 +560,23 @@ def test_missed_doses_are_scheduled_before_today_and_not_taken(story):
         missed = missed_occurrences(regimen, doses, tz, first, last, now)
         scheduled = expand(regimen, first, last, tz)
         assert all(o in scheduled and o.local_date < today for o in missed)
+
+
+@settings(deadline=None, max_examples=100)
+@given(stories())
+def test_logs_placed_once_answer_as_the_doses_do(story):
+    """The batch places a member's doses in their zone once and asks every question of
+    those: the weekly rows, the PDC and the missed doses come out the same."""
+    regimens, doses, tz, now = story
+    logs = logs_of(doses, tz)
+    first, last = STORY_START, STORY_START + timedelta(days=27)
+    assert weekly_adherence(regimens, logs, tz, now, 6) == weekly_adherence(
+        regimens, doses, tz, now, 6
+    )
+    for regimen in regimens:
+        assert pdc_between(regimen, logs, tz, first, last, now) == pdc_between(
+            regimen, doses, tz, first, last, now
+        )
+        assert missed_occurrences(regimen, logs, tz, first, last, now) == missed_occurrences(
+            regimen, doses, tz, first, last, now
+        )

@@ -11,6 +11,7 @@ from django.utils import timezone
 from accounts import services as account_services
 from tracking import computation, services
 from tracking.models import Flag, Nutrient, NutrientDay, Product
+from tracking.rules import totals
 
 from ..syncapi.test_sync_protocol import pull
 
@@ -183,3 +184,7 @@ def test_totals_cost_a_constant_number_of_queries(
         response = alice_api.get("/api/v1/totals", {"from": "2026-01-01", "to": "2026-12-31"})
 
     assert response.status_code == 200
+
+
+def test_stored_days_name_the_nutrients_in_the_order_the_totals_sum_them():
+    assert NutrientDay.NUTRIENTS == totals.NUTRIENTS

@@ -107,9 +107,27 @@ class _Tally:
 # Public API -------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True, slots=True)
+class Logs:
+    """A member's doses placed in their zone and bucketed by regimen for matching: worked
+    out once (logs_of) for every question asked about the member (weekly rows, PDC, missed
+    doses), which each take either these or the doses themselves."""
+
+    zone: ZoneInfo
+    by_regimen: dict[str, list[_Logged]]
+
+
+def logs_of(doses: Iterable[Dose], tz: str | ZoneInfo) -> Logs:
+    zone = zone_for(tz)
+    return Logs(zone, _logged_by_regimen(doses, zone))
+
+
+Doses = list[Dose] | Logs
+
+
 def weekly_adherence(
     regimens: list[Regimen],
-    doses: list[Dose],
+    doses: Doses,
     tz: str | ZoneInfo,
     now: datetime,
     weeks: int,
@@ -126,7 +144,7 @@ def weekly_adherence(
     mondays = [this_monday - n * ONE_WEEK for n in reversed(range(weeks))]
     first, last = mondays[0], this_monday + timedelta(days=6)
 
-    logged = _logged_by_regimen(doses, zone)
+    logged = _bucketed(doses, zone)
     timelines = {
         regimen.id: _timeline(regimen, logged.get(regimen.id, []), zone, first, last, today)
         for regimen in regimens
@@ -161,7 +179,7 @@ def weekly_adherence(
 
 def pdc_between(
     regimen: Regimen,
-    doses: list[Dose],
+    doses: Doses,
     tz: str | ZoneInfo,
     first: date,
     last: date,
@@ -178,7 +196,7 @@ def pdc_between(
 
 def missed_occurrences(
     regimen: Regimen,
-    doses: list[Dose],
+    doses: Doses,
     tz: str | ZoneInfo,
     first: date,
     last: date,
@@ -231,11 +249,21 @@ def _logged(dose: Dose, zone: ZoneInfo) -> _Logged:
     return _Logged(order, ts, local.date(), local.time(), taken)
 
 
+def _bucketed(doses: Doses, zone: ZoneInfo) -> dict[str, list[_Logged]]:
+    if isinstance(doses, Logs) and doses.zone == zone:
+        return doses.by_regimen
+    if isinstance(doses, Logs):
+        raise ValueError("these logs were placed in another zone")
+    return _logged_by_regimen(doses, zone)
+
+
 def _regimen_timeline(
-    regimen: Regimen, doses: list[Dose], zone: ZoneInfo, first: date, last: date, today: date
+    regimen: Regimen, doses: Doses, zone: ZoneInfo, first: date, last: date, today: date
 ) -> _Timeline:
-    logged = _logged_by_regimen((d for d in doses if d.regimen_id == regimen.id), zone)
-    return _timeline(regimen, logged.get(regimen.id, []), zone, first, last, today)
+    if not isinstance(doses, Logs):
+        doses = [d for d in doses if d.regimen_id == regimen.id]
+    logged = _bucketed(doses, zone).get(regimen.id, [])
+    return _timeline(regimen, logged, zone, first, last, today)
 
 
 def _timeline(

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import cached_property
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
@@ -41,6 +42,32 @@ class FlagInputs:
     pdc_last_4_weeks: dict[str, float | None]  # regimen id → PDC % (None: nothing scheduled)
     references: list[ReferenceIntake]
     now: datetime  # aware
+
+    # Worked out once per member: most rules ask for the same events and totals.
+    @cached_property
+    def logged_events(self) -> list[Event]:
+        """Every taken dose of a known product up to `now`, in the member's zone, oldest
+        first."""
+        zone = _zone(self)
+        events = []
+        for dose in self.doses:
+            product = _product_of(self, dose)
+            if dose.status != "taken" or product is None or dose.taken_at > self.now:
+                continue
+            local = dose.taken_at.astimezone(zone)
+            events.append(Event("logged", local, product, dose.regimen_id, dose.id, dose.servings))
+        return sorted(events, key=lambda e: (e.at, e.dose_id or ""))
+
+    @cached_property
+    def taken_totals(self) -> dict[date, totals.Totals]:
+        taken = [dose for dose in self.doses if dose.taken_at <= self.now]
+        return totals.taken_by_day(taken, self.products, self.member.timezone)
+
+    @cached_property
+    def planned_totals(self) -> dict[date, totals.Totals]:
+        today = local_today(self)
+        last = today + timedelta(days=PLAN_HORIZON_DAYS - 1)
+        return totals.planned_by_day(scheduled(self), today, last)
 
 
 # --- numbers more than one family uses -----------------------------------------------------
@@ -128,16 +155,7 @@ def _product_of(inputs: FlagInputs, dose: Dose) -> Product | None:
 def logged(inputs: FlagInputs, first: date, last: date) -> list[Event]:
     """Taken doses with a local date in [first, last], oldest first. Logs after `now` are
     ignored: they describe nothing that has happened yet."""
-    zone = _zone(inputs)
-    events = []
-    for dose in inputs.doses:
-        product = _product_of(inputs, dose)
-        if dose.status != "taken" or product is None or dose.taken_at > inputs.now:
-            continue
-        local = dose.taken_at.astimezone(zone)
-        if first <= local.date() <= last:
-            events.append(Event("logged", local, product, dose.regimen_id, dose.id, dose.servings))
-    return sorted(events, key=lambda e: (e.at, e.dose_id or ""))
+    return [e for e in inputs.logged_events if first <= e.at.date() <= last]
 
 
 def logged_recent(inputs: FlagInputs, days: int) -> list[Event]:
@@ -183,10 +201,8 @@ def scheduled_per_day(
 ) -> tuple[float, list[dict[str, Any]]]:
     """The plan's heaviest day of `codes` in the coming five weeks, from the same planned
     totals members see (tracking/rules/totals.py), with what each plan brings that day."""
-    today = local_today(inputs)
     plans = scheduled(inputs)
-    days = totals.planned_by_day(plans, today, today + timedelta(days=PLAN_HORIZON_DAYS - 1))
-    amounts = {day: _sum(found, codes) for day, found in days.items()}
+    amounts = {day: _sum(found, codes) for day, found in inputs.planned_totals.items()}
     if not amounts or max(amounts.values()) <= 0:
         return 0.0, []
     heaviest = max(amounts, key=lambda day: (amounts[day], -day.toordinal()))
@@ -204,11 +220,9 @@ def logged_per_day(inputs: FlagInputs, codes: frozenset[str], days: int) -> dict
     """The last `days` local days' taken totals of `codes`, as members see them."""
     today = local_today(inputs)
     first = today - timedelta(days=days - 1)
-    taken = [dose for dose in inputs.doses if dose.taken_at <= inputs.now]
-    found = totals.taken_by_day(taken, inputs.products, inputs.member.timezone)
     return {
         day: amount
-        for day, values in found.items()
+        for day, values in inputs.taken_totals.items()
         if first <= day <= today and (amount := _sum(values, codes)) > 0
     }
 
