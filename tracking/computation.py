@@ -8,12 +8,14 @@ identical rows. Weeks older than the window keep the values they were last compu
 from __future__ import annotations
 
 import json
+import time
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from functools import cache
+from itertools import pairwise
 from uuid import UUID
 
 from django.db import connection, transaction
@@ -22,6 +24,7 @@ from django.db.models.functions import Cast, Round
 from django.utils import timezone
 
 from accounts.models import Profile
+from backend import bulkwrite
 from sync import clock
 
 from . import facts, stock_levels
@@ -93,12 +96,23 @@ class Summary:
     snapshots_written: int = 0
     flags_written: int = 0
     nutrient_days_written: int = 0
+    # Seconds each stage took (STAGES), so the batch's logs show where its time goes.
+    seconds: dict[str, float] = field(default_factory=dict)
 
     def add(self, other: Summary) -> None:
         self.members += other.members
         self.snapshots_written += other.snapshots_written
         self.flags_written += other.flags_written
         self.nutrient_days_written += other.nutrient_days_written
+        for stage, seconds in other.seconds.items():
+            self.seconds[stage] = self.seconds.get(stage, 0.0) + seconds
+
+    @property
+    def rows_written(self) -> int:
+        return self.snapshots_written + self.flags_written + self.nutrient_days_written
+
+
+STAGES = ("load", "compute", "write", "refill")
 
 
 def recompute(member_ids: Iterable[UUID], now: datetime | None = None) -> Summary:
@@ -106,10 +120,18 @@ def recompute(member_ids: Iterable[UUID], now: datetime | None = None) -> Summar
     for these members."""
     now = now or timezone.now()
     member_ids = list(member_ids)
+    marks = [time.perf_counter()]
     data = load(member_ids, now)
+    marks.append(time.perf_counter())
     results = [compute(member, now) for member in data]
+    marks.append(time.perf_counter())
     summary = write(results, now)
+    marks.append(time.perf_counter())
     stock_levels.refresh(member_ids, now)
+    marks.append(time.perf_counter())
+    summary.seconds = {
+        stage: end - start for stage, (start, end) in zip(STAGES, pairwise(marks), strict=True)
+    }
     return summary
 
 
@@ -290,53 +312,62 @@ def _pdc_last_4_weeks(
 
 
 # --- Writing --------------------------------------------------------------------------
+# What a change rewrites, beyond the stamps: a row's values and its tombstone or resolution.
+REWRITTEN = {
+    AdherenceSnapshot: ("deleted_at", *AdherenceSnapshot.VALUE_FIELDS),
+    Flag: ("resolved_at", *Flag.CONTENT_FIELDS),
+    NutrientDay: ("deleted_at", *NutrientDay.VALUE_FIELDS),
+    NutrientTarget: NutrientTarget.VALUE_FIELDS,
+}
+
+
 @transaction.atomic
 def write(results: list[MemberResult], now: datetime) -> Summary:
     """Store the results: inside the members' clock locks, diff against what is stored and
     write only changed rows, stamped with one new clock value per changed member."""
     member_ids = [r.member_id for r in results]
     clock.lock(member_ids)
-    snapshots = _diff_snapshots(results, now)
-    flag_rows = _diff_flags(results, now)
-    days = _diff_nutrient_days(results, now)
-    targets = _diff_targets(results)
-    written = snapshots.all() + flag_rows.all() + days.all() + targets.all()
-    stamps = clock.tick_many({row.member_id for row in written})
+    changes = {
+        AdherenceSnapshot: _diff_snapshots(results, now),
+        Flag: _diff_flags(results, now),
+        NutrientDay: _diff_nutrient_days(results, now),
+        NutrientTarget: _diff_targets(results),
+    }
+    written = [row for found in changes.values() for row in found.all()]
+    stamps = clock.tick_many({row["member_id"] for row in written})
+    written_at = timezone.now()  # as auto_now stamps a save
     for row in written:
-        row.server_version = stamps[row.member_id]
-        row.updated_at = now
-    snapshots.save(AdherenceSnapshot, ("deleted_at", *AdherenceSnapshot.VALUE_FIELDS))
-    flag_rows.save(Flag, ("resolved_at", *Flag.CONTENT_FIELDS))
-    days.save(NutrientDay, ("deleted_at", *NutrientDay.VALUE_FIELDS))
-    targets.save(NutrientTarget, NutrientTarget.VALUE_FIELDS)
+        row["server_version"] = stamps[row["member_id"]]
+        row["updated_at"] = written_at
+    for model, found in changes.items():
+        bulkwrite.insert(model, found.new)
+        bulkwrite.update(model, found.changed, (*REWRITTEN[model], "server_version", "updated_at"))
     _record_runs(member_ids, now)
-    return Summary(len(results), len(snapshots.all()), len(flag_rows.all()), len(days.all()))
+    return Summary(
+        len(results),
+        len(changes[AdherenceSnapshot].all()),
+        len(changes[Flag].all()),
+        len(changes[NutrientDay].all()),
+    )
 
 
 @dataclass
 class Changes:
-    new: list = field(default_factory=list)
-    changed: list = field(default_factory=list)
+    """Rows of one model to write, as attname → value: new ones, and stored ones (with
+    their id and every column) in their new state."""
 
-    def all(self) -> list:
+    new: list[dict] = field(default_factory=list)
+    changed: list[dict] = field(default_factory=list)
+
+    def all(self) -> list[dict]:
         return self.new + self.changed
 
-    def add(self, row, stored_id) -> None:
+    def add(self, row: dict, stored_id) -> None:
         """A row to write: new when nothing is stored under its key yet."""
-        (self.new if stored_id is None else self.changed).append(row)
-
-    def save(self, model, fields: tuple[str, ...]) -> None:
-        model.objects.bulk_create(self.new, batch_size=1000)
-        if self.changed:
-            # An upsert on the key rewrites changed rows in one statement per batch;
-            # bulk_update's CASE per field and row cost seconds per chunk.
-            model.objects.bulk_create(
-                self.changed,
-                batch_size=1000,
-                update_conflicts=True,
-                unique_fields=["id"],
-                update_fields=[*fields, "server_version", "updated_at"],
-            )
+        if stored_id is None:
+            self.new.append(row)
+        else:
+            self.changed.append({**row, "id": stored_id})
 
 
 def _diff_snapshots(results: list[MemberResult], now: datetime) -> Changes:
@@ -350,11 +381,11 @@ def _diff_snapshots(results: list[MemberResult], now: datetime) -> Changes:
             values = tuple(getattr(week, name) for name in AdherenceSnapshot.VALUE_FIELDS)
             row_id, deleted_at, was = rows.pop(key, (None, None, None))
             if row_id is None or deleted_at is not None or was != values:
-                changes.add(_snapshot(row_id, result.member_id, key, values, None), row_id)
+                changes.add(_snapshot(result.member_id, key, values, None), row_id)
         # Weeks in the window the rules no longer produce (a plan's start moved): tombstone.
         for key, (row_id, deleted_at, was) in rows.items():
             if key[1] >= result.first_week and deleted_at is None:
-                changes.add(_snapshot(row_id, result.member_id, key, was, now), row_id)
+                changes.add(_snapshot(result.member_id, key, was, now), row_id)
     return changes
 
 
@@ -378,35 +409,30 @@ def _stored_weeks(member_ids: list[UUID], oldest: date) -> dict[UUID, dict[tuple
     return found
 
 
-def _snapshot(row_id, member_id: UUID, key: tuple, values: tuple, deleted_at):
-    """An AdherenceSnapshot to write: a new one (no id yet) or a stored one's new state."""
+def _snapshot(member_id: UUID, key: tuple, values: tuple, deleted_at) -> dict:
     regimen_id, week_start = key
-    row = AdherenceSnapshot(
-        member_id=member_id,
-        regimen_id=regimen_id,
-        week_start=week_start,
-        deleted_at=deleted_at,
+    return {
+        "member_id": member_id,
+        "regimen_id": regimen_id,
+        "week_start": week_start,
+        "deleted_at": deleted_at,
         **dict(zip(AdherenceSnapshot.VALUE_FIELDS, values, strict=True)),
-    )
-    if row_id is not None:
-        row.id = row_id
-    return row
+    }
 
 
 def _diff_flags(results: list[MemberResult], now: datetime) -> Changes:
-    active = defaultdict(dict)
+    active: dict[UUID, dict[tuple, dict]] = defaultdict(dict)
     for row in Flag.objects.filter(
         member_id__in=[r.member_id for r in results], resolved_at__isnull=True
-    ):
-        active[row.member_id][(row.code, row.subject)] = row
+    ).values():
+        active[row["member_id"]][(row["code"], row["subject"])] = row
     changes = Changes()
     for result in results:
         stored = active.get(result.member_id, {})
         for found in result.flags:
             _apply_flag(changes, stored.pop((found.code, found.subject), None), result, found, now)
         for row in stored.values():
-            row.resolved_at = now
-            changes.changed.append(row)
+            changes.add({**row, "resolved_at": now}, row["id"])
     return changes
 
 
@@ -420,21 +446,10 @@ def _apply_flag(changes: Changes, row, result: MemberResult, found: FlagResult, 
         "audience": found.audience,
     }
     if row is None:
-        changes.new.append(
-            Flag(
-                member_id=result.member_id,
-                code=found.code,
-                subject=found.subject,
-                first_seen_at=now,
-                **values,
-            )
-        )
-        return
-    if all(getattr(row, k) == v for k, v in values.items()):
-        return
-    for name, value in values.items():
-        setattr(row, name, value)
-    changes.changed.append(row)
+        new = {"member_id": result.member_id, "code": found.code, "subject": found.subject}
+        changes.add({**new, "first_seen_at": now, **values}, None)
+    elif any(row[k] != v for k, v in values.items()):
+        changes.add({**row, **values}, row["id"])
 
 
 # NutrientDay's values (VALUE_FIELDS: the NUTRIENTS taken, then planned) are compared and
@@ -452,11 +467,11 @@ def _diff_nutrient_days(results: list[MemberResult], now: datetime) -> Changes:
         for day, values in result.nutrient_days.items():
             row_id, deleted_at, was = rows.pop(day, (None, None, None))
             if row_id is None or deleted_at is not None or was != values:
-                changes.add(_nutrient_day(row_id, result.member_id, day, values, None), row_id)
+                changes.add(_nutrient_day(result.member_id, day, values, None), row_id)
         # Days in the window with nothing any more (a dose deleted): tombstone.
         for day, (row_id, deleted_at, was) in rows.items():
             if day >= result.first_week and deleted_at is None:
-                changes.add(_nutrient_day(row_id, result.member_id, day, was, now), row_id)
+                changes.add(_nutrient_day(result.member_id, day, was, now), row_id)
     return changes
 
 
@@ -479,22 +494,20 @@ def _stored_days(member_ids: list[UUID], oldest: date) -> dict[UUID, dict[date, 
     return found
 
 
-def _nutrient_day(row_id, member_id: UUID, day: date, values: DayValues, deleted_at):
-    """A NutrientDay to write: a new one (no id yet) or a stored one's new state."""
+def _nutrient_day(member_id: UUID, day: date, values: DayValues, deleted_at) -> dict:
     amounts = {
         name: Decimal(value).scaleb(-DAY_PLACES)
         for name, value in zip(NutrientDay.VALUE_FIELDS, values, strict=True)
     }
-    row = NutrientDay(member_id=member_id, day=day, deleted_at=deleted_at, **amounts)
-    if row_id is not None:
-        row.id = row_id
-    return row
+    return {"member_id": member_id, "day": day, "deleted_at": deleted_at, **amounts}
 
 
 def _diff_targets(results: list[MemberResult]) -> Changes:
-    stored: dict[tuple, NutrientTarget] = {
-        (row.member_id, row.nutrient): row
-        for row in NutrientTarget.objects.filter(member_id__in=[r.member_id for r in results])
+    stored: dict[tuple, dict] = {
+        (row["member_id"], row["nutrient"]): row
+        for row in NutrientTarget.objects.filter(
+            member_id__in=[r.member_id for r in results]
+        ).values()
     }
     changes = Changes()
     for result in results:
@@ -502,13 +515,10 @@ def _diff_targets(results: list[MemberResult]) -> Changes:
             values = {name: getattr(target, name) for name in NutrientTarget.VALUE_FIELDS}
             row = stored.get((result.member_id, target.nutrient))
             if row is None:
-                changes.new.append(
-                    NutrientTarget(member_id=result.member_id, nutrient=target.nutrient, **values)
-                )
-            elif any(getattr(row, k) != v for k, v in values.items()):
-                for name, value in values.items():
-                    setattr(row, name, value)
-                changes.changed.append(row)
+                new = {"member_id": result.member_id, "nutrient": target.nutrient}
+                changes.add({**new, **values}, None)
+            elif any(row[k] != v for k, v in values.items()):
+                changes.add({**row, **values}, row["id"])
     return changes
 
 

@@ -40,6 +40,14 @@ def recompute_member(member_id: str) -> int:
 @shared_task(acks_late=True, soft_time_limit=300, time_limit=360, **RETRY)
 def recompute_chunk(member_ids: list[str]) -> int:
     summary = computation.recompute([UUID(m) for m in member_ids])
+    # One line a chunk with its stages' seconds: bench/adherence_batch.py reads these.
+    logger.info(
+        "nightly chunk: %d members, %d rows written, seconds: "
+        + ", ".join(f"{stage} %.3f" for stage in computation.STAGES),
+        summary.members,
+        summary.rows_written,
+        *(summary.seconds[stage] for stage in computation.STAGES),
+    )
     return summary.members
 
 

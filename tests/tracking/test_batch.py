@@ -4,6 +4,7 @@ Whichever ran, the member finds the same adherence, flags, nutrient days and tar
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -11,7 +12,7 @@ import pytest
 import time_machine
 
 from accounts import services as account_services
-from tracking import computation, services
+from tracking import computation, services, tasks
 from tracking.models import (
     AdherenceSnapshot,
     Flag,
@@ -200,3 +201,13 @@ def test_a_night_later_the_batch_and_the_members_recompute_agree_again(people):
     computation.recompute(people, now=later)
 
     assert stored(with_versions=False) == own
+
+
+def test_each_chunk_of_the_batch_logs_where_its_time_went(alice, bob, caplog):
+    caplog.set_level(logging.INFO, logger="tracking.tasks")
+
+    tasks.recompute_chunk([str(alice.id), str(bob.id)])
+
+    [line] = [r.getMessage() for r in caplog.records if r.getMessage().startswith("nightly")]
+    assert line.startswith("nightly chunk: 2 members, ")
+    assert all(f" {stage} " in line for stage in computation.STAGES)
