@@ -67,25 +67,64 @@ def _converters(ops, model: type[models.Model], fields: tuple[str, ...]) -> list
 def move_moments(model: type[models.Model], field_name: str, moves: Sequence[tuple]) -> list:
     """Claim rows by moving a moment column on: each (pk, moment read, new moment) moves
     only if the row still holds the moment read, so two planners never both claim a row.
-    One UPDATE ... FROM (VALUES ...) RETURNING on PostgreSQL (one statement and one commit
-    for a chunk); elsewhere one conditional update each. Returns the pks claimed."""
+    One UPDATE ... FROM (VALUES ...) RETURNING, one statement and one commit for a chunk
+    (PostgreSQL; SQLite 3.33+ names the VALUES columns itself). Returns the pks claimed."""
     if not moves:
         return []
-    if connection.vendor != "postgresql":
-        manager = model._default_manager
-        return [
-            pk
-            for pk, read, new in moves
-            if manager.filter(pk=pk, **{field_name: read}).update(**{field_name: new})
-        ]
-    column = model._meta.get_field(field_name).column
-    pk_column = model._meta.pk.column
-    values = ", ".join(["(%s::uuid, %s::timestamptz, %s::timestamptz)"] * len(moves))
+    field, pk = model._meta.get_field(field_name), model._meta.pk
+    column, pk_column = field.column, pk.column
+    if connection.vendor == "postgresql":
+        moment = field.db_type(connection)
+        row = f"(%s::{pk.db_type(connection)}, %s::{moment}, %s::{moment})"
+        source = f"(VALUES {', '.join([row] * len(moves))}) AS v(pk, read, new)"
+    else:
+        rows = ", ".join(["(%s, %s, %s)"] * len(moves))
+        values = f"SELECT column1 AS pk, column2 AS read, column3 AS new FROM (VALUES {rows})"
+        source = f"({values}) AS v"
+    params = [
+        value
+        for moved, read, new in moves
+        for value in (
+            pk.get_db_prep_value(moved, connection),
+            field.get_db_prep_value(read, connection),
+            field.get_db_prep_value(new, connection),
+        )
+    ]
+    table = model._meta.db_table
     with connection.cursor() as cursor:
         cursor.execute(
-            f"UPDATE {model._meta.db_table} AS t SET {column} = v.new "
-            f"FROM (VALUES {values}) AS v(pk, read, new) "
-            f"WHERE t.{pk_column} = v.pk AND t.{column} = v.read RETURNING t.{pk_column}",
-            [value for move in moves for value in move],
+            f"UPDATE {table} SET {column} = v.new FROM {source} "
+            f"WHERE {table}.{pk_column} = v.pk AND {table}.{column} = v.read "
+            f"RETURNING {table}.{pk_column}",
+            params,
         )
-        return [row[0] for row in cursor.fetchall()]
+        claimed = [row[0] for row in cursor.fetchall()]
+    # SQLite hands back the key as hex text, PostgreSQL as a UUID.
+    return [pk.to_python(value) for value in claimed]
+
+
+def update_rows(model: type[models.Model], rows: Sequence[models.Model], fields: Sequence[str]):
+    """Write `fields` of these rows, each its own values: one UPDATE ... FROM (VALUES ...)
+    on PostgreSQL, where Django's bulk_update builds a CASE per row and field in Python
+    (about 0.7 ms a row for seven fields); bulk_update elsewhere."""
+    if not rows:
+        return
+    if connection.vendor != "postgresql":
+        model._default_manager.bulk_update(rows, fields)
+        return
+    columns = [model._meta.pk, *(model._meta.get_field(name) for name in fields)]
+    casts = ", ".join(f"%s::{field.db_type(connection)}" for field in columns)
+    values = ", ".join([f"({casts})"] * len(rows))
+    names = [field.column for field in columns]
+    assignments = ", ".join(f"{name} = v.{name}" for name in names[1:])
+    params = [
+        field.get_db_prep_save(getattr(row, field.attname), connection)
+        for row in rows
+        for field in columns
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {model._meta.db_table} AS t SET {assignments} "
+            f"FROM (VALUES {values}) AS v({', '.join(names)}) WHERE t.{names[0]} = v.{names[0]}",
+            params,
+        )

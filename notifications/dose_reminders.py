@@ -59,13 +59,33 @@ def dose_id(regimen_id, due_at: datetime) -> uuid.UUID:
 # --- Claiming dose moments ---------------------------------------------------------------
 def due_plans(now: datetime, limit: int = CHUNK) -> list[Regimen]:
     """Plans whose reminder moment came: one query on an indexed column (and one for their
-    schedules)."""
+    schedules), reading only what claiming them needs."""
     return list(
         Regimen.objects.filter(next_dose_reminder_at__lte=now)
         .select_related("member__profile", "product")
-        .prefetch_related("schedules")
+        .only(*CLAIM_FIELDS)
+        .prefetch_related(facts.prefetched_versions())
         .order_by("next_dose_reminder_at")[:limit]
     )
+
+
+# What claim_moments reads of a plan, its member and their profile (dose_moment, quiet
+# hours, wants_reminders); anything else would be one more query per plan.
+CLAIM_FIELDS = (
+    *facts.PLAN_COLUMNS,
+    "member_id",
+    "deleted_at",
+    "remind",
+    "next_dose_reminder_at",
+    "product__name",
+    "member__is_active",
+    "member__deletion_scheduled_for",
+    "member__profile__timezone",
+    "member__profile__reminder_zone",
+    "member__profile__phone_timezone",
+    "member__profile__quiet_hours_start",
+    "member__profile__quiet_hours_end",
+)
 
 
 def claim_moments(now: datetime) -> int:
@@ -174,9 +194,9 @@ def act(reminder_ids: list[uuid.UUID], now: datetime) -> list[int]:
     per period), their deliveries opened, the reminders moved on, in one transaction.
     Returns the ids of the deliveries to send."""
     reminders = list(
-        DoseReminder.objects.filter(pk__in=reminder_ids).select_related(
-            "regimen__product", "member__profile"
-        )
+        DoseReminder.objects.filter(pk__in=reminder_ids)
+        .select_related("regimen__product", "member__profile")
+        .only(*ACT_FIELDS)
     )
     logs = _logs_of(reminders)
     sent = []
@@ -188,11 +208,40 @@ def act(reminder_ids: list[uuid.UUID], now: datetime) -> list[int]:
             sent.append(_notification(reminder, message))
     with transaction.atomic():
         _stamp_all([*reminders, *sent])
-        DoseReminder.objects.bulk_update(reminders, STEP_FIELDS)
+        rawsql.update_rows(DoseReminder, reminders, STEP_FIELDS)
         Notification.objects.bulk_create(sent, ignore_conflicts=True)
         return _open_deliveries(sent)
 
 
+# What acting on a reminder reads besides the reminder itself (the step, its messages and
+# the channels the member wants); anything else would be one more query per reminder.
+ACT_FIELDS = (
+    *(field.name for field in DoseReminder._meta.concrete_fields),
+    *(
+        f"regimen__{name}"
+        for name in ("deleted_at", "remind", "follow_up_minutes", "servings_per_dose", "product")
+    ),
+    *(
+        f"regimen__product__{name}"
+        for name in ("name", "serving_unit", "notes", "drug_class", "drug", "release")
+    ),
+    *(
+        f"member__profile__{name}"
+        for name in (
+            "timezone",
+            "reminder_zone",
+            "phone_timezone",
+            "quiet_hours_start",
+            "quiet_hours_end",
+            "follow_up_minutes",
+            "remind_in_app",
+            "remind_by_push",
+            "remind_by_email",
+            "dose_reminders_by_email",
+        )
+    ),
+    "member__is_active",
+)
 STEP_FIELDS = [
     "state",
     "next_at",

@@ -136,9 +136,9 @@ def deliver_chunk(delivery_ids: list[int], max_attempts: int) -> list[Delivery]:
             retry.append(delivery)
         settled.append(delivery)
         if len(settled) == RECORD_EVERY:
-            Delivery.objects.bulk_update(settled, OUTCOME_FIELDS)
+            rawsql.update_rows(Delivery, settled, OUTCOME_FIELDS)
             settled = []
-    Delivery.objects.bulk_update(settled, OUTCOME_FIELDS)
+    rawsql.update_rows(Delivery, settled, OUTCOME_FIELDS)
     return retry
 
 

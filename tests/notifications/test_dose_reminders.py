@@ -9,6 +9,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from accounts import services as account_services
 from notifications import dose_reminders, tasks
@@ -366,6 +368,28 @@ def test_a_worker_dying_mid_send_is_retried_once_and_sent_once(alice):
     beat(at(MONDAY, "06:36"))
 
     assert titles(alice) == ["Levothyroxine 50 mcg: 1 tablet at 06:30"]
+
+
+def test_a_beat_takes_the_same_queries_for_two_doses_or_eight(eager_tasks, push_service):
+    def monday_beat(members: int) -> tuple[int, int, int]:
+        """Queries, inbox rows and pushes of one beat for these members' two plans each."""
+        made = at(MONDAY - dt.timedelta(days=1), "12:00")
+        people = [member_in("Europe/Amsterdam", made) for _ in range(members)]
+        for member in people:
+            push_service.device(member)
+            plan(member, "Levothyroxine 50 mcg", ["06:30"], made=made)
+            plan(member, "Calcium citrate 315 mg", ["06:30"], made=made, remind=True)
+        pushed = len(push_service.received)
+        with CaptureQueriesContext(connection) as queries:
+            beat(at(MONDAY, "06:30"))
+        inbox = Notification.objects.filter(member__in=people).count()
+        for member in people:
+            member.delete()
+        return len(queries), inbox, len(push_service.received) - pushed
+
+    # Claimed, acted on and delivered in chunks: nothing per plan, reminder or delivery.
+    assert monday_beat(1) == (monday_beat(4)[0], 2, 2)
+    assert monday_beat(4)[1:] == (8, 8)
 
 
 def test_members_leaving_ossa_are_moved_on_and_not_reminded(alice):
