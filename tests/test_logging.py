@@ -22,11 +22,9 @@ import urllib.request
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
-from types import SimpleNamespace
 
 import pytest
 from django.test import Client, RequestFactory
-from pywebpush import WebPushException
 
 from accounts import views as account_views
 from backend.logging import (
@@ -36,7 +34,7 @@ from backend.logging import (
     logging_config,
     scrub,
 )
-from notifications import transports
+from notifications import push_sender, transports
 from notifications.models import Kind, Notification, PushSubscription
 from notifications.unsubscribe import unsubscribe_token
 
@@ -132,14 +130,12 @@ def test_a_refused_push_warning_keeps_the_device_id_not_the_email_endpoint_or_ke
         member=alice, endpoint=ENDPOINT, p256dh=P256DH, auth=AUTH
     )
 
-    def refuse(info, **kwargs):
-        raise WebPushException(
-            f"Push failed: 403 Forbidden for {info['endpoint']} "
-            f"(keys {info['keys']}); contact alice@example.com",
-            response=SimpleNamespace(status_code=403),
-        )
+    def refuse(info, data, **kwargs):
+        # A push service that answers with what it was sent, and more.
+        body = f"for {info['endpoint']} (keys {info['keys']}); contact alice@example.com"
+        return push_sender.Answer(403, "Forbidden", body)
 
-    monkeypatch.setattr(transports, "webpush", refuse)
+    monkeypatch.setattr(push_sender, "send", refuse)
     reminder = Notification(
         member=alice,
         kind=Kind.choices[0][0],
