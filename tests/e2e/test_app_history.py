@@ -31,7 +31,7 @@ DIGESTS = 40
 KEEP_DAYS = 120  # app/src/data/history.ts
 
 # Records per table in the local database (LokiJS's chunks) and in its archive (a store per
-# table), as they are in IndexedDB.
+# table of month records), as they are in IndexedDB.
 STORED_JS = """async () => {
   const done = (r) => new Promise((ok, fail) => {
     r.onsuccess = () => ok(r.result)
@@ -44,7 +44,12 @@ STORED_JS = """async () => {
     const tables = (counts[name] = {})
     for (const store of db.objectStoreNames) {
       const rows = await done(db.transaction(store).objectStore(store).getAll())
-      if (store !== 'LokiIncrementalData') { tables[store] = rows.length; continue }
+      if (store !== 'LokiIncrementalData') {
+        // The archive: a month of rows per record (and its index of ids, a count of writes).
+        const months = rows.filter((r) => typeof r === 'string' && r.startsWith('['))
+        tables[store] = months.reduce((n, month) => n + JSON.parse(month).length, 0)
+        continue
+      }
       for (const row of rows) {
         const m = /^(.+)\\.chunk\\.\\d+$/.exec(row.key)
         if (m) tables[m[1]] = (tables[m[1]] || 0) + JSON.parse(row.value).length
