@@ -266,7 +266,8 @@ OPEN_DOSE_JS = r"""
 """
 
 # Records per table in each of the app's local databases as they are in IndexedDB: `ossa`
-# (LokiJS's chunks) and `ossa-archive` beside it (a store per table): {database: {table: n}}.
+# (LokiJS's chunks) and `ossa-archive` beside it (a store per table of month records):
+# {database: {table: n}}.
 IDB_COUNT_JS = r"""
 async () => {
   const names = (await indexedDB.databases()).map((d) => d.name);
@@ -279,9 +280,13 @@ async () => {
     const db = await done(indexedDB.open(name));
     const tables = (counts[name] = {});
     if (!db.objectStoreNames.contains('LokiIncrementalData')) {
-      // The archive of old history: a store per table.
-      for (const table of db.objectStoreNames)
-        tables[table] = await done(db.transaction(table).objectStore(table).count());
+      // The archive of old history: a store per table, a month of rows (JSON) per record.
+      for (const table of db.objectStoreNames) {
+        const records = await done(db.transaction(table).objectStore(table).getAll());
+        tables[table] = records
+          .filter((r) => typeof r === 'string' && r.startsWith('['))
+          .reduce((n, month) => n + JSON.parse(month).length, 0);
+      }
       db.close();
       continue;
     }

@@ -33,7 +33,7 @@ KEEP_DAYS = 120  # app/src/data/history.ts
 COUNTED = 1000  # servings on hand the day before the first dose
 
 # Records per table in the local database (LokiJS's chunks) and in its archive (a store per
-# table), as they are in IndexedDB.
+# table of month records), as they are in IndexedDB.
 STORED_JS = """async () => {
   const done = (r) => new Promise((ok, fail) => {
     r.onsuccess = () => ok(r.result)
@@ -46,7 +46,12 @@ STORED_JS = """async () => {
     const tables = (counts[name] = {})
     for (const store of db.objectStoreNames) {
       const rows = await done(db.transaction(store).objectStore(store).getAll())
-      if (store !== 'LokiIncrementalData') { tables[store] = rows.length; continue }
+      if (store !== 'LokiIncrementalData') {
+        // The archive: a month of rows per record (and its index of ids, a count of writes).
+        const months = rows.filter((r) => typeof r === 'string' && r.startsWith('['))
+        tables[store] = months.reduce((n, month) => n + JSON.parse(month).length, 0)
+        continue
+      }
       for (const row of rows) {
         const m = /^(.+)\\.chunk\\.\\d+$/.exec(row.key)
         if (m) tables[m[1]] = (tables[m[1]] || 0) + JSON.parse(row.value).length

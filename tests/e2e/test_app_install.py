@@ -75,7 +75,8 @@ def test_every_screen_opens_offline_from_chunks_the_service_worker_stored(
         page.get_by_label("E-mail address").fill(member.email)
         page.get_by_label("Password").fill("correct horse battery")
         page.get_by_role("button", name="Sign in").click()
-        page.wait_for_selector('.sync[data-state="ok"]')
+        page.wait_for_function(FIRST_SYNC_DONE_JS)
+        page.wait_for_function(PROFILE_STORED_JS)  # what the reload will read (#/welcome shows it)
         page.evaluate("navigator.serviceWorker.ready")
 
         context.set_offline(True)
@@ -101,6 +102,21 @@ def test_every_screen_opens_offline_from_chunks_the_service_worker_stored(
         context.close()
 
 
+FIRST_SYNC_DONE_JS = (
+    "() => document.querySelector('.sync .sync-words')?.textContent.startsWith('Synced')"
+)
+# The profile in LokiJS's IndexedDB store (it saves on a timer after a sync).
+PROFILE_STORED_JS = """() => new Promise((resolve) => {
+  const open = indexedDB.open('ossa')
+  open.onsuccess = () => {
+    const keys = open.result.transaction('LokiIncrementalData')
+      .objectStore('LokiIncrementalData').getAllKeys()
+    keys.onsuccess = () => {
+      open.result.close()
+      resolve(keys.result.some((key) => key.startsWith('profiles.chunk')))
+    }
+  }
+})"""
 # The scripts the page has run so far, by URL.
 SCRIPTS_JS = """() => performance.getEntriesByType('resource')
   .filter((e) => e.name.endsWith('.js')).map((e) => e.name)"""

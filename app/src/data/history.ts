@@ -17,6 +17,7 @@ import { sanitizedRaw } from '@nozbe/watermelondb/RawRecord'
 import type { Rows } from '../domain/rows'
 import { archiveOf, localIds, Q, saveNow } from './db'
 import { ARCHIVED, ARCHIVED_TABLES, type Archive, type ArchivedTable } from './db/archive'
+import { COLUMNS } from './db/schema'
 import type { Changes } from './pushChunks'
 
 type Raw = Record<string, unknown> & { id: string }
@@ -40,14 +41,20 @@ export function cutoff(now: number, days: number = KEEP_DAYS): Cutoff {
 /** Whether a row is old enough for the archive: dated before the cutoff (an inbox message
  * also read, so the unread count needs nothing but the database). */
 export function isOld(table: ArchivedTable, raw: Record<string, unknown>, before: Cutoff): boolean {
-  const value = raw[ARCHIVED[table]]
   if (table === 'notifications' && raw.read_at == null) return false
-  return typeof value === 'number' ? value < before.ms : typeof value === 'string' && value !== '' && value < before.day
+  const value = raw[ARCHIVED[table]]
+  return typeof value === typeof bound(table, before) && value !== '' && (value as number | string) < bound(table, before)
+}
+
+/** The cutoff as the table dates its rows: epoch milliseconds or a YYYY-MM-DD day. */
+function bound(table: ArchivedTable, before: Cutoff): number | string {
+  const columns = COLUMNS[table] as Record<string, { type: string }>
+  return columns[ARCHIVED[table]].type === 'number' ? before.ms : before.day
 }
 
 async function syncedRaws(database: Database, table: ArchivedTable, before: Cutoff): Promise<Raw[]> {
-  const dated = table === 'intake_logs' ? [Q.where('taken_at', Q.lt(before.ms))] : []
-  const raws = (await database.get(table).query(Q.where('_status', 'synced'), ...dated).unsafeFetchRaw()) as Raw[]
+  const dated = Q.where(ARCHIVED[table], Q.lt(bound(table, before)))
+  const raws = (await database.get(table).query(Q.where('_status', 'synced'), dated).unsafeFetchRaw()) as Raw[]
   return raws.filter((raw) => isOld(table, raw, before))
 }
 
@@ -69,7 +76,10 @@ export async function archiveOld(database: Database, now: number = Date.now()): 
       moved += records.length
     }
   })
-  if (moved) await saveNow(database).catch(() => undefined)
+  if (moved) {
+    archive.changed()
+    await saveNow(database).catch(() => undefined)
+  }
   return moved
 }
 
