@@ -621,15 +621,25 @@ def part_of(pid: int, comm: str, database: str, worker_pids: set[int], push_pid:
     return ""
 
 
-def ticks_by_part(database: str, worker: Worker, push: PushService) -> dict[str, int]:
+def ticks_of(database: str, worker: Worker, push: PushService) -> dict[int, tuple[str, int]]:
+    """pid -> (part, CPU ticks so far) of every process a part runs in."""
     table = list(common.processes())
     workers = common.descendants(worker.process.pid, table)
-    found: Counter = Counter()
+    found = {}
     for pid, comm, fields in table:
         part = part_of(pid, comm, database, workers, push.process.pid)
         if part:
-            found[part] += common.process_ticks(fields)
-    return dict(found)
+            found[pid] = (part, common.process_ticks(fields))
+    return found
+
+
+def ticks_used(before: dict, after: dict) -> dict[str, int]:
+    """Ticks each part used between two ticks_of() (processes started meanwhile count from
+    zero; those that ended are lost, a few connections at most)."""
+    used: Counter = Counter()
+    for pid, (part, ticks) in after.items():
+        used[part] += ticks - before.get(pid, (part, 0))[1]
+    return dict(used)
 
 
 # --- A scenario, end to end ------------------------------------------------------------------
@@ -672,7 +682,7 @@ def run_scenario(args, push: PushService, label: str, **how) -> dict:
         flush=True,
     )
     sleep_until(at)
-    ticks = ticks_by_part(args.database, worker, push)
+    ticks = ticks_of(args.database, worker, push)
     began = time.time()
     beat.start()
     killed_at = stuck_handed_at = None
@@ -699,10 +709,7 @@ def run_scenario(args, push: PushService, label: str, **how) -> dict:
         time.sleep(0.05 if kill and killed_at is None else 0.2)
     finished = time.time()
     stats = push.stats()
-    used = {
-        part: ticks_by_part(args.database, worker, push).get(part, 0) - value
-        for part, value in ticks.items()
-    }
+    used = ticks_used(ticks, ticks_of(args.database, worker, push))
     worker.stop()
     checks = check_once(due, push.messages(), args.keys, at, missed)
     last = stats["last"] or finished

@@ -57,57 +57,104 @@ def dose_id(regimen_id, due_at: datetime) -> uuid.UUID:
 
 
 # --- Claiming dose moments ---------------------------------------------------------------
-def due_plans(now: datetime, limit: int = CHUNK) -> list[Regimen]:
+def due_count(now: datetime) -> int:
+    """How many plans' reminder moments came (the index alone answers)."""
+    return Regimen.objects.filter(next_dose_reminder_at__lte=now).count()
+
+
+def due_plans(now: datetime, limit: int | None = None, locked: bool = False) -> list[Regimen]:
     """Plans whose reminder moment came: one query on an indexed column (and one for their
-    schedules), reading only what claiming them needs."""
+    schedules), reading only what claiming and acting on them needs. `locked`: inside a
+    transaction, the plans are locked and those another claimer holds skipped, so
+    claimers running at once take disjoint chunks."""
+    plans = Regimen.objects.filter(next_dose_reminder_at__lte=now)
+    if locked:
+        plans = plans.select_for_update(of=("self",), skip_locked=True)
     return list(
-        Regimen.objects.filter(next_dose_reminder_at__lte=now)
-        .select_related("member__profile", "product")
+        plans.select_related("member__profile", "product")
         .only(*CLAIM_FIELDS)
         .prefetch_related(facts.prefetched_versions())
-        .order_by("next_dose_reminder_at")[:limit]
+        .order_by("next_dose_reminder_at")[: limit or CHUNK]
     )
 
 
-# What claim_moments reads of a plan, its member and their profile (dose_moment, quiet
-# hours, wants_reminders); anything else would be one more query per plan.
+# What claiming reads of a plan, its member and their profile (dose_moment, quiet hours,
+# wants_reminders) and what acting on the new reminders reads (_step, the messages, the
+# channels wanted); anything else would be one more query per plan.
 CLAIM_FIELDS = (
     *facts.PLAN_COLUMNS,
     "member_id",
     "deleted_at",
     "remind",
+    "follow_up_minutes",
     "next_dose_reminder_at",
-    "product__name",
+    *(
+        f"product__{name}"
+        for name in ("name", "serving_unit", "notes", "drug_class", "drug", "release")
+    ),
     "member__is_active",
     "member__deletion_scheduled_for",
-    "member__profile__timezone",
-    "member__profile__reminder_zone",
-    "member__profile__phone_timezone",
-    "member__profile__quiet_hours_start",
-    "member__profile__quiet_hours_end",
+    *(
+        f"member__profile__{name}"
+        for name in (
+            "timezone",
+            "reminder_zone",
+            "phone_timezone",
+            "quiet_hours_start",
+            "quiet_hours_end",
+            "follow_up_minutes",
+            "remind_in_app",
+            "remind_by_push",
+            "remind_by_email",
+            "dose_reminders_by_email",
+        )
+    ),
 )
 
 
 def claim_moments(now: datetime) -> int:
     """Write a DoseReminder for every dose moment that came (due at once, or when quiet
-    hours end) and move each plan to its next moment; return the reminders written.
-    Deactivated members and those leaving Ossa are moved on and not reminded; a moment
-    more than STALE past (the planner was down for hours) is skipped."""
+    hours end) and move each plan to its next moment, a chunk at a time; return the
+    reminders written (acted on by whoever next asks due_reminders)."""
     written = 0
-    while plans := due_plans(now):
+    while (rows := claim_chunk(now)) is not None:
+        written += len(rows)
+    return written
+
+
+def claim_chunk(now: datetime, lease: datetime | None = None) -> list[DoseReminder] | None:
+    """Claim one chunk of the dose moments that came, in one transaction: the plans locked
+    (other claimers skip them), a DoseReminder written per moment and each plan moved to
+    its next moment. Deactivated members and those leaving Ossa are moved on and not
+    reminded; a moment more than STALE past (the planner was down for hours) is skipped.
+    With `lease`, the reminders due now are leased to the caller until then, to act on at
+    once (a caller that dies leaves them to come due again). Returns the reminders written,
+    or None when no plan was due."""
+    with transaction.atomic():
+        plans = due_plans(now, locked=True)
+        if not plans:
+            return None
         rows, moves = [], []
         for plan in plans:
             due = plan.next_dose_reminder_at
             moment = dose_moment(plan, due)
             moves.append((plan.pk, due, _after(plan, moment, now)))
             if wants_reminders(plan.member) and now - due <= STALE:
-                rows.append(_reminder_row(plan, moment, now))
-        with transaction.atomic():
-            _stamp_all(rows)
-            DoseReminder.objects.bulk_create(rows, ignore_conflicts=True)
+                rows.append(_reminder_row(plan, moment, now, lease))
+        rows = _not_written(rows)
+        _stamp_all(rows)
+        DoseReminder.objects.bulk_create(rows, ignore_conflicts=True)
         rawsql.move_moments(Regimen, "next_dose_reminder_at", moves)
-        written += len(rows)
-    return written
+    return rows
+
+
+def _not_written(rows: list[DoseReminder]) -> list[DoseReminder]:
+    """The rows not in the table yet: a reminder already written for a plan and moment
+    keeps the state its steps gave it (acting on a fresh copy would undo them)."""
+    written = set(
+        DoseReminder.objects.filter(pk__in=[row.pk for row in rows]).values_list("pk", flat=True)
+    )
+    return [row for row in rows if row.pk not in written]
 
 
 def _after(plan: Regimen, moment: DoseMoment, now: datetime) -> datetime | None:
@@ -117,7 +164,9 @@ def _after(plan: Regimen, moment: DoseMoment, now: datetime) -> datetime | None:
     return upcoming
 
 
-def _reminder_row(plan: Regimen, moment: DoseMoment, now: datetime) -> DoseReminder:
+def _reminder_row(
+    plan: Regimen, moment: DoseMoment, now: datetime, lease: datetime | None
+) -> DoseReminder:
     due = moment.due_at
     row = DoseReminder(
         id=dose_id(plan.pk, due),
@@ -131,6 +180,8 @@ def _reminder_row(plan: Regimen, moment: DoseMoment, now: datetime) -> DoseRemin
     row.next_at = _respecting_quiet_hours(row, max(due, now))
     if row.next_at is None:
         row.state = ReminderState.DONE
+    elif lease is not None and row.next_at <= now:
+        row.next_at = lease
     return row
 
 
@@ -190,14 +241,20 @@ class Logged:
 
 
 def act(reminder_ids: list[uuid.UUID], now: datetime) -> list[int]:
-    """Each claimed reminder's next step, for a chunk at once: the inbox rows written (once
-    per period), their deliveries opened, the reminders moved on, in one transaction.
-    Returns the ids of the deliveries to send."""
+    """Each claimed reminder's next step, for a chunk at once (act_on). Returns the ids of
+    the deliveries to send."""
     reminders = list(
         DoseReminder.objects.filter(pk__in=reminder_ids)
         .select_related("regimen__product", "member__profile")
         .only(*ACT_FIELDS)
     )
+    return act_on(reminders, now)
+
+
+def act_on(reminders: list[DoseReminder], now: datetime) -> list[int]:
+    """The next step of these claimed reminders (with their plan, product, member and
+    profile loaded): the inbox rows written (once per period), their deliveries opened, the
+    reminders moved on, in one transaction. Returns the ids of the deliveries to send."""
     logs = _logs_of(reminders)
     sent = []
     for reminder in reminders:

@@ -23,6 +23,9 @@ RETRY_CAP_SECONDS = 30 * 60
 STUCK_AFTER = timedelta(minutes=15)
 # Deliveries a deliver_many task attempts (a dose-reminder chunk opens two per reminder).
 DELIVERY_CHUNK = 1000
+# Workers claiming dose moments at once when many came (the beat's own among them); the
+# others are free to deliver what the claimers hand out meanwhile.
+CLAIMERS = 2
 DB_RETRY = {
     "autoretry_for": (OperationalError, DatabaseError),
     "retry_backoff": 2,
@@ -74,11 +77,14 @@ def send_weekly_digests(claimed: list[list[str]], planned_at: str) -> int:
 
 @shared_task(acks_late=True, soft_time_limit=50, time_limit=58, **DB_RETRY)
 def plan_dose_reminders() -> int:
-    """Every minute: claim the dose moments that came, act on the reminders whose next step
-    came (first send, snooze, follow-up, window end) and the refills due, in chunks."""
+    """Every minute: claim the dose moments that came and act on them, a chunk at a time,
+    with up to CLAIMERS - 1 workers helping when there are many; then act on the reminders
+    whose later step came (snooze, follow-up, window end) and the refills due."""
     now = timezone.now()
-    # The new rows come due in the loop below, in this same run.
-    planned = dose_reminders.claim_moments(now)
+    chunks = -(-dose_reminders.due_count(now) // dose_reminders.CHUNK)
+    for _ in range(min(chunks, CLAIMERS) - 1):
+        enqueue_now(claim_dose_moments, now.isoformat())
+    planned = claim_dose_moments(now.isoformat())
     for chunk in dose_reminders.due_reminders(now):
         ids = [str(pk) for pk in chunk]
         if not enqueue_now(send_dose_reminders, ids):
@@ -86,6 +92,23 @@ def plan_dose_reminders() -> int:
     for plans in dose_reminders.refills_due(now):
         planned += send_refill_reminders([str(p.pk) for p in plans], now.isoformat())
     return planned
+
+
+@shared_task(acks_late=True, soft_time_limit=300, time_limit=360, **DB_RETRY)
+def claim_dose_moments(planned_at: str) -> int:
+    """Claim chunks of the dose moments due at `planned_at` until none is left (claimers at
+    once take disjoint chunks), acting on each as soon as it is claimed and handing its
+    deliveries out. Returns the reminders written."""
+    now = datetime.fromisoformat(planned_at)
+    written = 0
+    while True:
+        lease = timezone.now() + dose_reminders.LEASE
+        claimed = dose_reminders.claim_chunk(now, lease=lease)
+        if claimed is None:
+            return written
+        written += len(claimed)
+        leased = [reminder for reminder in claimed if reminder.next_at == lease]
+        hand_out(dose_reminders.act_on(leased, timezone.now()))
 
 
 @shared_task(acks_late=True, soft_time_limit=300, time_limit=360, **DB_RETRY)

@@ -5,6 +5,7 @@ quiet hours, DST and travel, and exactly once through crashes, reruns and downti
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -21,6 +22,7 @@ from tracking.models import Product, Regimen
 
 from ..conftest import client_for
 from .conftest import member_in
+from .test_planner import in_thread
 
 pytestmark = pytest.mark.django_db
 
@@ -390,6 +392,39 @@ def test_a_beat_takes_the_same_queries_for_two_doses_or_eight(eager_tasks, push_
     # Claimed, acted on and delivered in chunks: nothing per plan, reminder or delivery.
     assert monday_beat(1) == (monday_beat(4)[0], 2, 2)
     assert monday_beat(4)[1:] == (8, 8)
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_two_claimers_at_once_take_disjoint_chunks_and_remind_each_dose_once(
+    eager_tasks, monkeypatch
+):
+    if connection.vendor != "postgresql":
+        pytest.skip("row locking under concurrency needs PostgreSQL (SQLite serialises)")
+    monkeypatch.setattr(dose_reminders, "CHUNK", 4)
+    made = at(MONDAY - dt.timedelta(days=1), "12:00")
+    for _ in range(30):
+        plan(member_in("Europe/Amsterdam", made), "Levothyroxine 50 mcg", ["06:30"], made=made)
+    now = at(MONDAY, "06:30")
+    start, written, errors = threading.Barrier(2), [], []
+
+    def one_claimer():
+        start.wait(timeout=30)
+        written.append(tasks.claim_dose_moments(now.isoformat()))
+
+    threads = [in_thread(one_claimer, errors) for _ in range(2)]
+    with time_machine.travel(now, tick=False):
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=120)
+
+    assert errors == []
+    assert sum(written) == 30  # no plan claimed by both
+    assert DoseReminder.objects.count() == 30
+    assert (
+        Notification.objects.filter(kind="dose_reminder", period__startswith="dose-").count() == 30
+    )
+    assert not Regimen.objects.filter(next_dose_reminder_at__lte=now).exists()
 
 
 def test_members_leaving_ossa_are_moved_on_and_not_reminded(alice):
