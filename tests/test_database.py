@@ -65,7 +65,7 @@ def _backend_pid() -> int:
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's health check")
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_kept_connection_is_checked_without_a_round_trip():
     pid = _backend_pid()
 
@@ -77,7 +77,7 @@ def test_a_kept_connection_is_checked_without_a_round_trip():
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's health check")
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_connection_the_server_ended_is_found_unusable_and_replaced():
     pid = _backend_pid()
     with _other_connection() as other:
