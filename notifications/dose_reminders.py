@@ -78,6 +78,20 @@ def due_plans(now: datetime, limit: int | None = None, locked: bool = False) -> 
     )
 
 
+# What a reminder's text and routing read of its product and of its member's profile.
+PRODUCT_COLUMNS = ("name", "serving_unit", "notes", "drug_class", "drug", "release")
+PROFILE_COLUMNS = (
+    "timezone",
+    "reminder_zone",
+    "phone_timezone",
+    "quiet_hours_start",
+    "quiet_hours_end",
+    "follow_up_minutes",
+    "remind_in_app",
+    "remind_by_push",
+    "remind_by_email",
+    "dose_reminders_by_email",
+)
 # What claiming reads of a plan, its member and their profile (dose_moment, quiet hours,
 # wants_reminders) and what acting on the new reminders reads (_step, the messages, the
 # channels wanted); anything else would be one more query per plan.
@@ -88,27 +102,10 @@ CLAIM_FIELDS = (
     "remind",
     "follow_up_minutes",
     "next_dose_reminder_at",
-    *(
-        f"product__{name}"
-        for name in ("name", "serving_unit", "notes", "drug_class", "drug", "release")
-    ),
+    *(f"product__{name}" for name in PRODUCT_COLUMNS),
     "member__is_active",
     "member__deletion_scheduled_for",
-    *(
-        f"member__profile__{name}"
-        for name in (
-            "timezone",
-            "reminder_zone",
-            "phone_timezone",
-            "quiet_hours_start",
-            "quiet_hours_end",
-            "follow_up_minutes",
-            "remind_in_app",
-            "remind_by_push",
-            "remind_by_email",
-            "dose_reminders_by_email",
-        )
-    ),
+    *(f"member__profile__{name}" for name in PROFILE_COLUMNS),
 )
 
 
@@ -278,25 +275,8 @@ ACT_FIELDS = (
         f"regimen__{name}"
         for name in ("deleted_at", "remind", "follow_up_minutes", "servings_per_dose", "product")
     ),
-    *(
-        f"regimen__product__{name}"
-        for name in ("name", "serving_unit", "notes", "drug_class", "drug", "release")
-    ),
-    *(
-        f"member__profile__{name}"
-        for name in (
-            "timezone",
-            "reminder_zone",
-            "phone_timezone",
-            "quiet_hours_start",
-            "quiet_hours_end",
-            "follow_up_minutes",
-            "remind_in_app",
-            "remind_by_push",
-            "remind_by_email",
-            "dose_reminders_by_email",
-        )
-    ),
+    *(f"regimen__product__{name}" for name in PRODUCT_COLUMNS),
+    *(f"member__profile__{name}" for name in PROFILE_COLUMNS),
     "member__is_active",
 )
 STEP_FIELDS = [
