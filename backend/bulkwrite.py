@@ -10,7 +10,7 @@ the Python values the ORM would take; columns a row leaves out get their field's
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from django.db import connection, models
@@ -25,14 +25,12 @@ def insert(model: type[models.Model], rows: Sequence[Row]) -> None:
     """New rows."""
     if not rows:
         return
-    columns = [field.attname for field in model._meta.concrete_fields]
-    full = [_complete(model, row, timezone.now()) for row in rows]
-    if connection.vendor != "postgresql":
-        model._default_manager.bulk_create([model(**row) for row in full], batch_size=BATCH)
+    if connection.vendor != "postgresql":  # a model instance fills in what a row leaves out
+        model._default_manager.bulk_create([model(**row) for row in rows], batch_size=BATCH)
         return
-    table = model._meta.db_table
+    defaults = _defaults(model, timezone.now())
     with connection.cursor() as cursor:
-        _copy(cursor.cursor, model, table, columns, full)
+        _copy(cursor.cursor, model, model._meta.db_table, list(defaults), rows, defaults)
 
 
 def update(model: type[models.Model], rows: Sequence[Row], fields: Sequence[str]) -> None:
@@ -68,31 +66,38 @@ def update(model: type[models.Model], rows: Sequence[Row], fields: Sequence[str]
         )
 
 
-def _complete(model: type[models.Model], row: Row, now) -> Row:
-    found = dict(row)
+def _defaults(model: type[models.Model], now) -> dict[str, Callable[[], Any]]:
+    """Each column (attname, in the table's order) → what a row that leaves it out gets."""
+    found: dict[str, Callable[[], Any]] = {}
     for field in model._meta.concrete_fields:
-        if field.attname in found:
-            continue
         if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
-            found[field.attname] = now
+            found[field.attname] = lambda: now
         else:
-            found[field.attname] = field.get_default()
+            found[field.attname] = field.get_default
     return found
 
 
-def _copy(cursor, model: type[models.Model], table: str, columns: list[str], rows) -> None:
-    """COPY these columns of `rows` into `table`; JSON columns encoded as their field
-    encodes them."""
+def _copy(
+    cursor,
+    model: type[models.Model],
+    table: str,
+    columns: list[str],
+    rows,
+    defaults: dict[str, Callable[[], Any]] | None = None,
+) -> None:
+    """COPY these columns of `rows` into `table`, a column a row leaves out from `defaults`;
+    JSON columns encoded as their field encodes them."""
     fields = {field.attname: field for field in model._meta.concrete_fields}
     encoders = {
         position: fields[column].encoder
         for position, column in enumerate(columns)
         if isinstance(fields[column], models.JSONField)
     }
+    defaults = defaults or {}
     names = ", ".join(f'"{c}"' for c in columns)
     with cursor.copy(f'COPY "{table}" ({names}) FROM STDIN') as copy:
         for row in rows:
-            values = [row[column] for column in columns]
+            values = [row[c] if c in row else defaults[c]() for c in columns]
             for position, encoder in encoders.items():
                 values[position] = json.dumps(values[position], cls=encoder)
             copy.write_row(values)

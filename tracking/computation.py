@@ -13,7 +13,6 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
-from decimal import Decimal
 from functools import cache
 from itertools import pairwise
 from uuid import UUID
@@ -193,8 +192,20 @@ def _dose_rows(members: dict[UUID, MemberData], earliest: datetime):
         *as_text, "taken_at", "status", "servings_float"
     )
     by_text = {str(member_id): member_id for member_id in members}
-    for member_id, *dose in rows.iterator(chunk_size=5000):
+    for member_id, *dose in _plain_rows(rows):
         yield by_text[member_id], facts.dose(dose)
+
+
+def _plain_rows(rows):
+    """A values_list queryset's rows as psycopg returns them (PostgreSQL only): the ORM's
+    per-row converters would only cast again what the query already cast (a float, an int),
+    and on the batch's 140,000 logs and 40,000 stored days a chunk that was a fifth of
+    loading and diffing."""
+    sql, params = rows.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        while found := cursor.fetchmany(5000):
+            yield from found
 
 
 _ID_COLUMNS = ("member_id", "id", "product_id", "regimen_id")  # then DOSE_COLUMNS' others
@@ -488,6 +499,8 @@ def _stored_days(member_ids: list[UUID], oldest: date) -> dict[UUID, dict[date, 
         .annotate(**units)
         .values_list("member_id", "day", "id", "deleted_at", *units)
     )
+    if connection.vendor == "postgresql":
+        rows = _plain_rows(rows)
     found: dict[UUID, dict[date, tuple]] = defaultdict(dict)
     for member_id, day, row_id, deleted_at, *values in rows:
         found[member_id][day] = (row_id, deleted_at, tuple(values))
@@ -495,11 +508,15 @@ def _stored_days(member_ids: list[UUID], oldest: date) -> dict[UUID, dict[date, 
 
 
 def _nutrient_day(member_id: UUID, day: date, values: DayValues, deleted_at) -> dict:
-    amounts = {
-        name: Decimal(value).scaleb(-DAY_PLACES)
-        for name, value in zip(NutrientDay.VALUE_FIELDS, values, strict=True)
-    }
+    amounts = dict(zip(NutrientDay.VALUE_FIELDS, map(_places_text, values), strict=True))
     return {"member_id": member_id, "day": day, "deleted_at": deleted_at, **amounts}
+
+
+def _places_text(units: int) -> str:
+    """Whole units of DAY_PLACES decimals as the decimal text the column takes (exact, and
+    on a first run's 850,000 rows cheaper than a Decimal per value)."""
+    whole, part = divmod(abs(units), 10**DAY_PLACES)
+    return f"{'-' if units < 0 else ''}{whole}.{part:0{DAY_PLACES}d}"
 
 
 def _diff_targets(results: list[MemberResult]) -> Changes:
