@@ -449,8 +449,13 @@ class AdherenceSnapshot(Syncable):
     """Computed adherence for one ISO week (member's zone), per regimen or overall (no
     regimen). Read-only for clients; rewritten only when a value changes."""
 
+    # No index of its own: the unique and composite indexes below lead with the member, and
+    # one index fewer is one less to keep on every row the nightly batch writes.
     member = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="adherence"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="adherence",
+        db_index=False,
     )
     regimen = models.ForeignKey(
         Regimen, on_delete=models.CASCADE, null=True, blank=True, related_name="adherence"
@@ -515,8 +520,12 @@ class NutrientDay(Syncable):
 
     NUTRIENTS = ("k1", "k2_mk4", "k2_mk7", "d2", "d3", "calcium", "magnesium")
 
+    # No index of its own, as for AdherenceSnapshot: nutrient_day_once leads with the member.
     member = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="nutrient_days"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="nutrient_days",
+        db_index=False,
     )
     day = models.DateField(help_text="A local date in the member's zone")
     k1 = _amount()
