@@ -44,8 +44,18 @@ class Answer:
         return f"Push failed: {self.status} {self.reason}\nResponse body:{self.body}"
 
 
-def send(subscription: dict, data: str, *, private_key: str, subject: str, ttl: int) -> Answer:
+def send(
+    subscription: dict,
+    data: str,
+    *,
+    private_key: str,
+    subject: str,
+    ttl: int,
+    topic: str | None = None,
+) -> Answer:
     """Encrypt `data` for the subscription's device and post it to its push service.
+    `topic` (RFC 8030, 5.4: up to 32 base64url characters): a message with the same topic
+    still waiting for the device is replaced by this one, not delivered as well.
 
     Raises ValueError (or pywebpush's WebPushException) for keys that cannot be used, before
     anything is sent; OSError or http.client.HTTPException when the push service cannot be
@@ -59,6 +69,8 @@ def send(subscription: dict, data: str, *, private_key: str, subject: str, ttl: 
         "Content-Encoding": "aes128gcm",
         **_vapid_headers(origin, private_key, subject),
     }
+    if topic:
+        headers["Topic"] = topic
     path = parts.path + (f"?{parts.query}" if parts.query else "")
     return _post(parts, path, body, headers)
 

@@ -81,7 +81,10 @@ class WebPushTransport(Transport):
         if not devices:
             raise NothingToSend("no active push subscription")
         payload = json.dumps(push_payload(notification))
-        outcomes = [self._push(device, payload) for device in devices]
+        # The inbox row's id as the topic: sent again (a sender that stopped after sending and
+        # before recording), the message replaces itself at the push service if still there.
+        topic = notification.id.hex
+        outcomes = [self._push(device, payload, topic) for device in devices]
         kinds = {kind for kind, _ in outcomes}
         if DELIVERED in kinds:
             return  # at least one of the member's devices has it
@@ -92,7 +95,7 @@ class WebPushTransport(Transport):
             raise NothingToSend(f"every push subscription is gone: {errors}")
         raise PermanentError(errors)
 
-    def _push(self, device: PushSubscription, payload: str) -> tuple[str, str]:
+    def _push(self, device: PushSubscription, payload: str, topic: str) -> tuple[str, str]:
         """Push to one device: (what came of it, the error if any)."""
         info = {"endpoint": device.endpoint, "keys": {"p256dh": device.p256dh, "auth": device.auth}}
         try:
@@ -102,6 +105,7 @@ class WebPushTransport(Transport):
                 private_key=settings.VAPID_PRIVATE_KEY,
                 subject=settings.VAPID_SUBJECT,
                 ttl=PUSH_TTL_SECONDS,
+                topic=topic,
             )
         except WebPushException as exc:  # refused by pywebpush before sending
             return self._failed(device, None, exc.message)

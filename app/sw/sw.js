@@ -124,11 +124,14 @@ async function showPush(payload) {
     icon: '/app/icons/icon-192.png',
     badge: '/app/icons/icon-192.png',
     tag: dose ? `dose-${dose.dose_id}` : payload.tag || payload.kind || 'ossa',
-    data: { url: payload.url || '/app/#/inbox', dose },
+    data: { url: payload.url || '/app/#/inbox', dose, id: payload.id },
   }
   if (dose) {
-    // A snoozed reminder coming again, or its follow-up, replaces the earlier notification.
-    options.renotify = true
+    // A snoozed reminder coming again, or its follow-up, replaces the earlier notification
+    // and alerts again. The same message twice (a sender that stopped after sending it and
+    // before recording it sends it again) replaces it without a second alert.
+    const shown = await self.registration.getNotifications({ tag: options.tag })
+    options.renotify = !shown.some((n) => n.data && payload.id && n.data.id === payload.id)
     if (await loggedHere(dose)) {
       options.body = 'You marked this dose on this phone. It reaches Ossa when you open the app.'
     } else if (Array.isArray(payload.actions)) {

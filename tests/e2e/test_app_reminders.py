@@ -194,6 +194,7 @@ TAP = """async ([action, times]) => {
 }"""
 SHOWN = """() => self.registration.getNotifications().then((all) => all.map((n) => ({
   title: n.title, body: n.body, tag: n.tag, actions: n.actions.map((a) => a.action),
+  renotify: n.renotify,
 })))"""
 
 
@@ -235,10 +236,15 @@ class PushService:
             },
         )
 
-    def shown(self, title_part: str) -> dict:
-        """The notification the service worker shows whose title has `title_part`."""
+    def shown(self, title_part: str, **wanted) -> dict:
+        """The notification the service worker shows whose title has `title_part` (and the
+        `wanted` values)."""
         for _ in range(100):
-            found = [n for n in self.worker.evaluate(SHOWN) if title_part in n["title"]]
+            found = [
+                n
+                for n in self.worker.evaluate(SHOWN)
+                if title_part in n["title"] and wanted.items() <= n.items()
+            ]
             if found:
                 return found[0]
             time.sleep(0.1)
@@ -291,6 +297,12 @@ def test_snooze_the_follow_up_and_taken_from_the_notification(chromium_path, liv
         shown = push.shown(MEDICINE)
         assert shown["actions"] == ["taken", "snooze"]  # Chromium shows two at most
         assert shown["tag"] == f"dose-{reminder_of(plan_id).pk}"
+        assert shown["renotify"]
+        # The same message again (a sender that died before recording it sent it twice): one
+        # notification, and no second alert.
+        push.deliver(latest_notification(plan_id).pk)
+        push.shown(MEDICINE, renotify=False)
+        assert len([n for n in push.worker.evaluate(SHOWN) if MEDICINE in n["title"]]) == 1
 
         # Snooze on the notification: the server snoozes the dose for 10 minutes.
         push.tap("snooze")
@@ -304,7 +316,7 @@ def test_snooze_the_follow_up_and_taken_from_the_notification(chromium_path, liv
         # The snooze ends: the reminder comes again; nothing logged, then the follow-up.
         come_due(plan_id)
         push.deliver(latest_notification(plan_id).pk)
-        push.shown(MEDICINE)
+        push.shown(MEDICINE, renotify=True)  # a new message for the dose alerts again
         come_due(plan_id)
         follow_up = latest_notification(plan_id)
         assert follow_up.title.startswith("Not logged yet")

@@ -137,6 +137,8 @@ def test_web_push_reaches_the_push_service_encrypted_for_the_device(alice, push_
         }
         assert message.headers["content-encoding"] == "aes128gcm"
         assert message.headers["ttl"] == str(24 * 60 * 60)
+        # Sent twice, the message replaces itself at the push service while not yet delivered.
+        assert message.headers["topic"] == notification.id.hex
         claims, key = vapid_claims(message.headers["authorization"])  # signature verified
         assert key == settings.VAPID_PUBLIC_KEY
         assert claims["aud"] == push_service.url
