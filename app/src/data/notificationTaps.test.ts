@@ -45,7 +45,14 @@ function serviceWorker(indexedDB: IDBFactory, Notification: { maxActions?: numbe
   }
   const scope = {
     addEventListener: (type: string, listener: Listener) => (listeners[type] = listener),
-    registration: { showNotification: async (title: string, options: Record<string, unknown>) => void shown.push({ title, options }) },
+    registration: {
+      showNotification: async (title: string, options: Record<string, unknown>) => void shown.push({ title, options }),
+      // What the browser still shows: the latest notification of each tag.
+      getNotifications: async ({ tag }: { tag?: string } = {}) => {
+        const latest = new Map(shown.map((n) => [n.options.tag, n]))
+        return [...latest.values()].filter((n) => tag === undefined || n.options.tag === tag).map((n) => ({ tag: n.options.tag, data: n.options.data }))
+      },
+    },
     clients: { matchAll: async () => [window] },
     location: { origin: 'http://ossa.test' },
     skipWaiting: () => undefined,
@@ -97,11 +104,21 @@ describe('the service worker', () => {
     const worker = serviceWorker(new IDBFactory())
 
     await worker.push(PAYLOAD)
-    await worker.push({ ...PAYLOAD, title: 'Not logged yet: Levothyroxine 50 mcg from 08:00' })
+    await worker.push({ ...PAYLOAD, id: 'n2', title: 'Not logged yet: Levothyroxine 50 mcg from 08:00' })
 
     expect(worker.shown.map((n) => n.options.tag)).toEqual([`dose-${DOSE_ID}`, `dose-${DOSE_ID}`])
     expect((worker.shown[0].options.actions as { action: string }[]).map((a) => a.action)).toEqual(['taken', 'skip', 'snooze'])
     expect(worker.shown[1].options.renotify).toBe(true)
+  })
+
+  it('shows the same message pushed twice once, alerting once', async () => {
+    const worker = serviceWorker(new IDBFactory())
+
+    await worker.push(PAYLOAD)
+    await worker.push(PAYLOAD) // a sender that stopped before recording the first sends again
+
+    expect(worker.shown.map((n) => n.options.renotify)).toEqual([true, false])
+    expect(worker.shown.map((n) => n.options.tag)).toEqual([`dose-${DOSE_ID}`, `dose-${DOSE_ID}`])
   })
 
   it('keeps Taken and Snooze where the browser shows two actions only', async () => {
