@@ -6,8 +6,7 @@
 // No phone is stuck for good (issue 13): a push goes in chunks the server takes, and a
 // record the server refuses is held back (held.ts) so everything else still syncs.
 import type { Database } from '@nozbe/watermelondb'
-import { synchronize, type SyncPushResult } from '@nozbe/watermelondb/sync'
-import { fetchLocalChanges, markLocalChangesAsSynced } from '@nozbe/watermelondb/sync/impl'
+import type { SyncPushResult } from '@nozbe/watermelondb/sync'
 
 import { ApiError, api, describe } from './api'
 import { db } from './db'
@@ -109,6 +108,7 @@ export async function syncOnce(database: Database = db(), held: HeldBack = heldB
     const full = await routed(await api<Pulled>(pullUrl(null, schemaVersion, migration)), true)
     return { ...full, experimentalStrategy: 'replacement' } as never
   }
+  const { synchronize } = await import('./watermelonSync')
   await synchronize({
     database,
     sendCreatedAsUpdated: true,
@@ -224,12 +224,14 @@ function refusedIn(error: unknown, chunk: Changes): Refusal[] {
  * get through whole). */
 async function keepStored(database: Database, stored: Changes[]): Promise<void> {
   if (stored.length === 0) return
+  const { fetchLocalChanges, markLocalChangesAsSynced } = await import('./watermelonSync')
   const { affectedRecords } = await fetchLocalChanges(database)
   await markLocalChangesAsSynced(database, { changes: mergeChanges(stored), affectedRecords })
 }
 
 /** Changes waiting to be sent, and the held-back records still held. */
 async function localState(database: Database): Promise<{ pending: number; held: Held[] }> {
+  const { fetchLocalChanges } = await import('./watermelonSync')
   const { changes } = await fetchLocalChanges(database)
   const held = heldBack().release(changes)
   return { pending: countChanges(changes) - held.length, held }

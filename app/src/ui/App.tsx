@@ -14,6 +14,7 @@ import { needsOnboarding } from './firstRun'
 import { useProfile, useStore } from './hooks'
 import { lazyScreen } from './lazy'
 import { navigate, useRoute, type Route } from './router'
+import { afterFirstScreen } from './startWork'
 import { SignIn } from './screens/SignIn'
 import { Today } from './screens/Today'
 import './App.css'
@@ -110,21 +111,6 @@ function screenFor(route: Route) {
   }
 }
 
-// Syncing, taking notification taps and reporting the phone's zone wait, once the local
-// database has been read, for the first idle moment (at most this long): begun at once, they
-// competed with reading the database and drawing Today for the main thread (bench/app.py,
-// cold start).
-const START_WORK_AFTER_MS = 1500
-
-function whenIdle(work: () => void): () => void {
-  if (typeof requestIdleCallback === 'function') {
-    const handle = requestIdleCallback(work, { timeout: START_WORK_AFTER_MS })
-    return () => cancelIdleCallback(handle)
-  }
-  const timer = setTimeout(work, 200)
-  return () => clearTimeout(timer)
-}
-
 function SignedInApp() {
   const route = useRoute()
   const profile = useProfile()
@@ -138,16 +124,13 @@ function SignedInApp() {
     }
   }, [])
 
-  // Once the local database has answered (the profile, or that there is none yet).
-  const opened = profile !== undefined
   useEffect(() => {
-    if (!opened) return
     // Reminders that follow the phone need to know where it is now (after a flight).
     const where = () => {
       if (document.visibilityState === 'visible') void reportPhoneZone().catch(() => undefined)
     }
     let stopStarted = () => {}
-    const cancel = whenIdle(() => {
+    const cancel = afterFirstScreen(() => {
       engine.start()
       const stopTaps = startTakingTaps()
       where()
@@ -162,7 +145,7 @@ function SignedInApp() {
       cancel()
       stopStarted()
     }
-  }, [opened])
+  }, [])
 
   // Move focus to the new screen's heading, so keyboard and screen-reader users follow.
   useEffect(() => {

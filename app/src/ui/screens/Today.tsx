@@ -18,6 +18,7 @@ import { localDate, localTime, longDate } from '../../domain/time'
 import { Empty, ErrorText, Loading, Screen, useAction } from '../components/blocks'
 import { DoseReminder } from '../components/DoseReminder'
 import { useNow, useProductMap, useProfile, useRows, useStore, useZone } from '../hooks'
+import { firstScreenDrawn } from '../startWork'
 import './Today.css'
 
 function logWords(log: IntakeLog, date: string, zone: string): string {
@@ -317,6 +318,10 @@ export function Today() {
   const asked = useStore(snoozes)
   const profile = useProfile() ?? null
   const products = useProductMap()
+  const loaded = regimens !== null && logs !== null && reminderRows !== null
+  useEffect(() => {
+    if (loaded) firstScreenDrawn()
+  }, [loaded])
   if (regimens === null || logs === null || reminderRows === null) {
     return (
       <Screen title="Today">
