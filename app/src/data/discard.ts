@@ -4,13 +4,13 @@
 // (WatermelonDB 0.28 `experimentalStrategy: 'replacement'`: records it does not list and that
 // have nothing to send are removed, listed ones are rewritten, unsent changes are kept).
 import type { Database } from '@nozbe/watermelondb'
-import { fetchLocalChanges, markLocalChangesAsSynced } from '@nozbe/watermelondb/sync/impl'
 
 import { db, remove } from './db'
 import type { TableName } from './db/schema'
 import { locate, type Held, type HeldBack } from './held'
 import type { Changes } from './pushChunks'
 import { heldBack, wantReplacementPull } from './sync'
+import { fetchLocalChanges, markLocalChangesAsSynced } from './watermelonSync'
 
 /** Give up the local change to a held-back record; the caller then syncs. */
 export async function discardChange(held: Pick<Held, 'table' | 'id'>, database: Database = db(), holds: HeldBack = heldBack()): Promise<void> {

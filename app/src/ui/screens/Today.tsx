@@ -322,7 +322,7 @@ export function Today() {
   useEffect(() => {
     if (loaded) firstScreenDrawn()
   }, [loaded])
-  if (regimens === null || logs === null || reminderRows === null) {
+  if (!loaded) {
     return (
       <Screen title="Today">
         <Loading />
