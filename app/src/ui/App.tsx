@@ -6,7 +6,7 @@ import { saveWhenHidden } from '../data/db'
 import { startTakingTaps } from '../data/notificationTaps'
 import { reportPhoneZone } from '../data/reminderSettings'
 import { sessionEnded, signedIn } from '../data/session'
-import { engine } from '../data/sync'
+import { engine, syncStatus } from '../data/sync'
 import { Loading } from './components/blocks'
 import { SyncIndicator } from './components/SyncIndicator'
 import { useActiveFlagCount, useUnreadCount } from './counts'
@@ -111,6 +111,11 @@ function screenFor(route: Route) {
   }
 }
 
+function startNow(work: () => void): () => void {
+  work()
+  return () => undefined
+}
+
 function SignedInApp() {
   const route = useRoute()
   const profile = useProfile()
@@ -130,7 +135,9 @@ function SignedInApp() {
       if (document.visibilityState === 'visible') void reportPhoneZone().catch(() => undefined)
     }
     let stopStarted = () => {}
-    const cancel = afterFirstScreen(() => {
+    // A device that never synced has nothing local to draw first: its first sync starts at once.
+    const begin = syncStatus.get().lastSyncedAt ? afterFirstScreen : startNow
+    const cancel = begin(() => {
       engine.start()
       const stopTaps = startTakingTaps()
       where()
