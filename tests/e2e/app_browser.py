@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -63,6 +64,18 @@ def phone(browser_, *, errors: list[str] | None = None, timezone_id: str | None 
         page.on("pageerror", lambda error: errors.append(f"page error: {error}"))
         page.on("console", lambda message: _is_error(message) and errors.append(message.text))
     return context, page
+
+
+def wait_until(page, script: str, arg=None, timeout_ms: int = TIMEOUT_MS):
+    """Wait until `script` (a JavaScript function, maybe async) returns something truthy, and
+    return it. Playwright's wait_for_function takes a returned Promise itself as truthy, so a
+    predicate that has to await (IndexedDB, the service worker) would not wait at all."""
+    deadline = time.monotonic() + timeout_ms / 1000
+    while not (value := page.evaluate(script, arg)):
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"still {value!r} after {timeout_ms} ms: {script}")
+        page.wait_for_timeout(50)
+    return value
 
 
 def catch_database(context) -> None:

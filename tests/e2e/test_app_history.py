@@ -19,7 +19,7 @@ from tracking import services
 from tracking.models import IntakeLog, Product
 
 from ..factories import MemberFactory
-from .app_browser import app_is_built, browser, phone
+from .app_browser import app_is_built, browser, phone, wait_until
 
 pytestmark = [
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
@@ -135,9 +135,10 @@ def test_old_months_come_from_the_archive_with_no_connection(chromium_path, live
         page.get_by_role("button", name="Sign in").click()
         page.wait_for_selector('.sync[data-state="ok"]')
         page.evaluate("navigator.serviceWorker.ready")
-        page.wait_for_function(
+        wait_until(
+            page,
             f"""() => ({STORED_JS})().then((c) =>
-                (c.ossa?.intake_logs ?? 0) + (c['ossa-archive']?.intake_logs ?? 0) === {logged})"""
+                (c.ossa?.intake_logs ?? 0) + (c['ossa-archive']?.intake_logs ?? 0) === {logged})""",
         )
         stored = page.evaluate(STORED_JS)
 

@@ -10,7 +10,7 @@ import pytest
 from accounts import services as account_services
 
 from ..factories import MemberFactory
-from .app_browser import app_is_built, browser, phone
+from .app_browser import app_is_built, browser, phone, wait_until
 
 # Each screen other than Today, by its route and its heading: each is a chunk of its own.
 LAZY_SCREENS = (
@@ -59,12 +59,6 @@ def test_the_app_installs_and_then_opens_offline(chromium_path, live_server):
         context.close()
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="Known flaky, being investigated: in about half the runs #/welcome, opened offline "
-    "after the other screens, says the profile has not reached this device, though the "
-    "profile was stored before the reload (PROFILE_STORED_JS). Every other screen opened.",
-)
 def test_every_screen_opens_offline_from_chunks_the_service_worker_stored(
     chromium_path, live_server
 ):
@@ -82,7 +76,7 @@ def test_every_screen_opens_offline_from_chunks_the_service_worker_stored(
         page.get_by_label("Password").fill("correct horse battery")
         page.get_by_role("button", name="Sign in").click()
         page.wait_for_function(FIRST_SYNC_DONE_JS)
-        page.wait_for_function(PROFILE_STORED_JS)  # what the reload will read (#/welcome shows it)
+        wait_until(page, PROFILE_STORED_JS)  # what the reload will read (#/welcome shows it)
         page.evaluate("navigator.serviceWorker.ready")
 
         context.set_offline(True)
@@ -159,11 +153,12 @@ def test_a_push_message_shows_a_notification_that_opens_the_inbox(chromium_path,
                 "data": '{"title": "Your week", "body": "6 of 7 doses", "url": "/app/#/inbox"}',
             },
         )
-        shown = page.wait_for_function(
+        shown = wait_until(
+            page,
             """() => navigator.serviceWorker.ready
                 .then(r => r.getNotifications())
-                .then(list => list.length ? list.map(n => [n.title, n.body, n.data.url]) : null)"""
-        ).json_value()
+                .then(list => list.length ? list.map(n => [n.title, n.body, n.data.url]) : null)""",
+        )
 
         assert shown == [["Your week", "6 of 7 doses", "/app/#/inbox"]]
         context.close()

@@ -9,7 +9,7 @@ import type { Database } from '@nozbe/watermelondb'
 import type { SyncPushResult } from '@nozbe/watermelondb/sync'
 
 import { ApiError, api, describe } from './api'
-import { db } from './db'
+import { db, keep } from './db'
 import { wireRecord } from './db/schema'
 import { HeldBack, locate, refusalsIn, withhold, type Held, type Refusal } from './held'
 import { archiveOld, routePulled } from './history'
@@ -296,6 +296,9 @@ export class SyncEngine {
     for (let attempt = 0; attempt <= CONFLICT_RETRIES; attempt++) {
       try {
         await syncOnce(this.database)
+        // What the pull brought is kept at once: an app closed or reloaded right after a sync
+        // (before the autosave tick) would otherwise have to fetch it all again.
+        keep(this.database)
         error = null
         break
       } catch (e) {

@@ -67,8 +67,9 @@ export function archiveOf(database: Database): Archive | null {
   return archives.get(database) ?? null
 }
 
-/** After a person's own change: to IndexedDB now, so closing the app right away keeps it. */
-function keep(database: Database): void {
+/** After a person's own change or a sync: to IndexedDB now, not at the next autosave tick, so
+ * closing the app right away keeps it. */
+export function keep(database: Database): void {
   if (persistentDatabases.has(database)) void saveNow(database).catch(() => undefined)
 }
 
