@@ -15,7 +15,7 @@ function serviceWorker(): Plugin {
     generateBundle(_options, bundle) {
       const files = Object.keys(bundle).filter((name) => !name.endsWith('.map'))
       const shell = ['/app/', ...files.filter((f) => f !== 'index.html').map((f) => `/app/${f}`)]
-      const staticFiles = ['manifest.webmanifest', 'icons/icon-192.png', 'icons/icon-512.png', 'icons/icon-maskable-512.png']
+      const staticFiles = ['idb-warm.js', 'manifest.webmanifest', 'icons/icon-192.png', 'icons/icon-512.png', 'icons/icon-maskable-512.png']
       shell.push(...staticFiles.map((f) => `/app/${f}`))
       const version = createHash('sha256').update(files.sort().join('\n')).digest('hex').slice(0, 12)
       const source = readFileSync(fileURLToPath(new URL('./sw/sw.js', import.meta.url)), 'utf8')

@@ -44,6 +44,17 @@ def test_hashed_assets_are_immutable_and_the_service_worker_is_not(web):
     assert worker["Content-Type"].startswith("text/javascript")
 
 
+def test_every_script_the_page_loads_is_served_and_stored_for_offline(web):
+    page = b"".join(web.get("/app/").streaming_content).decode()
+    worker = b"".join(web.get("/app/sw.js").streaming_content).decode()
+    scripts = re.findall(r'<script[^>]* src="(/app/[^"]+)"', page)
+
+    assert "/app/idb-warm.js" in scripts  # the classic one in the head, outside Vite's bundle
+    for script in scripts:
+        assert web.get(script).status_code == 200
+        assert f'"{script}"' in worker
+
+
 def test_the_manifest_makes_the_app_installable(web):
     response = web.get("/app/manifest.webmanifest")
 
