@@ -5,6 +5,7 @@
 import { Database, Model, Q, type AppSchema } from '@nozbe/watermelondb'
 import type { Clause } from '@nozbe/watermelondb/QueryDescription'
 import LokiJSAdapter from '@nozbe/watermelondb/adapters/lokijs'
+import IncrementalIDBAdapter from 'lokijs/src/incremental-indexeddb-adapter'
 import logger from '@nozbe/watermelondb/utils/common/logger'
 import { setGenerator } from '@nozbe/watermelondb/utils/common/randomId'
 import { map, type Observable } from 'rxjs'
@@ -37,11 +38,12 @@ export interface DatabaseOptions {
 }
 
 export function createDatabase({ name = 'ossa', persistent = true, schema: at = schema, store, archive = persistent }: DatabaseOptions = {}): Database {
+  const lokiAdapter = store ?? (persistent ? idbAdapter() : undefined)
   const adapter = new LokiJSAdapter({
     schema: at,
     migrations: migrationsAt(at.version),
     dbName: name,
-    ...(store ? { _testLokiAdapter: store as never } : {}),
+    ...(lokiAdapter ? { _testLokiAdapter: lokiAdapter as never } : {}),
     useWebWorker: false,
     useIncrementalIndexedDB: persistent,
     // LokiJS writes to IndexedDB on a timer; a dose tapped just before the app is closed
@@ -57,6 +59,14 @@ export function createDatabase({ name = 'ossa', persistent = true, schema: at = 
   if (persistent) persistentDatabases.add(database)
   if (archive) archives.set(database, new Archive(`${name}-archive`))
   return database
+}
+
+/** LokiJS's IndexedDB adapter, handed to WatermelonDB rather than left to it: WatermelonDB
+ * would first open a database of its own to see whether IndexedDB works (in a private window
+ * it once did not), one more round trip of the browser before a start can read anything.
+ * Every browser the app supports has IndexedDB, private windows too. */
+function idbAdapter(): unknown {
+  return typeof indexedDB === 'undefined' ? undefined : new IncrementalIDBAdapter()
 }
 
 const persistentDatabases = new WeakSet<Database>()
