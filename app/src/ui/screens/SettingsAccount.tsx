@@ -8,6 +8,7 @@ import { signOut } from '../../data/session'
 import { engine, syncStatus } from '../../data/sync'
 import { Empty, ErrorText, Field, Loading, Notice, useAction } from '../components/blocks'
 import { useStore, useZone } from '../hooks'
+import { navigate } from '../router'
 import { Confirm, OfflineNote, day, itemsOf, moment, type Page } from './AccountParts'
 
 interface LoginSession {
@@ -263,6 +264,13 @@ function RequestDeletion({ graceDays, onScheduled }: { graceDays: number | null;
   )
 }
 
+/** Sign out, and leave this screen: whoever signs in next starts on Today, not in the last
+ * person's settings. */
+async function signOutToToday(): Promise<void> {
+  await signOut()
+  navigate('today')
+}
+
 export function SignOutSection() {
   const status = useStore(syncStatus)
   const [atRisk, setAtRisk] = useState(0)
@@ -271,9 +279,9 @@ export function SignOutSection() {
     if ((await engine.refreshPending()) > 0) await engine.sync()
     const pending = await engine.refreshPending()
     if (pending > 0) setAtRisk(pending)
-    else await signOut()
+    else await signOutToToday()
   })
-  const [force, forcing, forceError] = useAction(signOut)
+  const [force, forcing, forceError] = useAction(signOutToToday)
   const changes = `${atRisk} ${atRisk === 1 ? 'change' : 'changes'}`
   const why = !status.online ? 'you are offline' : status.error ? `the last sync failed: ${status.error}` : 'they could not be sent'
   return (
