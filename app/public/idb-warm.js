@@ -1,12 +1,12 @@
 // The first IndexedDB open of a page waits for the browser to open the origin's storage:
-// 100–270 ms at 4× CPU throttling (bench/app.py). WatermelonDB asks only once the app's
+// 100–270 ms at 4× CPU throttling (bench/app.py). The app opens its store only once its
 // modules have been fetched and run; this classic script in the page's head asks while the
-// page is still being parsed, so the wait overlaps theirs. It opens the availability check
-// WatermelonDB opens first, never the app's own store: opening a store that does not exist
-// yet would create it without its tables.
+// page is still being parsed, so the wait overlaps theirs. It opens a database of its own
+// (the one WatermelonDB's availability check uses), never the app's store: opening a store
+// that does not exist yet would create it without its tables.
 try {
   const request = indexedDB.open('WatermelonIDBChecker')
   request.onsuccess = () => request.result.close()
 } catch {
-  // No IndexedDB here (private mode, old browser): WatermelonDB's own check finds that out.
+  // No IndexedDB here (an old browser): the app's own open finds that out.
 }
