@@ -66,18 +66,19 @@ def due_count(now: datetime) -> int:
 
 def due_plans(now: datetime, limit: int | None = None, locked: bool = False) -> list[Regimen]:
     """Plans whose reminder moment came: one query on an indexed column (and one for their
-    schedules), reading only what claiming and acting on them needs. `locked`: inside a
-    transaction, the plans are locked and those another claimer holds skipped, so
-    claimers running at once take disjoint chunks."""
+    schedule versions, facts.attach_versions), reading only what claiming and acting on
+    them needs. `locked`: inside a transaction, the plans are locked and those another
+    claimer holds skipped, so claimers running at once take disjoint chunks."""
     plans = Regimen.objects.filter(next_dose_reminder_at__lte=now)
     if locked:
         plans = plans.select_for_update(of=("self",), skip_locked=True)
-    return list(
+    found = list(
         plans.select_related("member__profile", "product")
         .only(*CLAIM_FIELDS)
-        .prefetch_related(facts.prefetched_versions())
         .order_by("next_dose_reminder_at")[: limit or CHUNK]
     )
+    facts.attach_versions(found)
+    return found
 
 
 # What a reminder's text and routing read of its product and of its member's profile.
