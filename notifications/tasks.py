@@ -23,9 +23,10 @@ RETRY_CAP_SECONDS = 30 * 60
 STUCK_AFTER = timedelta(minutes=15)
 # Deliveries a deliver_many task attempts (a dose-reminder chunk opens two per reminder).
 DELIVERY_CHUNK = 1000
-# Workers claiming dose moments at once when many came (the beat's own among them); the
-# others are free to deliver what the claimers hand out meanwhile.
-CLAIMERS = 2
+# Workers claiming dose moments at once when many came (the beat's own among them). Each
+# sends the pushes of a chunk it claimed before claiming the next, so a claimer waits on the
+# database, then on push services: four keep two CPUs busy (bench/RESULTS.md, issue 17).
+CLAIMERS = 4
 DB_RETRY = {
     "autoretry_for": (OperationalError, DatabaseError),
     "retry_backoff": 2,
