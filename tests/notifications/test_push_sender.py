@@ -5,10 +5,17 @@ from __future__ import annotations
 
 import http.client
 import io
+import json
+import os
 
+import http_ece
 import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
 
 from notifications import push_sender
+
+from .conftest import b64
 
 
 def answer(raw: bytes) -> tuple[push_sender.Answer, bool]:
@@ -76,3 +83,43 @@ def test_the_request_is_one_piece_and_refuses_control_characters():
     ):
         with pytest.raises(http.client.InvalidURL):
             push_sender.request_bytes("push.example", path, b"", headers)
+
+
+def test_a_message_is_encrypted_as_pywebpush_encrypts_it_and_the_device_reads_it():
+    device = ec.generate_private_key(ec.SECP256R1())
+    public = device.public_key().public_bytes(
+        serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint
+    )
+    auth = os.urandom(16)
+    server, salt = ec.generate_private_key(ec.SECP256R1()), os.urandom(16)
+    message = json.dumps({"title": "Levothyroxine 50 mcg: 1 tablet at 06:30"}).encode()
+
+    body = push_sender.encrypt(message, b64(public), b64(auth), key=server, salt=salt)
+
+    expected = http_ece.encrypt(
+        message, salt=salt, private_key=server, dh=public, auth_secret=auth, version="aes128gcm"
+    )
+    assert body == expected
+    assert http_ece.decrypt(body, private_key=device, auth_secret=auth) == message
+    # A new key pair and salt for every message (RFC 8291, section 3.1).
+    first, second = (push_sender.encrypt(message, b64(public), b64(auth)) for _ in range(2))
+    assert first[:16] != second[:16] and first[21:86] != second[21:86]
+    for sent in (first, second):
+        assert http_ece.decrypt(sent, private_key=device, auth_secret=auth) == message
+    longest = b"x" * (push_sender.ONE_RECORD + 1)  # two records: pywebpush writes them
+    sent = push_sender.encrypt(longest, b64(public), b64(auth))
+    assert http_ece.decrypt(sent, private_key=device, auth_secret=auth) == longest
+
+
+@pytest.mark.parametrize(
+    "p256dh, auth", [("not base64!", "AAAA"), ("BAAA", "AAAAAAAA"), (None, "")]
+)
+def test_keys_that_cannot_be_used_are_a_value_error_before_anything_is_sent(p256dh, auth):
+    device = ec.generate_private_key(ec.SECP256R1()).public_key()
+    good = b64(
+        device.public_bytes(
+            serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint
+        )
+    )
+    with pytest.raises(ValueError):
+        push_sender.encrypt(b"{}", p256dh or good, auth)
