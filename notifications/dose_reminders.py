@@ -22,13 +22,15 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.db import transaction
+from django.db.models import DEFERRED
 
+from accounts.models import Profile, User
 from accounts.reminder_moments import local_moment, outside_quiet_hours
 from backend import bulkwrite, rawsql
 from sync.clock import stamp, tick_many
 from tracking import facts
 from tracking.dose_moments import DoseMoment, dose_moment, next_reminder_due
-from tracking.models import IntakeLog, IntakeStatus, Regimen
+from tracking.models import IntakeLog, IntakeStatus, Product, Regimen
 from tracking.rules import medicines
 
 from .models import Delivery, DeliveryStatus, DoseReminder, Kind, Notification, ReminderState
@@ -68,15 +70,16 @@ def due_plans(now: datetime, limit: int | None = None, locked: bool = False) -> 
     """Plans whose reminder moment came: one query on an indexed column (and one for their
     schedule versions, facts.attach_versions), reading only what claiming and acting on
     them needs. `locked`: inside a transaction, the plans are locked and those another
-    claimer holds skipped, so claimers running at once take disjoint chunks."""
+    claimer holds skipped, so claimers running at once take disjoint chunks.
+
+    The rows are read as tuples and made into the plan, member, profile and product
+    (one per product) here: select_related spends about as long again building them."""
     plans = Regimen.objects.filter(next_dose_reminder_at__lte=now)
     if locked:
         plans = plans.select_for_update(of=("self",), skip_locked=True)
-    found = list(
-        plans.select_related("member__profile", "product")
-        .only(*CLAIM_FIELDS)
-        .order_by("next_dose_reminder_at")[: limit or CHUNK]
-    )
+    rows = plans.order_by("next_dose_reminder_at").values_list(*CLAIM_FIELDS)
+    products: dict = {}
+    found = [_claimed_plan(row, plans.db, products) for row in rows[: limit or CHUNK]]
     facts.attach_versions(found)
     return found
 
@@ -98,18 +101,66 @@ PROFILE_COLUMNS = (
 # What claiming reads of a plan, its member and their profile (dose_moment, quiet hours,
 # wants_reminders) and what acting on the new reminders reads (_step, the messages, the
 # channels wanted); anything else would be one more query per plan.
-CLAIM_FIELDS = (
+PLAN_FIELDS = (
     *facts.PLAN_COLUMNS,
     "member_id",
     "deleted_at",
     "remind",
     "follow_up_minutes",
     "next_dose_reminder_at",
+)
+MEMBER_FIELDS = ("id", "is_active", "deletion_scheduled_for")
+CLAIM_FIELDS = (
+    *PLAN_FIELDS,
     *(f"product__{name}" for name in PRODUCT_COLUMNS),
-    "member__is_active",
-    "member__deletion_scheduled_for",
+    *(f"member__{name}" for name in MEMBER_FIELDS[1:]),
+    "member__profile__id",
     *(f"member__profile__{name}" for name in PROFILE_COLUMNS),
 )
+_PRODUCT_AT = len(PLAN_FIELDS)
+_MEMBER_AT = _PRODUCT_AT + len(PRODUCT_COLUMNS)
+_PROFILE_AT = _MEMBER_AT + len(MEMBER_FIELDS) - 1
+
+
+def _claimed_plan(row: tuple, db: str, products: dict) -> Regimen:
+    """A plan with its member, their profile and its product from one CLAIM_FIELDS row, as
+    select_related would leave them (the fields not read are deferred)."""
+    plan = _make_plan(db, row[:_PRODUCT_AT])
+    product = products.get(plan.product_id)
+    if product is None:
+        values = (plan.product_id, *row[_PRODUCT_AT:_MEMBER_AT])
+        product = products[plan.product_id] = _make_product(db, values)
+    member = _make_member(db, (plan.member_id, *row[_MEMBER_AT:_PROFILE_AT]))
+    profile = _make_profile(db, (row[_PROFILE_AT], plan.member_id, *row[_PROFILE_AT + 1 :]))
+    _cache(plan, "member", member)
+    _cache(plan, "product", product)
+    _cache(profile, "user", member)
+    _cache(member, "profile", profile)
+    return plan
+
+
+def _maker(model, names: tuple[str, ...]):
+    """Build `model` instances from values of these fields (Model.from_db wants every
+    field, in the model's order: the others deferred)."""
+    order = [field.attname for field in model._meta.concrete_fields]
+    slots = [names.index(name) if name in names else None for name in order]
+
+    def make(db: str, values):
+        full = [DEFERRED if slot is None else values[slot] for slot in slots]
+        return model.from_db(db, order, full)
+
+    return make
+
+
+_make_plan = _maker(Regimen, PLAN_FIELDS)
+_make_product = _maker(Product, ("id", *PRODUCT_COLUMNS))
+_make_member = _maker(User, MEMBER_FIELDS)
+_make_profile = _maker(Profile, ("id", "user_id", *PROFILE_COLUMNS))
+
+
+def _cache(instance, name: str, related) -> None:
+    """What select_related stores for a relation (Model._state.fields_cache)."""
+    instance._state.fields_cache[name] = related
 
 
 def claim_moments(now: datetime) -> int:
