@@ -14,6 +14,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from django.db import connection, models
+from django.db.models.fields import AutoFieldMixin
 from django.utils import timezone
 
 BATCH = 1000  # rows a statement on the other databases
@@ -31,6 +32,62 @@ def insert(model: type[models.Model], rows: Sequence[Row]) -> None:
     defaults = _defaults(model, timezone.now())
     with connection.cursor() as cursor:
         _copy(cursor.cursor, model, model._meta.db_table, list(defaults), rows, defaults)
+
+
+def insert_returning(
+    model: type[models.Model],
+    rows: Sequence[Row],
+    returning: Sequence[str],
+    skip_conflicts: bool = False,
+) -> list[tuple]:
+    """New rows; the `returning` columns of each row written. With `skip_conflicts`, a row
+    whose unique key is already stored is left out (ON CONFLICT DO NOTHING), so the answer
+    says which were written; that needs keys the rows bring (an automatic key is only known
+    once written). Inside a transaction. On PostgreSQL the rows are copied into a temporary
+    table and inserted from it: COPY takes the values as psycopg adapts them, where an
+    INSERT's parameters are quoted one by one in Python."""
+    if not rows:
+        return []
+    automatic = isinstance(model._meta.pk, AutoFieldMixin)
+    if connection.vendor != "postgresql":
+        return _insert_returning_elsewhere(model, rows, returning, skip_conflicts, automatic)
+    defaults = _defaults(model, timezone.now())
+    if automatic:  # the sequence numbers them
+        defaults.pop(model._meta.pk.attname)
+    table, new = model._meta.db_table, f"{model._meta.db_table}_new"
+    names = ", ".join(f'"{c}"' for c in defaults)
+    conflicts = " ON CONFLICT DO NOTHING" if skip_conflicts else ""
+    answer = ", ".join(f'"{model._meta.get_field(c).column}"' for c in returning)
+    with connection.cursor() as cursor:
+        _temporary_copy(cursor, table, new, names)
+        _copy(cursor.cursor, model, new, list(defaults), rows, defaults)
+        cursor.execute(
+            f'INSERT INTO "{table}" ({names}) SELECT {names} FROM "{new}"{conflicts} '
+            f"RETURNING {answer}"
+        )
+        return cursor.fetchall()
+
+
+def _insert_returning_elsewhere(model, rows, returning, skip_conflicts, automatic) -> list[tuple]:
+    if skip_conflicts and automatic:
+        raise ValueError("skip_conflicts needs keys the rows bring")
+    instances = [model(**row) for row in rows]
+    model._default_manager.bulk_create(instances, batch_size=BATCH, ignore_conflicts=skip_conflicts)
+    if skip_conflicts:  # the keys found are those written: a skipped row's key is new
+        found = model._default_manager.filter(pk__in=[i.pk for i in instances])
+        written = set(found.values_list("pk", flat=True))
+        instances = [i for i in instances if i.pk in written]
+    fields = [model._meta.get_field(name).attname for name in returning]
+    return [tuple(getattr(i, name) for name in fields) for i in instances]
+
+
+def _temporary_copy(cursor, table: str, name: str, names: str) -> None:
+    """An empty temporary table with these columns of `table`, dropped at commit."""
+    cursor.execute(f'DROP TABLE IF EXISTS "{name}"')
+    cursor.execute(
+        f'CREATE TEMPORARY TABLE "{name}" ON COMMIT DROP AS '
+        f'SELECT {names} FROM "{table}" WITH NO DATA'
+    )
 
 
 def update(model: type[models.Model], rows: Sequence[Row], fields: Sequence[str]) -> None:
@@ -54,11 +111,7 @@ def update(model: type[models.Model], rows: Sequence[Row], fields: Sequence[str]
     assignments = ", ".join(f'"{f}" = c."{f}"' for f in fields)
     with connection.cursor() as cursor:
         # A table of the changes only: COPY into it, then one UPDATE joins it by key.
-        cursor.execute(f'DROP TABLE IF EXISTS "{changes}"')
-        cursor.execute(
-            f'CREATE TEMPORARY TABLE "{changes}" ON COMMIT DROP AS '
-            f'SELECT {names} FROM "{table}" WITH NO DATA'
-        )
+        _temporary_copy(cursor, table, changes, names)
         _copy(cursor.cursor, model, changes, columns, rows)
         cursor.execute(
             f'UPDATE "{table}" AS t SET {assignments} FROM "{changes}" AS c '

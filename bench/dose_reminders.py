@@ -630,7 +630,21 @@ def ticks_of(database: str, worker: Worker, push: PushService) -> dict[int, tupl
         part = part_of(pid, comm, database, workers, push.process.pid)
         if part:
             found[pid] = (part, common.process_ticks(fields))
+        if comm == "postgres" and " -D " in (common.cmdline(pid) or ""):
+            # The postmaster: what backends used before they exited (the worker's close at
+            # the end of each task), of any database: on a machine others use, an upper bound.
+            exited = int(fields[13]) + int(fields[14])
+            found[-pid] = ("postgresql, exited backends (any database)", exited)
+    total, idle = common.cpu_times()
+    found[0] = ("machine busy", total - idle)
     return found
+
+
+def other_share(used: dict[str, int], seconds: float) -> float:
+    """The share of the machine's CPUs that processes outside the parts used meanwhile."""
+    ours = sum(ticks for part, ticks in used.items() if part != "machine busy")
+    other = used.get("machine busy", 0) - ours
+    return max(other, 0) / common.CLK_TCK / max(seconds, 1e-9) / (os.cpu_count() or 1)
 
 
 def ticks_used(before: dict, after: dict) -> dict[str, int]:
@@ -733,8 +747,11 @@ def run_scenario(args, push: PushService, label: str, **how) -> dict:
     }
     if not kill:
         run["cpu_ms_per_reminder"] = {
-            part: ticks / common.CLK_TCK * 1000 / max(expected, 1) for part, ticks in used.items()
+            part: ticks / common.CLK_TCK * 1000 / max(expected, 1)
+            for part, ticks in used.items()
+            if part != "machine busy"
         }
+    run["other_processes_cpu_share"] = round(other_share(used, finished - began), 3)
     print(
         f"  {stats['received']:,} pushes received, last {run['last_push_s']} s after the beat: "
         f"{run['reminders_per_s']:,.0f} reminders/s; {checks['verdict']}",

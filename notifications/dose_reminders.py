@@ -5,7 +5,9 @@ waiting window ends (docs/domain.md#schedules-and-waiting-windows).
 Claim, then act (STYLE.md). The planner selects due plans with one indexed query
 (Regimen.next_dose_reminder_at), writes a DoseReminder row per dose moment (unique per
 plan and moment) and only then moves the plans' moments on with one conditional update;
-a crash between the two leaves rows the next run finds, never second ones. Every later
+a crash between the two leaves rows the next run finds, never second ones. A claimer takes
+the first step of the reminders due now in that same transaction (their inbox rows and
+deliveries commit with them) and sends their pushes itself once it commits. Every later
 step (first send, snooze, follow-up, window end) is a DoseReminder whose `next_at` came:
 one more indexed query, the chunk claimed by moving `next_at` to a lease, and acted on
 with a handful of statements for the whole chunk.
@@ -16,22 +18,26 @@ from __future__ import annotations
 import uuid
 from collections import defaultdict
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.db import transaction
+from django.db.models import DEFERRED
+from django.db.models.base import ModelState
+from django.db.models.signals import post_init, pre_init
 
+from accounts.models import Profile, User
 from accounts.reminder_moments import local_moment, outside_quiet_hours
-from backend import rawsql
+from backend import bulkwrite, rawsql
 from sync.clock import stamp, tick_many
 from tracking import facts
 from tracking.dose_moments import DoseMoment, dose_moment, next_reminder_due
-from tracking.models import IntakeLog, IntakeStatus, Regimen
+from tracking.models import IntakeLog, IntakeStatus, Product, Regimen
 from tracking.rules import medicines
 
 from .models import Delivery, DeliveryStatus, DoseReminder, Kind, Notification, ReminderState
 from .planner import wants_reminders
-from .services import create_once, delivery_rows
+from .services import claimed_delivery_rows, create_once
 
 CHUNK = 500
 # A reminder sent this long after its moment (the planner was down) says it is late.
@@ -64,18 +70,20 @@ def due_count(now: datetime) -> int:
 
 def due_plans(now: datetime, limit: int | None = None, locked: bool = False) -> list[Regimen]:
     """Plans whose reminder moment came: one query on an indexed column (and one for their
-    schedules), reading only what claiming and acting on them needs. `locked`: inside a
-    transaction, the plans are locked and those another claimer holds skipped, so
-    claimers running at once take disjoint chunks."""
+    schedule versions, facts.attach_versions), reading only what claiming and acting on
+    them needs. `locked`: inside a transaction, the plans are locked and those another
+    claimer holds skipped, so claimers running at once take disjoint chunks.
+
+    The rows are read as tuples and made into the plan, member, profile and product
+    (one per product) here: select_related spends about as long again building them."""
     plans = Regimen.objects.filter(next_dose_reminder_at__lte=now)
     if locked:
         plans = plans.select_for_update(of=("self",), skip_locked=True)
-    return list(
-        plans.select_related("member__profile", "product")
-        .only(*CLAIM_FIELDS)
-        .prefetch_related(facts.prefetched_versions())
-        .order_by("next_dose_reminder_at")[: limit or CHUNK]
-    )
+    rows = plans.order_by("next_dose_reminder_at").values_list(*CLAIM_FIELDS)
+    products: dict = {}
+    found = [_claimed_plan(row, plans.db, products) for row in rows[: limit or CHUNK]]
+    facts.attach_versions(found)
+    return found
 
 
 # What a reminder's text and routing read of its product and of its member's profile.
@@ -95,18 +103,73 @@ PROFILE_COLUMNS = (
 # What claiming reads of a plan, its member and their profile (dose_moment, quiet hours,
 # wants_reminders) and what acting on the new reminders reads (_step, the messages, the
 # channels wanted); anything else would be one more query per plan.
-CLAIM_FIELDS = (
+PLAN_FIELDS = (
     *facts.PLAN_COLUMNS,
     "member_id",
     "deleted_at",
     "remind",
     "follow_up_minutes",
     "next_dose_reminder_at",
+)
+MEMBER_FIELDS = ("id", "is_active", "deletion_scheduled_for")
+CLAIM_FIELDS = (
+    *PLAN_FIELDS,
     *(f"product__{name}" for name in PRODUCT_COLUMNS),
-    "member__is_active",
-    "member__deletion_scheduled_for",
+    *(f"member__{name}" for name in MEMBER_FIELDS[1:]),
+    "member__profile__id",
     *(f"member__profile__{name}" for name in PROFILE_COLUMNS),
 )
+_PRODUCT_AT = len(PLAN_FIELDS)
+_MEMBER_AT = _PRODUCT_AT + len(PRODUCT_COLUMNS)
+_PROFILE_AT = _MEMBER_AT + len(MEMBER_FIELDS) - 1
+
+
+def _claimed_plan(row: tuple, db: str, products: dict) -> Regimen:
+    """A plan with its member, their profile and its product from one CLAIM_FIELDS row, as
+    select_related would leave them (the fields not read are deferred)."""
+    plan = _make_plan(db, row[:_PRODUCT_AT])
+    product = products.get(plan.product_id)
+    if product is None:
+        values = (plan.product_id, *row[_PRODUCT_AT:_MEMBER_AT])
+        product = products[plan.product_id] = _make_product(db, values)
+    member = _make_member(db, (plan.member_id, *row[_MEMBER_AT:_PROFILE_AT]))
+    profile = _make_profile(db, (row[_PROFILE_AT], plan.member_id, *row[_PROFILE_AT + 1 :]))
+    _cache(plan, "member", member)
+    _cache(plan, "product", product)
+    _cache(profile, "user", member)
+    _cache(member, "profile", profile)
+    return plan
+
+
+def _maker(model, names: tuple[str, ...]):
+    """Build `model` instances loaded with values of these fields, the others deferred: what
+    Model.from_db leaves, without Model.__init__ walking every field (a third of reading a
+    chunk). Models someone listens to pre_init or post_init on go through from_db."""
+    order = [field.attname for field in model._meta.concrete_fields]
+    slots = [names.index(name) if name in names else None for name in order]
+
+    def make(db: str, values):
+        if pre_init.has_listeners(model) or post_init.has_listeners(model):
+            full = [DEFERRED if slot is None else values[slot] for slot in slots]
+            return model.from_db(db, order, full)
+        new = model.__new__(model)
+        new._state = ModelState()
+        new._state.adding, new._state.db = False, db
+        new.__dict__.update(zip(names, values, strict=True))  # a deferred field is absent
+        return new
+
+    return make
+
+
+_make_plan = _maker(Regimen, PLAN_FIELDS)
+_make_product = _maker(Product, ("id", *PRODUCT_COLUMNS))
+_make_member = _maker(User, MEMBER_FIELDS)
+_make_profile = _maker(Profile, ("id", "user_id", *PROFILE_COLUMNS))
+
+
+def _cache(instance, name: str, related) -> None:
+    """What select_related stores for a relation (Model._state.fields_cache)."""
+    instance._state.fields_cache[name] = related
 
 
 def claim_moments(now: datetime) -> int:
@@ -114,19 +177,36 @@ def claim_moments(now: datetime) -> int:
     hours end) and move each plan to its next moment, a chunk at a time; return the
     reminders written (acted on by whoever next asks due_reminders)."""
     written = 0
-    while (rows := claim_chunk(now)) is not None:
-        written += len(rows)
+    while (claimed := claim_chunk(now)) is not None:
+        written += len(claimed.reminders)
     return written
 
 
-def claim_chunk(now: datetime, lease: datetime | None = None) -> list[DoseReminder] | None:
+@dataclass
+class Opened:
+    """What a chunk's new inbox rows leave to deliver: the push deliveries claimed for the
+    writer to send once they commit, and the ids of the other pending ones, for workers."""
+
+    push: list[Delivery] = field(default_factory=list)
+    pending: list[int] = field(default_factory=list)
+
+
+@dataclass
+class Claimed:
+    reminders: list[DoseReminder]
+    opened: Opened
+
+
+def claim_chunk(now: datetime, acting_at: datetime | None = None) -> Claimed | None:
     """Claim one chunk of the dose moments that came, in one transaction: the plans locked
     (other claimers skip them), a DoseReminder written per moment and each plan moved to
     its next moment. Deactivated members and those leaving Ossa are moved on and not
     reminded; a moment more than STALE past (the planner was down for hours) is skipped.
-    With `lease`, the reminders due now are leased to the caller until then, to act on at
-    once (a caller that dies leaves them to come due again). Returns the reminders written,
-    or None when no plan was due."""
+    With `acting_at`, the reminders due now take their first step in the same transaction
+    (act_on, without a second write of each): their inbox rows and deliveries commit with
+    them. A claimer that dies before commit leaves nothing; after it, a delivery it had
+    claimed is handed out again once stuck (services.requeue_stuck). Returns what was
+    written, or None when no plan was due."""
     with transaction.atomic():
         plans = due_plans(now, locked=True)
         if not plans:
@@ -137,12 +217,38 @@ def claim_chunk(now: datetime, lease: datetime | None = None) -> list[DoseRemind
             moment = dose_moment(plan, due)
             moves.append((plan.pk, due, _after(plan, moment, now)))
             if wants_reminders(plan.member) and now - due <= STALE:
-                rows.append(_reminder_row(plan, moment, now, lease))
+                rows.append(_reminder_row(plan, moment, now))
         rows = _not_written(rows)
-        _stamp_all(rows)
-        DoseReminder.objects.bulk_create(rows, ignore_conflicts=True)
+        acting = [r for r in rows if acting_at and r.next_at is not None and r.next_at <= now]
+        sent = _steps(acting, acting_at) if acting else []
+        _stamp_all([*rows, *sent])
+        bulkwrite.insert(DoseReminder, [_columns(row, REMINDER_COLUMNS) for row in rows])
+        opened = _write_inbox(sent, acting_at)
         rawsql.move_moments(Regimen, "next_dose_reminder_at", moves)
-    return rows
+    return Claimed(rows, opened)
+
+
+# What a new reminder row is written with (created_at and updated_at: the write's time).
+REMINDER_COLUMNS = (
+    "id",
+    "server_version",
+    "member_id",
+    "regimen_id",
+    "due_at",
+    "counts_from",
+    "counts_until",
+    "state",
+    "next_at",
+    "snoozed_until",
+    "sends",
+    "follow_up_sent",
+    "late",
+)
+NOTIFICATION_COLUMNS = ("id", "server_version", "member_id", "kind", "period", "title", "body")
+
+
+def _columns(row, names) -> dict:
+    return {name: getattr(row, name) for name in names}
 
 
 def _not_written(rows: list[DoseReminder]) -> list[DoseReminder]:
@@ -161,9 +267,7 @@ def _after(plan: Regimen, moment: DoseMoment, now: datetime) -> datetime | None:
     return upcoming
 
 
-def _reminder_row(
-    plan: Regimen, moment: DoseMoment, now: datetime, lease: datetime | None
-) -> DoseReminder:
+def _reminder_row(plan: Regimen, moment: DoseMoment, now: datetime) -> DoseReminder:
     due = moment.due_at
     row = DoseReminder(
         id=dose_id(plan.pk, due),
@@ -177,8 +281,6 @@ def _reminder_row(
     row.next_at = _respecting_quiet_hours(row, max(due, now))
     if row.next_at is None:
         row.state = ReminderState.DONE
-    elif lease is not None and row.next_at <= now:
-        row.next_at = lease
     return row
 
 
@@ -237,9 +339,8 @@ class Logged:
     status: str
 
 
-def act(reminder_ids: list[uuid.UUID], now: datetime) -> list[int]:
-    """Each claimed reminder's next step, for a chunk at once (act_on). Returns the ids of
-    the deliveries to send."""
+def act(reminder_ids: list[uuid.UUID], now: datetime) -> Opened:
+    """Each claimed reminder's next step, for a chunk at once (act_on)."""
     reminders = list(
         DoseReminder.objects.filter(pk__in=reminder_ids)
         .select_related("regimen__product", "member__profile")
@@ -248,10 +349,19 @@ def act(reminder_ids: list[uuid.UUID], now: datetime) -> list[int]:
     return act_on(reminders, now)
 
 
-def act_on(reminders: list[DoseReminder], now: datetime) -> list[int]:
+def act_on(reminders: list[DoseReminder], now: datetime) -> Opened:
     """The next step of these claimed reminders (with their plan, product, member and
     profile loaded): the inbox rows written (once per period), their deliveries opened, the
-    reminders moved on, in one transaction. Returns the ids of the deliveries to send."""
+    reminders moved on, in one transaction. Returns what is left to deliver."""
+    sent = _steps(reminders, now)
+    with transaction.atomic():
+        _stamp_all([*reminders, *sent])
+        rawsql.update_rows(DoseReminder, reminders, STEP_FIELDS)
+        return _write_inbox(sent, now)
+
+
+def _steps(reminders: list[DoseReminder], now: datetime) -> list[Notification]:
+    """Move each reminder on (unsaved); the inbox rows their steps send."""
     logs = _logs_of(reminders)
     sent = []
     for reminder in reminders:
@@ -260,11 +370,7 @@ def act_on(reminders: list[DoseReminder], now: datetime) -> list[int]:
         if message is not None:
             reminder.sends += 1
             sent.append(_notification(reminder, message))
-    with transaction.atomic():
-        _stamp_all([*reminders, *sent])
-        rawsql.update_rows(DoseReminder, reminders, STEP_FIELDS)
-        Notification.objects.bulk_create(sent, ignore_conflicts=True)
-        return _open_deliveries(sent)
+    return sent
 
 
 # What acting on a reminder reads besides the reminder itself (the step, its messages and
@@ -447,17 +553,29 @@ def _notification(reminder: DoseReminder, message: Message) -> Notification:
     )
 
 
-def _open_deliveries(written: list[Notification]) -> list[int]:
-    """Deliveries for the inbox rows this run inserted (a row already there was handed out
-    by an earlier try): the pending ones' ids."""
-    if not written:
-        return []
-    inserted = set(
-        Notification.objects.filter(pk__in=[n.pk for n in written]).values_list("pk", flat=True)
+def _write_inbox(sent: list[Notification], now: datetime) -> Opened:
+    """The inbox rows not written yet (a row already there was handed out by an earlier
+    try: its period is taken) and their deliveries, as services.claimed_delivery_rows
+    opens them (the push ones claimed for the caller to send after commit)."""
+    if not sent:
+        return Opened()
+    rows = [{**_columns(n, NOTIFICATION_COLUMNS), "data": n.data} for n in sent]
+    written = {pk for (pk,) in bulkwrite.insert_returning(Notification, rows, ["id"], True)}
+    new = {n.pk: n for n in sent if n.pk in written}
+    deliveries = [row for n in new.values() for row in claimed_delivery_rows(n, now)]
+    returned = bulkwrite.insert_returning(
+        Delivery, deliveries, ["id", "notification_id", "channel"]
     )
-    rows = [row for n in written if n.pk in inserted for row in delivery_rows(n)]
-    Delivery.objects.bulk_create(rows)
-    return [row.pk for row in rows if row.status == DeliveryStatus.PENDING]
+    rows = {(row["notification_id"], row["channel"]): row for row in deliveries}
+    opened = Opened()
+    for pk, notification_id, channel in returned:
+        row = rows[notification_id, channel]
+        if row["status"] == DeliveryStatus.SENDING:
+            values = {k: v for k, v in row.items() if k != "notification_id"}
+            opened.push.append(Delivery(id=pk, notification=new[notification_id], **values))
+        elif row["status"] == DeliveryStatus.PENDING:
+            opened.pending.append(pk)
+    return opened
 
 
 # --- Snoozing ----------------------------------------------------------------------------------

@@ -65,6 +65,27 @@ def delivery_rows(notification: Notification) -> list[Delivery]:
     ]
 
 
+def claimed_delivery_rows(notification: Notification, now: datetime) -> list[dict]:
+    """delivery_rows as a writer that delivers them itself opens them (bulkwrite rows):
+    in-app sent, as the inbox row it is commits; push claimed by the writer (one attempt,
+    as claim_deliveries leaves it), to send once committed; e-mail pending for a worker.
+    A writer that dies after commit leaves its push deliveries to requeue_stuck."""
+    profile = notification.member.profile
+    rows = []
+    for channel, transport in TRANSPORTS.items():
+        row = {"notification_id": notification.pk, "channel": channel, "last_error": ""}
+        if not transport.wanted(profile, notification.kind):
+            row.update(status=DeliveryStatus.SKIPPED, attempts=0)
+        elif channel == Channel.EMAIL:
+            row.update(status=DeliveryStatus.PENDING, attempts=0)
+        elif channel == Channel.IN_APP:
+            row.update(status=DeliveryStatus.SENT, attempts=1, claimed_at=now, sent_at=now)
+        else:
+            row.update(status=DeliveryStatus.SENDING, attempts=1, claimed_at=now)
+        rows.append(row)
+    return rows
+
+
 def claim_delivery(delivery_id: int) -> Delivery | None:
     """Take a pending delivery for one attempt; another worker holding it gets None."""
     claimed = Delivery.objects.filter(id=delivery_id, status=DeliveryStatus.PENDING).update(
@@ -124,10 +145,16 @@ RECORD_EVERY = 20
 
 
 def deliver_chunk(delivery_ids: list[int], max_attempts: int) -> list[Delivery]:
-    """Attempt a chunk of deliveries once each: claimed in one statement, their members'
-    push devices read in one query, outcomes written RECORD_EVERY at a time. Returns the
-    deliveries a transient failure put back to pending, to retry with backoff."""
-    claimed = claim_deliveries(delivery_ids)
+    """Attempt a chunk of deliveries once each: claimed in one statement, then sent
+    (send_claimed). Returns the deliveries a transient failure put back to pending, to
+    retry with backoff."""
+    return send_claimed(claim_deliveries(delivery_ids), max_attempts)
+
+
+def send_claimed(claimed: list[Delivery], max_attempts: int) -> list[Delivery]:
+    """Attempt deliveries this worker claimed (with their notifications loaded): their
+    members' push devices read in one query, outcomes written RECORD_EVERY at a time.
+    Returns the deliveries a transient failure put back to pending."""
     pushed = {d.notification.member_id for d in claimed if d.channel == Channel.PUSH}
     devices = active_devices(pushed)
     retry, settled = [], []

@@ -23,9 +23,10 @@ RETRY_CAP_SECONDS = 30 * 60
 STUCK_AFTER = timedelta(minutes=15)
 # Deliveries a deliver_many task attempts (a dose-reminder chunk opens two per reminder).
 DELIVERY_CHUNK = 1000
-# Workers claiming dose moments at once when many came (the beat's own among them); the
-# others are free to deliver what the claimers hand out meanwhile.
-CLAIMERS = 2
+# Workers claiming dose moments at once when many came (the beat's own among them). Each
+# sends the pushes of a chunk it claimed before claiming the next, so a claimer waits on the
+# database, then on push services: four keep two CPUs busy (bench/RESULTS.md, issue 17).
+CLAIMERS = 4
 DB_RETRY = {
     "autoretry_for": (OperationalError, DatabaseError),
     "retry_backoff": 2,
@@ -97,27 +98,32 @@ def plan_dose_reminders() -> int:
 @shared_task(acks_late=True, soft_time_limit=300, time_limit=360, **DB_RETRY)
 def claim_dose_moments(planned_at: str) -> int:
     """Claim chunks of the dose moments due at `planned_at` until none is left (claimers at
-    once take disjoint chunks), acting on each as soon as it is claimed and handing its
-    deliveries out. Returns the reminders written."""
+    once take disjoint chunks), each acted on as it is claimed and its pushes sent before
+    the next. Returns the reminders written."""
     now = datetime.fromisoformat(planned_at)
     written = 0
-    while True:
-        lease = timezone.now() + dose_reminders.LEASE
-        claimed = dose_reminders.claim_chunk(now, lease=lease)
-        if claimed is None:
-            return written
-        written += len(claimed)
-        leased = [reminder for reminder in claimed if reminder.next_at == lease]
-        hand_out(dose_reminders.act_on(leased, timezone.now()))
+    while (claimed := dose_reminders.claim_chunk(now, acting_at=timezone.now())) is not None:
+        written += len(claimed.reminders)
+        deliver_opened(claimed.opened)
+    return written
 
 
 @shared_task(acks_late=True, soft_time_limit=300, time_limit=360, **DB_RETRY)
 def send_dose_reminders(reminder_ids: list[str]) -> int:
     """A claimed chunk's next steps in one transaction (a retry finds the inbox rows
-    written: their unique periods send each once), then its deliveries handed out."""
-    deliveries = dose_reminders.act([uuid.UUID(pk) for pk in reminder_ids], timezone.now())
-    hand_out(deliveries)
-    return len(deliveries)
+    written: their unique periods send each once), then its deliveries sent."""
+    opened = dose_reminders.act([uuid.UUID(pk) for pk in reminder_ids], timezone.now())
+    deliver_opened(opened)
+    return len(opened.push) + len(opened.pending)
+
+
+def deliver_opened(opened: dose_reminders.Opened) -> None:
+    """The push deliveries a writer claimed, sent here (no second read of what it wrote);
+    the other pending ones handed out to workers."""
+    retry = services.send_claimed(opened.push, MAX_DELIVERY_ATTEMPTS)
+    for delivery in retry:
+        enqueue_now(deliver, delivery.id, countdown=retry_delay(delivery.attempts))
+    hand_out(opened.pending)
 
 
 def send_refill_reminders(plan_ids: list[str], planned_at: str) -> int:

@@ -81,20 +81,35 @@ def lock(member_ids: Iterable[UUID]) -> None:
 
 
 def tick_many(member_ids: Iterable[UUID]) -> dict[UUID, int]:
-    """Increment several members' clocks in one statement; return member id → new value."""
+    """Increment several members' clocks in one statement (two when some have none yet);
+    return member id → new value."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("sync.clock.tick_many() must run inside transaction.atomic()")
-    ids = sorted(set(member_ids), key=str)
+    ids = sorted({m if isinstance(m, UUID) else UUID(str(m)) for m in member_ids}, key=str)
     if not ids:
         return {}
-    SyncClock.objects.bulk_create([SyncClock(member_id=m) for m in ids], ignore_conflicts=True)
+    ticked = _tick_existing(ids)
+    missing = [m for m in ids if m not in ticked]
+    if missing:
+        SyncClock.objects.bulk_create(
+            [SyncClock(member_id=m) for m in missing], ignore_conflicts=True
+        )
+        ticked.update(_tick_existing(missing))
+    return ticked
+
+
+def _tick_existing(ids: list[UUID]) -> dict[UUID, int]:
     table = SyncClock._meta.db_table
-    placeholders = ", ".join(["%s"] * len(ids))
+    if connection.vendor == "postgresql":
+        # The ids as one array literal: psycopg quotes a list's items one by one in Python.
+        condition, params = "member_id = ANY(%s::uuid[])", [f"{{{','.join(map(str, ids))}}}"]
+    else:
+        condition = f"member_id IN ({', '.join(['%s'] * len(ids))})"
+        params = [_db_member_id(m) for m in ids]
     with connection.cursor() as cursor:
         cursor.execute(
-            f"UPDATE {table} SET value = value + 1 WHERE member_id IN ({placeholders}) "
-            "RETURNING member_id, value",
-            [_db_member_id(m) for m in ids],
+            f"UPDATE {table} SET value = value + 1 WHERE {condition} RETURNING member_id, value",
+            params,
         )
         rows = cursor.fetchall()
     # SQLite hands back the key as hex text, PostgreSQL as a UUID.

@@ -8,8 +8,10 @@ import uuid
 from decimal import Decimal
 
 import pytest
+from django.db import transaction
 
 from backend import bulkwrite
+from notifications.models import Delivery, Notification
 from tracking.models import Flag, NutrientDay
 
 pytestmark = pytest.mark.django_db
@@ -61,7 +63,53 @@ def test_an_update_rewrites_only_the_fields_it_names(alice, bob):
     assert NutrientDay.objects.get(member=bob).d3 == Decimal("10")
 
 
+def inbox_row(member, period: str) -> dict:
+    return {
+        "id": uuid.uuid4(),
+        "member_id": member.id,
+        "kind": "dose_reminder",
+        "period": period,
+        "title": "Levothyroxine",
+        "body": "",
+        "data": {"dose": 1},
+    }
+
+
+def test_inserted_rows_answer_with_the_columns_asked_and_a_taken_key_is_left_out(
+    alice, django_assert_max_num_queries
+):
+    taken = inbox_row(alice, "dose-1")
+    bulkwrite.insert(Notification, [taken])
+    rows = [inbox_row(alice, "dose-1"), inbox_row(alice, "dose-2")]
+
+    with transaction.atomic(), django_assert_max_num_queries(5):
+        written = bulkwrite.insert_returning(Notification, rows, ["id", "period"], True)
+
+    assert written == [(rows[1]["id"], "dose-2")]
+    stored = Notification.objects.get(period="dose-2")
+    assert (stored.data, stored.created_at is not None) == ({"dose": 1}, True)
+    assert Notification.objects.get(period="dose-1").id == taken["id"]
+
+
+def test_rows_with_an_automatic_key_answer_with_the_keys_they_got(alice):
+    notification = Notification.objects.create(member=alice, kind="dose_reminder", period="p")
+    rows = [
+        {"notification_id": notification.id, "channel": channel, "status": "pending"}
+        for channel in ("in_app", "push")
+    ]
+
+    with transaction.atomic():
+        written = bulkwrite.insert_returning(Delivery, rows, ["id", "channel"])
+
+    stored = dict(Delivery.objects.values_list("channel", "id"))
+    assert sorted(written, key=lambda row: row[1]) == [
+        (stored["in_app"], "in_app"),
+        (stored["push"], "push"),
+    ]
+
+
 def test_writing_nothing_runs_nothing(django_assert_num_queries):
     with django_assert_num_queries(0):
         bulkwrite.insert(Flag, [])
         bulkwrite.update(Flag, [], ("title",))
+        bulkwrite.insert_returning(Flag, [], ["id"])

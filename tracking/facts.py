@@ -8,6 +8,7 @@ through these functions, so the rules see the same facts whoever asks.
 
 from __future__ import annotations
 
+from collections import defaultdict, namedtuple
 from collections.abc import Iterable, Mapping
 from datetime import date
 from decimal import Decimal
@@ -123,6 +124,22 @@ def plan_of(regimen: Regimen) -> RuleRegimen:
         ]
     product = RuleProduct(id=str(regimen.product_id), name=regimen.product.name)
     return plan(row, versions, product)
+
+
+# A schedule version as plan_of reads it (attach_versions), without a model per row.
+VersionRow = namedtuple("VersionRow", SCHEDULE_COLUMNS)
+
+
+def attach_versions(regimens: list[Regimen]) -> None:
+    """Each plan's schedule versions in `schedule_versions`, read in one query as plain
+    rows: for a chunk of hundreds of plans a prefetch spends more on building a model per
+    version than on reading them."""
+    found = defaultdict(list)
+    rows = RegimenSchedule.objects.filter(regimen_id__in=[r.pk for r in regimens])
+    for regimen_id, *values in rows.values_list("regimen_id", *SCHEDULE_COLUMNS):
+        found[regimen_id].append(VersionRow(*values))
+    for regimen in regimens:
+        regimen.schedule_versions = found[regimen.pk]
 
 
 def prefetched_versions() -> Prefetch:

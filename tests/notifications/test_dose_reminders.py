@@ -358,6 +358,61 @@ def test_a_planner_crashing_between_writing_and_moving_on_sends_once(alice, monk
     assert DoseReminder.objects.filter(regimen=levo).count() == 1
 
 
+def test_due_plans_are_read_as_select_related_would_leave_them(alice, django_assert_num_queries):
+    levo = plan(alice, "Levothyroxine 50 mcg", ["06:30"])
+    claimed = dose_reminders
+    with django_assert_num_queries(2):  # the plans, their schedule versions
+        [found] = dose_reminders.due_plans(at(MONDAY, "06:30"))
+    fields = [*claimed.PLAN_FIELDS, *(f"product__{n}" for n in claimed.PRODUCT_COLUMNS)]
+    fields += [f"member__{n}" for n in claimed.MEMBER_FIELDS]
+    fields += [f"member__profile__{n}" for n in ("id", *claimed.PROFILE_COLUMNS)]
+    related = Regimen.objects.select_related("member__profile", "product")
+    expected = related.only(*claimed.CLAIM_FIELDS).get(pk=levo.pk)
+
+    def value(plan, path):
+        for name in path.split("__"):
+            plan = getattr(plan, name)
+        return plan
+
+    with django_assert_num_queries(0):  # nothing read later, every relation in place
+        assert [value(found, f) for f in fields] == [value(expected, f) for f in fields]
+        assert found.member.profile.user is found.member
+        assert [v.times for v in found.schedule_versions] == [["06:30"]]
+    assert found.get_deferred_fields() == expected.get_deferred_fields()
+    assert found.member.get_deferred_fields() == expected.member.get_deferred_fields()
+    assert found._state.adding is False and found.member.profile._state.db == "default"
+
+
+def test_a_claimer_killed_before_sending_leaves_its_pushes_to_be_handed_out_once(
+    alice, push_service, monkeypatch
+):
+    device = push_service.device(alice)
+    plan(alice, "Levothyroxine 50 mcg", ["06:30"])
+
+    def killed(*args):
+        raise SystemExit("the worker was killed")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(tasks.services, "send_claimed", killed)
+        with pytest.raises(SystemExit):
+            beat(at(MONDAY, "06:30"))
+    # The reminder, its inbox row and its deliveries committed together before the send.
+    channels = dict(Delivery.objects.values_list("channel", "status"))
+    assert channels == {"in_app": "sent", "push": "sending", "email": "skipped"}
+    assert push_service.for_device(device) == []
+    beat(at(MONDAY, "06:31"))
+    assert push_service.for_device(device) == []  # claimed: no other worker sends it
+
+    with time_machine.travel(at(MONDAY, "06:30") + tasks.STUCK_AFTER * 2, tick=False):
+        tasks.plan_reminders.apply()
+
+    assert titles(alice) == ["Levothyroxine 50 mcg: 1 tablet at 06:30"]
+    pushed = push_service.for_device(device)
+    assert [m.payload["kind"] for m in pushed].count("dose_reminder") == 1
+    dose = Delivery.objects.get(channel="push", notification__kind="dose_reminder")
+    assert dose.status == "sent"
+
+
 def test_a_worker_dying_mid_send_is_retried_once_and_sent_once(alice):
     levo = plan(alice, "Levothyroxine 50 mcg", ["06:30"])
     with time_machine.travel(at(MONDAY, "06:30"), tick=False):
