@@ -248,7 +248,8 @@ def references() -> list[RuleReference]:
 def compute(data: MemberData, now: datetime) -> MemberResult:
     member, tz = data.member, data.member.timezone
     logs = adherence.logs_of(data.doses, tz)  # placed in the zone once for every question
-    weeks = _weeks_with_plans(adherence.weekly_adherence(data.regimens, logs, tz, now, WEEKS))
+    window = adherence.weekly_window(data.regimens, logs, tz, now, WEEKS)
+    weeks = _weeks_with_plans(window.weeks)
     today = member.today
     first_week = today - timedelta(days=today.weekday(), weeks=WEEKS - 1)
     inputs = flags.FlagInputs(
@@ -258,7 +259,7 @@ def compute(data: MemberData, now: datetime) -> MemberResult:
         products=data.products,
         occurrences=_flag_occurrences(data, today),
         missed=_missed(data, logs, today, now),
-        pdc_last_4_weeks=_pdc_last_4_weeks(data, logs, today, now),
+        pdc_last_4_weeks=_pdc_last_4_weeks(data, window, today),
         references=references(),
         now=now,
     )
@@ -312,11 +313,12 @@ def _missed(data: MemberData, logs: adherence.Logs, today: date, now: datetime) 
 
 
 def _pdc_last_4_weeks(
-    data: MemberData, logs: adherence.Logs, today: date, now: datetime
+    data: MemberData, window: adherence.Window, today: date
 ) -> dict[str, float | None]:
+    # Inside the 13 weeks just matched: most plans' PDC is a count over their timeline.
     first = today - timedelta(days=PDC_FLAG_DAYS - 1)
     return {
-        r.id: adherence.pdc_between(r, logs, data.member.timezone, first, today, now)
+        r.id: window.pdc_between(r, first, today)
         for r in data.regimens
         if r.end_date is None or r.end_date >= first
     }
