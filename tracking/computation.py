@@ -123,12 +123,7 @@ def recompute(member_ids: Iterable[UUID], now: datetime | None = None) -> Summar
     member_ids = list(member_ids)
     marks = [time.perf_counter()]
     with _cyclic_gc_paused():
-        data = load(member_ids, now)
-        marks.append(time.perf_counter())
-        results = [compute(member, now) for member in data]
-        marks.append(time.perf_counter())
-        summary = write(results, now)
-        marks.append(time.perf_counter())
+        summary = _load_compute_write(member_ids, now, marks)
     stock_levels.refresh(member_ids, now)
     marks.append(time.perf_counter())
     summary.seconds = {
@@ -137,12 +132,24 @@ def recompute(member_ids: Iterable[UUID], now: datetime | None = None) -> Summar
     return summary
 
 
+def _load_compute_write(member_ids: list[UUID], now: datetime, marks: list[float]) -> Summary:
+    # A function of its own, so the chunk's members and results are freed on return,
+    # before the cycle collector resumes (it would walk them all once more).
+    data = load(member_ids, now)
+    marks.append(time.perf_counter())
+    results = [compute(member, now) for member in data]
+    marks.append(time.perf_counter())
+    summary = write(results, now)
+    marks.append(time.perf_counter())
+    return summary
+
+
 @contextmanager
 def _cyclic_gc_paused() -> Iterator[None]:
     """A chunk holds a few hundred thousand live objects (doses, slots, rows) and frees
     them by reference counting; the cycle collector only walks them again and again, an
     eighth of a chunk's time. Paused for the chunk, it resumes with the worker's next
-    allocations."""
+    allocations, once the chunk's objects are gone."""
     was_enabled = gc.isenabled()
     gc.disable()
     try:
