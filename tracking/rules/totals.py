@@ -144,7 +144,8 @@ def taken_units_by_day(
     first, so the amounts are multiplied once per day and product, not once per dose."""
     servings = _servings_by_day(doses, products, tz, lambda day: True)
     days: dict[date, Units] = {}
-    amounts = {pid: per_serving_units(products[pid]) for _, pid in servings}
+    # Once per product, not once per day it was taken on.
+    amounts = {pid: per_serving_units(products[pid]) for pid in {pid for _, pid in servings}}
     for (day, pid), count in servings.items():
         add_units(days.setdefault(day, {}), amounts[pid], count)
     return days
