@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Sequence
+from operator import itemgetter
 from typing import Any
 
 from django.db import connection, models
@@ -135,22 +136,38 @@ def _copy(
     model: type[models.Model],
     table: str,
     columns: list[str],
-    rows,
+    rows: Sequence[Row],
     defaults: dict[str, Callable[[], Any]] | None = None,
 ) -> None:
     """COPY these columns of `rows` into `table`, a column a row leaves out from `defaults`;
     JSON columns encoded as their field encodes them."""
+    defaults = defaults or {}
+    # Rows built by one piece of code name the same columns: then the columns are copied
+    # in the order "given, then defaulted", a row's values taken in one itemgetter call
+    # (a first run copies 1.4 M rows). Rows that differ are copied one by one.
+    given = [c for c in columns if c in rows[0]]
+    if all(row.keys() == rows[0].keys() for row in rows) and len(given) > 1:
+        filled = [c for c in columns if c not in rows[0]]
+        take, fills = itemgetter(*given), [defaults[c] for c in filled]
+        values = (take(row) + tuple(fill() for fill in fills) for row in rows)
+        _copy_values(cursor, model, table, [*given, *filled], values)
+        return
+    values = ([row[c] if c in row else defaults[c]() for c in columns] for row in rows)
+    _copy_values(cursor, model, table, columns, values)
+
+
+def _copy_values(cursor, model: type[models.Model], table: str, columns: list[str], rows) -> None:
     fields = {field.attname: field for field in model._meta.concrete_fields}
     encoders = {
         position: fields[column].encoder
         for position, column in enumerate(columns)
         if isinstance(fields[column], models.JSONField)
     }
-    defaults = defaults or {}
     names = ", ".join(f'"{c}"' for c in columns)
     with cursor.copy(f'COPY "{table}" ({names}) FROM STDIN') as copy:
-        for row in rows:
-            values = [row[c] if c in row else defaults[c]() for c in columns]
-            for position, encoder in encoders.items():
-                values[position] = json.dumps(values[position], cls=encoder)
+        for values in rows:
+            if encoders:
+                values = list(values)
+                for position, encoder in encoders.items():
+                    values[position] = json.dumps(values[position], cls=encoder)
             copy.write_row(values)

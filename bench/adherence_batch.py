@@ -602,19 +602,30 @@ class Watched:
     def __enter__(self) -> Watched:
         self.busy_before = common.wait_for_quiet(self.args.quiet_limit, self.args.quiet_timeout)
         self.before = cpu_by_process(self.args.database, self.worker)
+        self.ticks_before = common.cpu_times()
         self.started = time.monotonic()
         return self
 
     def __exit__(self, *exc) -> None:
         self.wall = time.monotonic() - self.started
+        (total, idle), (total_before, idle_before) = common.cpu_times(), self.ticks_before
         self.cpu = cpu_delta(self.before, cpu_by_process(self.args.database, self.worker))
-        self.other_share = self.cpu.get("other", 0.0) / (self.wall * (os.cpu_count() or 1))
+        capacity = self.wall * (os.cpu_count() or 1)
+        self.other_share = self.cpu.get("other", 0.0) / capacity
+        # The whole machine's busy time from /proc/stat, less what the groups we know used:
+        # it also holds processes that started and ended during the block (a test run's
+        # short-lived processes), which the per-process sample above cannot see.
+        self.machine_busy = (total - total_before - idle + idle_before) / common.CLK_TCK
+        known = sum(seconds for group, seconds in self.cpu.items() if group != "other")
+        self.unattributed_share = max(0.0, self.machine_busy - known) / capacity
 
     def summary(self) -> dict:
         return {
             "busy_before": round(self.busy_before, 3),
             "cpu_s": self.cpu,
             "other_cpu_share": round(self.other_share, 3),
+            "machine_busy_cpu_s": round(self.machine_busy, 1),
+            "unattributed_cpu_share": round(self.unattributed_share, 3),
         }
 
 
@@ -698,7 +709,9 @@ def run_batch(args, members: int, pids: set[int], label: str, log_path: Path) ->
         f"  {label}: {done}/{members} members in {wall:.1f} s = {done / wall:.0f} members/s; "
         f"wrote {written['snapshots']} snapshots, {written['flags']} flags, "
         f"{written['nutrient_days']} nutrient days; "
-        f"CPU s {watched.cpu}; other processes took {watched.other_share:.1%} of the machine"
+        f"CPU s {watched.cpu}; other processes took {watched.other_share:.1%} of the machine "
+        f"({watched.unattributed_share:.1%} counting the ones that ended meanwhile: machine "
+        f"busy {watched.machine_busy:.1f} CPU-s)"
     )
     print_stages(result["stages"])
     return result
@@ -1075,7 +1088,15 @@ def forget_computed(ids: list) -> None:
 
 
 def phases(ids: list) -> dict[str, float]:
-    """computation.recompute's three steps, timed apart, for one chunk."""
+    """computation.recompute's three steps, timed apart, for one chunk (with the cycle
+    collector paused, as recompute pauses it)."""
+    from tracking import computation
+
+    with computation._cyclic_gc_paused():
+        return _timed_phases(ids)
+
+
+def _timed_phases(ids: list) -> dict[str, float]:
     from django.utils import timezone
 
     from tracking import computation

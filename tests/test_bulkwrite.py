@@ -49,6 +49,21 @@ def test_new_rows_get_their_defaults_and_read_back_as_written(alice):
     assert over_40.created_at is not None and over_40.updated_at is not None
 
 
+def test_rows_that_name_different_columns_are_written_alike(alice):
+    """Rows naming the same columns are copied the fast way; a mix falls back row by row."""
+    resolved = flag(alice, "profile_gap_sex", resolved_at=NOW, audience="member")
+    bulkwrite.insert(Flag, [flag(alice, "life_stage_over_40"), resolved])
+
+    rows = {f.code: f for f in Flag.objects.filter(member=alice)}
+    assert rows["life_stage_over_40"].resolved_at is None
+    assert (rows["profile_gap_sex"].resolved_at, rows["profile_gap_sex"].audience) == (
+        NOW,
+        "member",
+    )
+    assert rows["profile_gap_sex"].evidence == resolved["evidence"]
+    assert rows["life_stage_over_40"].id != rows["profile_gap_sex"].id
+
+
 def test_an_update_rewrites_only_the_fields_it_names(alice, bob):
     day = {"member_id": alice.id, "day": dt.date(2026, 11, 17), "server_version": 3}
     bulkwrite.insert(NutrientDay, [{**day, "d3": Decimal("25"), "calcium": Decimal("315")}])

@@ -10,7 +10,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tracking.rules.adherence import logs_of, missed_occurrences, pdc_between, weekly_adherence
+from tracking.rules.adherence import (
+    logs_of,
+    missed_occurrences,
+    pdc_between,
+    weekly_adherence,
+    weekly_window,
+)
 from tracking.rules.schedule import expand
 from tracking.rules.types import Dose, Product, Regimen, Schedule, WeekAdherence
 
@@ -578,5 +584,23 @@ def test_logs_placed_once_answer_as_the_doses_do(story):
             regimen, doses, tz, first, last, now
         )
         assert missed_occurrences(regimen, logs, tz, first, last, now) == missed_occurrences(
+            regimen, doses, tz, first, last, now
+        )
+
+
+@settings(deadline=None, max_examples=200)
+@given(stories(), st.data())
+def test_a_pdc_read_off_the_weekly_window_is_the_pdc_matched_anew(story, data):
+    """The batch reads the last four weeks' PDC off the 13 weeks it has just matched (for
+    plans matched within the day); any period inside the window gives what pdc_between
+    gives, edges, DST days and wider tolerances included."""
+    regimens, doses, tz, now = story
+    logs = logs_of(doses, tz)
+    window = weekly_window(regimens, logs, tz, now, 6)
+    today = now.astimezone(ZoneInfo(tz)).date()
+    first = window.first + timedelta(days=data.draw(st.integers(0, (today - window.first).days)))
+    last = first + timedelta(days=data.draw(st.integers(0, 40)))
+    for regimen in regimens:
+        assert window.pdc_between(regimen, first, last) == pdc_between(
             regimen, doses, tz, first, last, now
         )

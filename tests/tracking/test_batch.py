@@ -4,6 +4,7 @@ Whichever ran, the member finds the same adherence, flags, nutrient days and tar
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import logging
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -211,3 +212,25 @@ def test_each_chunk_of_the_batch_logs_where_its_time_went(alice, bob, caplog):
     [line] = [r.getMessage() for r in caplog.records if r.getMessage().startswith("nightly")]
     assert line.startswith("nightly chunk: 2 members, ")
     assert all(f" {stage} " in line for stage in computation.STAGES)
+
+
+def test_a_chunk_leaves_the_cycle_collector_as_it_found_it(alice, bob, monkeypatch):
+    """Paused while a chunk runs; a worker whose chunk failed must not keep it off."""
+    computation.recompute([alice.id, bob.id], now=NOW)
+    assert gc.isenabled()
+
+    def fails(results, now):
+        raise RuntimeError("the write failed")
+
+    monkeypatch.setattr(computation, "write", fails)
+    with pytest.raises(RuntimeError):
+        computation.recompute([alice.id], now=NOW)
+    assert gc.isenabled()
+
+    gc.disable()
+    try:
+        with pytest.raises(RuntimeError):
+            computation.recompute([alice.id], now=NOW)
+        assert not gc.isenabled()  # off before, off after
+    finally:
+        gc.enable()

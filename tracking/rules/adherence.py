@@ -135,9 +135,47 @@ def weekly_adherence(
     """Adherence for the `weeks` ISO weeks (Monday to Sunday, local) ending with the week of
     `now`, oldest first. Each week has one row per regimen active on any day of it (in the
     order given) followed by one overall row (regimen_id None)."""
-    if weeks < 1:
-        return []
+    return weekly_window(regimens, doses, tz, now, weeks).weeks
+
+
+@dataclass(frozen=True, slots=True)
+class Window:
+    """The weekly rows, with the regimens' timelines they were counted from: a PDC asked
+    inside the window is then a count over days already matched (pdc_between)."""
+
+    weeks: list[WeekAdherence]
+    timelines: dict[str, _Timeline]
+    first: date  # the oldest week's Monday
+    doses: Doses
+    zone: ZoneInfo
+    now: datetime
+
+    def pdc_between(self, regimen: Regimen, first: date, last: date) -> float | None:
+        """As pdc_between. Read off the window's timeline when matching is within the
+        day (every version's tolerance 0): a log then meets only its own date's
+        occurrences, so the window's edges cannot change a status inside it, and the
+        occurrence covering a day is at most one gap before it, inside the window too.
+        Wider tolerances match anew over the period's own edges."""
+        timeline = self.timelines.get(regimen.id)
+        same_day = all(tolerance_days(schedule) == 0 for schedule in regimen.schedules)
+        if timeline is None or not same_day or first < self.first:
+            return pdc_between(regimen, self.doses, self.zone, first, last, self.now)
+        today = _local_today(self.now, self.zone)
+        days, covered = _count_days(timeline.coverage, first, last, today)
+        return _pct(covered, days)
+
+
+def weekly_window(
+    regimens: list[Regimen],
+    doses: Doses,
+    tz: str | ZoneInfo,
+    now: datetime,
+    weeks: int,
+) -> Window:
+    """weekly_adherence's rows in a Window."""
     zone = zone_for(tz)
+    if weeks < 1:
+        return Window([], {}, date.max, doses, zone, now)
     today = _local_today(now, zone)
     now_ts = now.timestamp()
     this_monday = today - timedelta(days=today.weekday())
@@ -174,7 +212,7 @@ def weekly_adherence(
             rows.append(_row(regimen.id, monday, tally, days, streak))
         streak = _streak(overall, overall_runs, sunday, today)
         rows.append(_row(None, monday, total, overall_days.get(monday, (0, 0)), streak))
-    return rows
+    return Window(rows, timelines, first, doses, zone, now)
 
 
 def pdc_between(

@@ -24,6 +24,7 @@ from .types import Dose, Member, Product, ReferenceIntake, Regimen
 
 # The nutrients Ossa totals, by code, and the groups a person reads them in.
 NUTRIENTS = ("k1", "k2_mk4", "k2_mk7", "d2", "d3", "calcium", "magnesium")
+_POSITION = {code: position for position, code in enumerate(NUTRIENTS)}
 GROUPS: dict[str, tuple[str, ...]] = {
     "vitamin_k": ("k1", "k2_mk4", "k2_mk7"),
     "vitamin_d": ("d2", "d3"),
@@ -99,16 +100,20 @@ def rounded(units: Mapping[str, int | Decimal], places: int) -> tuple[int, ...]:
     rounded half to even as Decimal.quantize rounds: what a column with `places` decimals
     stores."""
     step = 10 ** (PLACES - places)
-    found = []
-    for code in NUTRIENTS:
-        amount = units.get(code, 0)
+    # Only the nutrients present are rounded: a day's products carry two or three of the
+    # seven, and the nightly batch rounds two of these per member and day.
+    found = [0] * len(NUTRIENTS)
+    for code, amount in units.items():
+        position = _POSITION.get(code)
+        if position is None:
+            continue
         if isinstance(amount, int):
             whole, rest = divmod(amount, step)
             if rest * 2 > step or (rest * 2 == step and whole % 2):
                 whole += 1
         else:
             whole = int(amount.scaleb(places - PLACES).to_integral_value(ROUND_HALF_EVEN))
-        found.append(whole)
+        found[position] = whole
     return tuple(found)
 
 
@@ -139,7 +144,8 @@ def taken_units_by_day(
     first, so the amounts are multiplied once per day and product, not once per dose."""
     servings = _servings_by_day(doses, products, tz, lambda day: True)
     days: dict[date, Units] = {}
-    amounts = {pid: per_serving_units(products[pid]) for _, pid in servings}
+    # Once per product, not once per day it was taken on.
+    amounts = {pid: per_serving_units(products[pid]) for pid in {pid for _, pid in servings}}
     for (day, pid), count in servings.items():
         add_units(days.setdefault(day, {}), amounts[pid], count)
     return days

@@ -96,7 +96,10 @@ def bisphosphonate_absorption_window(inputs: FlagInputs) -> list[FlagResult]:
     # What happened (logs with logs) and what is planned (upcoming occurrences with each
     # other); a log is not compared with the plan, because the plan may not be what was done.
     conflicts = _window_conflicts(logged_recent(inputs, RECENT_DAYS))
-    conflicts += _window_conflicts(upcoming(inputs))
+    # Upcoming events come from the regimens: with no bisphosphonate among them (a plan of
+    # supplements only) there is nothing to pair, so they are not built.
+    if any(_is_bisphosphonate(r.product) for r in inputs.regimens):
+        conflicts += _window_conflicts(upcoming(inputs))
     by_subject: dict[str, list[tuple[Event, Event]]] = defaultdict(list)
     for pair in conflicts:
         by_subject[_bisphosphonate_subject(inputs, pair[0])].append(pair)
