@@ -31,6 +31,25 @@ Object.defineProperty(Object.prototype, '_resetCount', {
 """
 
 
+# Every record id in the local database's IndexedDB store, by table.
+STORED_IDS_JS = """() => new Promise((resolve) => {
+  const open = indexedDB.open('ossa')
+  open.onsuccess = () => {
+    const rows = open.result.transaction('LokiIncrementalData')
+      .objectStore('LokiIncrementalData').getAll()
+    rows.onsuccess = () => {
+      open.result.close()
+      const ids = {}
+      for (const row of rows.result) {
+        const table = /^(.+)\\.chunk\\.\\d+$/.exec(row.key)?.[1]
+        if (table) (ids[table] ??= []).push(...JSON.parse(row.value).map((r) => r.id))
+      }
+      resolve(ids)
+    }
+  }
+})"""
+
+
 def _is_error(message) -> bool:
     return message.type == "error" and not message.text.startswith(BENIGN)
 

@@ -10,7 +10,7 @@ import pytest
 from accounts import services as account_services
 
 from ..factories import MemberFactory
-from .app_browser import app_is_built, browser, phone, wait_until
+from .app_browser import STORED_IDS_JS, app_is_built, browser, phone, wait_until
 
 # Each screen other than Today, by its route and its heading: each is a chunk of its own.
 LAZY_SCREENS = (
@@ -105,18 +105,8 @@ def test_every_screen_opens_offline_from_chunks_the_service_worker_stored(
 FIRST_SYNC_DONE_JS = (
     "() => document.querySelector('.sync .sync-words')?.textContent.startsWith('Synced')"
 )
-# The profile in LokiJS's IndexedDB store (it saves on a timer after a sync).
-PROFILE_STORED_JS = """() => new Promise((resolve) => {
-  const open = indexedDB.open('ossa')
-  open.onsuccess = () => {
-    const keys = open.result.transaction('LokiIncrementalData')
-      .objectStore('LokiIncrementalData').getAllKeys()
-    keys.onsuccess = () => {
-      open.result.close()
-      resolve(keys.result.some((key) => key.startsWith('profiles.chunk')))
-    }
-  }
-})"""
+# The profile in LokiJS's IndexedDB store (it saves after a sync).
+PROFILE_STORED_JS = f"() => ({STORED_IDS_JS})().then((ids) => !!ids.profiles?.length)"
 # The scripts the page has run so far, by URL.
 SCRIPTS_JS = """() => performance.getEntriesByType('resource')
   .filter((e) => e.name.endsWith('.js')).map((e) => e.name)"""

@@ -10,30 +10,12 @@ import pytest
 from accounts import services as account_services
 
 from ..factories import MemberFactory, ProductFactory, RegimenFactory
-from .app_browser import app_is_built, browser, phone, wait_until
+from .app_browser import STORED_IDS_JS, app_is_built, browser, phone, wait_until
 
 pytestmark = [
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
     pytest.mark.skipif(not app_is_built(), reason="the app is not built (npm run build in app/)"),
 ]
-
-# Every record id in the local database's IndexedDB store, by table.
-STORED_IDS_JS = """() => new Promise((resolve) => {
-  const open = indexedDB.open('ossa')
-  open.onsuccess = () => {
-    const rows = open.result.transaction('LokiIncrementalData')
-      .objectStore('LokiIncrementalData').getAll()
-    rows.onsuccess = () => {
-      open.result.close()
-      const ids = {}
-      for (const row of rows.result) {
-        const table = /^(.+)\\.chunk\\.\\d+$/.exec(row.key)?.[1]
-        if (table) (ids[table] ??= []).push(...JSON.parse(row.value).map((r) => r.id))
-      }
-      resolve(ids)
-    }
-  }
-})"""
 
 
 def member_with_plan(email: str, product: str):
