@@ -162,6 +162,9 @@ def _vapid_headers(origin: str, private_key: str, subject: str) -> dict:
 # ended by the close, 1xx answers skipped, the connection kept unless either side closes.
 MAX_LINE = 65536
 MAX_HEADERS = 100
+# Push services answer in a few hundred bytes; an endpoint is the subscriber's to choose, so
+# a longer answer ends the exchange rather than filling a worker's memory.
+MAX_BODY = 65536
 _local = threading.local()
 
 
@@ -241,7 +244,7 @@ def read_answer(file) -> tuple[Answer, bool]:
     elif "content-length" in headers:
         body = _exactly(file, _number(headers["content-length"]))
     else:  # the body ends where the connection does
-        body, closes = file.read(), True
+        body, closes = _to_the_end(file), True
     return Answer(status, reason, body.decode(errors="replace")), closes
 
 
@@ -286,11 +289,25 @@ def _number(text: str, base: int = 10) -> int:
     return value
 
 
-def _exactly(file, length: int) -> bytes:
+def _exactly(file, length: int, *, before: int = 0) -> bytes:
+    """`length` more bytes of an answer's body, `before` of it already read."""
+    if before + length > MAX_BODY:
+        raise _too_long()
     data = file.read(length)
     if len(data) < length:
         raise http.client.IncompleteRead(data, length - len(data))
     return data
+
+
+def _to_the_end(file) -> bytes:
+    data = file.read(MAX_BODY + 1)
+    if len(data) > MAX_BODY:
+        raise _too_long()
+    return data
+
+
+def _too_long() -> http.client.HTTPException:
+    return http.client.HTTPException(f"a push answer of more than {MAX_BODY} bytes")
 
 
 def _chunked(file) -> bytes:
@@ -299,7 +316,7 @@ def _chunked(file) -> bytes:
         size = _number(_line(file).split(b";", 1)[0].strip().decode("latin-1"), 16)
         if size == 0:
             break
-        parts.append(_exactly(file, size))
+        parts.append(_exactly(file, size, before=sum(map(len, parts))))
         _line(file)  # the chunk's closing line end
     while _line(file) not in (b"\r\n", b"\n", b""):  # trailers
         pass

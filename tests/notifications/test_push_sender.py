@@ -60,6 +60,16 @@ def test_an_answer_without_a_length_ends_with_the_connection():
         b"HTTP/1.1 201 Created\r\nContent-Length: ten\r\n\r\n",
         b"HTTP/1.1 201 Created\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n",
         b"SMTP ready\r\n\r\n",
+        # Longer than any push service answers: the endpoint is the subscriber's to choose.
+        b"HTTP/1.1 201 Created\r\nContent-Length: 99999999999\r\n\r\n",
+        b"HTTP/1.0 201 Created\r\n\r\n" + b"x" * (push_sender.MAX_BODY + 1),
+        b"HTTP/1.1 201 Created\r\nTransfer-Encoding: chunked\r\n\r\n"
+        + b"8000\r\n"
+        + b"x" * 0x8000
+        + b"\r\n"
+        + b"8001\r\n"
+        + b"x" * 0x8001
+        + b"\r\n0\r\n\r\n",
     ],
 )
 def test_a_broken_exchange_is_an_http_error_never_a_value_error(raw):
