@@ -16,8 +16,6 @@ from functools import cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from django.db.models import Prefetch
-
 from accounts.models import Profile
 
 from .models import AmountBasis, Regimen, RegimenSchedule
@@ -110,7 +108,7 @@ def plan(row: Mapping[str, Any], versions: Iterable[Mapping], product: RuleProdu
 
 def plan_of(regimen: Regimen) -> RuleRegimen:
     """One plan with its product's name and schedule history (one query, none when the
-    caller prefetched `schedules`, or them as prefetched_versions() does)."""
+    caller prefetched `schedules`, or attached them as attach_versions() does)."""
     row = {name: getattr(regimen, name) for name in PLAN_COLUMNS}
     prefetched = getattr(regimen, "schedule_versions", None)
     if prefetched is None:
@@ -140,13 +138,6 @@ def attach_versions(regimens: list[Regimen]) -> None:
         found[regimen_id].append(VersionRow(*values))
     for regimen in regimens:
         regimen.schedule_versions = found[regimen.pk]
-
-
-def prefetched_versions() -> Prefetch:
-    """Plans' schedule versions prefetched into a list, `schedule_versions`, that plan_of
-    reads: no queryset per plan, which costs more than the rest of reading one."""
-    versions = RegimenSchedule.objects.only("regimen_id", *SCHEDULE_COLUMNS)
-    return Prefetch("schedules", queryset=versions, to_attr="schedule_versions")
 
 
 def dose(row: tuple) -> Dose:
