@@ -51,17 +51,20 @@ def open_deliveries(notification: Notification) -> list[Delivery]:
     return list(notification.deliveries.filter(status=DeliveryStatus.PENDING))
 
 
-def delivery_rows(notification: Notification) -> list[Delivery]:
+def _wanted(notification: Notification) -> list[tuple[str, bool]]:
+    """Each channel, and whether the member wants this notification on it."""
     profile = notification.member.profile
+    return [(c, t.wanted(profile, notification.kind)) for c, t in TRANSPORTS.items()]
+
+
+def delivery_rows(notification: Notification) -> list[Delivery]:
     return [
         Delivery(
             notification=notification,
             channel=channel,
-            status=DeliveryStatus.PENDING
-            if transport.wanted(profile, notification.kind)
-            else DeliveryStatus.SKIPPED,
+            status=DeliveryStatus.PENDING if wanted else DeliveryStatus.SKIPPED,
         )
-        for channel, transport in TRANSPORTS.items()
+        for channel, wanted in _wanted(notification)
     ]
 
 
@@ -70,11 +73,10 @@ def claimed_delivery_rows(notification: Notification, now: datetime) -> list[dic
     in-app sent, as the inbox row it is commits; push claimed by the writer (one attempt,
     as claim_deliveries leaves it), to send once committed; e-mail pending for a worker.
     A writer that dies after commit leaves its push deliveries to requeue_stuck."""
-    profile = notification.member.profile
     rows = []
-    for channel, transport in TRANSPORTS.items():
+    for channel, wanted in _wanted(notification):
         row = {"notification_id": notification.pk, "channel": channel, "last_error": ""}
-        if not transport.wanted(profile, notification.kind):
+        if not wanted:
             row.update(status=DeliveryStatus.SKIPPED, attempts=0)
         elif channel == Channel.EMAIL:
             row.update(status=DeliveryStatus.PENDING, attempts=0)
